@@ -1,0 +1,117 @@
+"""Translations shared by every channel.
+
+Every string a person reads goes through :func:`gettext`. The locale is held in a
+context variable so a flow step, a card drawing and a web template all speak the
+language of the person they are for, without passing it around by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import gettext as _gettext
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+DEFAULT_LOCALE = "en"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("heard_locale", default=DEFAULT_LOCALE)
+
+
+def available_locales() -> list[str]:
+    """Locales that have a catalog, default first."""
+    found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return [DEFAULT_LOCALE] + [code for code in found if code != DEFAULT_LOCALE]
+
+
+def normalise_locale(code: str | None) -> str:
+    """Map whatever a client tells us ("en-GB", "ar_EG", None) to a locale we have."""
+    if not code:
+        return DEFAULT_LOCALE
+    have = available_locales()
+    code = code.replace("-", "_")
+    if code in have:
+        return code
+    base = code.split("_", 1)[0].lower()
+    return base if base in have else DEFAULT_LOCALE
+
+
+def _compiled(po_path: Path) -> Path:
+    """Compile a .po to .mo when the .mo is missing or older, so a fresh checkout just works."""
+    mo_path = po_path.with_suffix(".mo")
+    if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+        with po_path.open("rb") as src:
+            catalog = read_po(src, locale=po_path.parent.parent.name)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as dst:
+            write_mo(dst, catalog)
+        tmp.replace(mo_path)
+    return mo_path
+
+
+@lru_cache(maxsize=None)
+def translations(locale: str) -> NullTranslations:
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return NullTranslations()
+    with _compiled(po_path).open("rb") as fp:
+        return Translations(fp, domain=DOMAIN)
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def use_locale(locale: str | None) -> Iterator[str]:
+    """Run a block in one person's language."""
+    token = _current.set(normalise_locale(locale))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def set_locale(locale: str | None) -> str:
+    """Set the language for the rest of the current task (one update or request)."""
+    _current.set(normalise_locale(locale))
+    return _current.get()
+
+
+def gettext(message: str) -> str:
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for extraction"
+    """Mark a string for extraction where it is defined; translate it where it is shown."""
+    return message
+
+
+def is_rtl(locale: str | None = None) -> bool:
+    return Locale.parse(locale or _current.get()).character_order == "right-to-left"
+
+
+def language_name(locale: str) -> str:
+    """A language's name in that language, for the language picker."""
+    return Locale.parse(locale).get_display_name(locale).capitalize()
+
+
+_ = gettext
+__all__ = [
+    "N_", "_", "available_locales", "current_locale", "gettext", "is_rtl", "language_name",
+    "ngettext", "normalise_locale", "set_locale", "translations", "use_locale",
+]
+# Keep the stdlib module importable under its own name for anyone reading this file.
+del _gettext
