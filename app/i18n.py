@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import gettext as _gettext
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -113,5 +112,3 @@ __all__ = [
     "N_", "_", "available_locales", "current_locale", "gettext", "is_rtl", "language_name",
     "ngettext", "normalise_locale", "set_locale", "translations", "use_locale",
 ]
-# Keep the stdlib module importable under its own name for anyone reading this file.
-del _gettext
