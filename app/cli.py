@@ -1,0 +1,208 @@
+"""The command line: ``python run.py [--json] COMMAND``. ``--help`` lists everything."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.config import Settings, load_settings
+from app.runtime import Runtime
+from flows.admin import AdminError
+from storage.crypto import MasterKeyError
+
+Handler = Callable[[Runtime, argparse.Namespace], Awaitable[dict[str, Any]]]
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _month(value: str) -> str:
+    if not _MONTH.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month like 2026-11")
+    return value
+
+
+async def _bot_username(runtime: Runtime) -> str | None:
+    """The bot's username for t.me links: remembered from the last start, else asked."""
+    from storage.repositories import get_meta
+
+    async with runtime.db.transaction() as session:
+        known = await get_meta(session, "bot_username")
+    if known or not runtime.settings.telegram_enabled:
+        return known or None
+    from app.serve import remember_bot_username
+    from bot.factory import make_bot
+
+    bot = make_bot(runtime.settings)
+    try:
+        return await remember_bot_username(runtime, bot)
+    except Exception as exc:  # noqa: BLE001 - a link without Telegram is still useful
+        print(f"note: could not ask Telegram for the bot's name ({exc}); "
+              "telegram_link left empty", file=sys.stderr)
+        return None
+    finally:
+        await bot.session.close()
+
+
+async def create_service(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.admin import create_service as create
+
+    async with runtime.db.transaction() as session:
+        service = await create(session, name=args.name,
+                               timezone=args.timezone or runtime.settings.timezone,
+                               now=runtime.clock.now())
+    return {"service_id": service.id, "name": service.name, "timezone": service.timezone}
+
+
+async def create_staff(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.admin import create_staff as create
+
+    username = await _bot_username(runtime)
+    async with runtime.db.transaction() as session:
+        return await create(session, service_name=args.service, name=args.name,
+                            email=args.email, role=args.role, now=runtime.clock.now(),
+                            bot_username=username)
+
+
+async def create_young_person(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.admin import create_young_person as create
+
+    username = await _bot_username(runtime)
+    async with runtime.db.transaction() as session:
+        return await create(session, runtime.vault, service_name=args.service,
+                            keyworker_email=args.keyworker, nickname=args.nickname,
+                            now=runtime.clock.now(), bot_username=username,
+                            public_url=runtime.settings.public_url)
+
+
+async def erase_young_person(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.admin import erase_young_person as erase
+
+    async with runtime.db.transaction() as session:
+        await erase(session, runtime.vault, args.young_person, runtime.clock.now())
+    return {"young_person_id": args.young_person, "erased": True}
+
+
+async def rotate_key(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    ring = runtime.vault.keyring
+    new_id = ring.add_key()
+    ring.save()
+    async with runtime.db.transaction() as session:
+        await runtime.vault.verify(session)
+        count = await runtime.vault.rewrap_all(session)
+    return {"active_key": new_id, "rewrapped_data_keys": count}
+
+
+async def report_kpi(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.kpi import kpi_report
+
+    async with runtime.db.transaction() as session:
+        return await kpi_report(session, service_name=args.service,
+                                month_from=args.month_from, month_to=args.month_to)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --json is accepted before or after the command ("report kpi ... --json").
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print one JSON object")
+    parser = argparse.ArgumentParser(
+        prog="run.py",
+        description="Heard: feelings-card check-ins for young people and their keyworkers. "
+        "With no command, serves the web app, the Telegram bot (when HEARD_BOT_TOKEN is set) "
+        "and the outbox sender.",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(json=False)
+    parser.add_argument("-v", "--verbose", action="store_true", help="more logging")
+    sub = parser.add_subparsers(dest="group", metavar="COMMAND")
+    sub.add_parser("serve", help="run the service (the default)")
+
+    admin = sub.add_parser("admin", help="set up services, staff and young people")
+    asub = admin.add_subparsers(dest="command", metavar="ACTION", required=True)
+    p = asub.add_parser(parents=[common], name="create-service", help="create a service")
+    p.add_argument("--name", required=True)
+    p.add_argument("--timezone", help="IANA timezone (default: HEARD_TIMEZONE)")
+    p.set_defaults(handler=create_service)
+    p = asub.add_parser(parents=[common], name="create-staff", help="create a staff member; prints their first password")
+    p.add_argument("--service", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument("--role", required=True, choices=["keyworker", "placement", "lead", "admin"])
+    p.set_defaults(handler=create_staff)
+    p = asub.add_parser(parents=[common], name="create-young-person", help="create a young person; prints their links")
+    p.add_argument("--service", required=True)
+    p.add_argument("--keyworker", required=True, metavar="EMAIL")
+    p.add_argument("--nickname", required=True)
+    p.set_defaults(handler=create_young_person)
+    p = asub.add_parser(parents=[common], name="erase-young-person",
+                        help="erase everything a young person said (deletes their key)")
+    p.add_argument("--young-person", required=True, metavar="ID")
+    p.set_defaults(handler=erase_young_person)
+    p = asub.add_parser(parents=[common], name="rotate-key", help="add a new master key and re-wrap every data key")
+    p.set_defaults(handler=rotate_key)
+
+    report = sub.add_parser("report", help="reports in totals only")
+    rsub = report.add_subparsers(dest="command", metavar="REPORT", required=True)
+    p = rsub.add_parser(parents=[common], name="kpi", help='"felt listened to" by month; counts under 5 are hidden')
+    p.add_argument("--service", required=True)
+    p.add_argument("--from", dest="month_from", type=_month, metavar="YYYY-MM")
+    p.add_argument("--to", dest="month_to", type=_month, metavar="YYYY-MM")
+    p.set_defaults(handler=report_kpi)
+    return parser
+
+
+def _print(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, default=str))
+        return
+    for key, value in result.items():
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+        print(f"{key}: {value}")
+
+
+async def _run_command(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    runtime = await Runtime.open(settings)
+    try:
+        return await args.handler(runtime, args)
+    finally:
+        await runtime.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except Exception as exc:  # noqa: BLE001 - pydantic lists every bad variable
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if getattr(args, "handler", None) is None:
+            from app.serve import serve
+
+            asyncio.run(serve(settings))
+            return 0
+        _print(asyncio.run(_run_command(settings, args)), args.json)
+        return 0
+    except AdminError as exc:
+        if args.json:
+            print(json.dumps({"error": str(exc)}))
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except MasterKeyError as exc:
+        print(f"master key problem: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,106 @@
+"""``python run.py``: the web app, the Telegram channel (when a token is set) and the
+outbox sender, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from app.config import Settings
+from app.runtime import Runtime
+from storage.repositories import set_meta
+from web.app import init_app
+
+log = logging.getLogger("heard")
+
+
+async def remember_bot_username(runtime: Runtime, bot) -> str:  # type: ignore[no-untyped-def]
+    me = await bot.get_me()
+    async with runtime.db.transaction() as session:
+        await set_meta(session, "bot_username", me.username or "")
+    return me.username or ""
+
+
+async def set_webhook_once(runtime: Runtime, bot) -> None:  # type: ignore[no-untyped-def]
+    """Only one of several processes calls setWebhook (Telegram rate-limits it)."""
+    settings = runtime.settings
+    assert settings.webhook_url
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+        try:
+            if not await redis.set("heard:set-webhook", "1", nx=True, ex=60):
+                log.info("another process is setting the webhook")
+                return
+        finally:
+            await redis.aclose()
+    await bot.set_webhook(
+        settings.webhook_url, secret_token=settings.webhook_secret, drop_pending_updates=False
+    )
+
+
+async def serve(settings: Settings) -> None:
+    runtime = await Runtime.open(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+
+    bot = dispatcher = sender = None
+    tasks: list[asyncio.Task[None]] = []
+    if settings.telegram_enabled:
+        from bot.factory import make_bot, make_dispatcher, register_commands
+        from bot.transport import TelegramTransport
+        from outbox.sender import Sender, SenderSettings
+
+        bot = make_bot(settings)
+        sender = Sender(
+            runtime.db, runtime.vault, TelegramTransport(bot), runtime.clock,
+            SenderSettings(rate_global=settings.send_rate_global,
+                           rate_per_chat=settings.send_rate_per_chat),
+        )
+        dispatcher = make_dispatcher(runtime.db, runtime.services, on_commit=sender.kick)
+        username = await remember_bot_username(runtime, bot)
+        await register_commands(bot)
+        log.info("Telegram channel on as @%s", username)
+        tasks.append(asyncio.create_task(sender.run_forever(stop), name="outbox-sender"))
+    else:
+        log.warning("Telegram is off: HEARD_BOT_TOKEN is not set. The web app still serves.")
+
+    app = init_app(runtime, bot=bot, dispatcher=dispatcher)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.web_host, settings.web_port)
+    await site.start()
+    log.info("web app on http://%s:%s", settings.web_host, settings.web_port)
+
+    if bot is not None and dispatcher is not None:
+        if settings.webhook_url:
+            await set_webhook_once(runtime, bot)
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            tasks.append(
+                asyncio.create_task(
+                    dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
+                    name="telegram-polling",
+                )
+            )
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        if dispatcher is not None and not settings.webhook_url:
+            with contextlib.suppress(RuntimeError):
+                await dispatcher.stop_polling()
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runner.cleanup()
+        if bot is not None:
+            await bot.session.close()
+        await runtime.close()

@@ -1,0 +1,1 @@
+"""The Telegram channel: turns updates into flow inputs and screens into messages."""

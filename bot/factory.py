@@ -1,0 +1,49 @@
+"""Building the Telegram bot and its dispatcher, routers assembled in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand
+
+from app.config import TELEGRAM_PUBLIC_API, Settings
+from app.i18n import N_, _, use_locale
+from bot.handlers import conversation
+from bot.unit_of_work import UnitOfWorkMiddleware
+from flows.context import Services
+from storage.db import Database
+
+COMMANDS = (
+    ("checkin", N_("Show how I feel")),
+    ("listened", N_("Did I feel listened to?")),
+    ("help", N_("What Heard does, and who to contact")),
+    ("language", N_("Change language")),
+    ("pause", N_("Pause reminders")),
+)
+
+
+def make_bot(settings: Settings) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("HEARD_BOT_TOKEN is not set")
+    session = None
+    if settings.telegram_api_url != TELEGRAM_PUBLIC_API:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.bot_token, session=session)
+
+
+def make_dispatcher(
+    db: Database, services: Services, on_commit: Callable[[], None] | None = None
+) -> Dispatcher:
+    dp = Dispatcher(services=services)
+    dp.update.outer_middleware(UnitOfWorkMiddleware(db, services.clock, on_commit))
+    dp.include_router(conversation.router)
+    return dp
+
+
+async def register_commands(bot: Bot) -> None:
+    with use_locale("en"):
+        commands = [BotCommand(command=name, description=_(desc)) for name, desc in COMMANDS]
+    await bot.set_my_commands(commands)

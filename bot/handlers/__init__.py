@@ -1,0 +1,1 @@
+"""Routers, assembled explicitly in bot.factory."""

@@ -1,0 +1,187 @@
+"""Everything a person sends the bot: linking, young people's check-ins, keyworkers'
+"Seen" taps, and a polite refusal for strangers."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.i18n import _, set_locale
+from bot.handlers.identity import identify
+from bot.keyboards import parse_callback
+from bot.render import queue_reply
+from bot.unit_of_work import Outgoing
+from flows import inputs
+from flows.context import FlowContext, Services, first_name
+from flows.conversation import COMMANDS, Conversation
+from flows.linking import link_telegram
+from flows.staff import acknowledge_checkin
+from storage.models import Staff, YoungPerson
+
+log = logging.getLogger(__name__)
+router = Router(name="conversation")
+PRIVATE = F.chat.type == "private"
+
+
+def _stranger_reply(outgoing: Outgoing, chat_id: int) -> None:
+    text = _(
+        "This is a private service. If someone gave you a link, please open it again "
+        "or ask them for a new one."
+    )
+    outgoing.append(lambda bot: bot.send_message(chat_id, text))
+
+
+async def _converse(
+    session: AsyncSession,
+    services: Services,
+    person: YoungPerson,
+    event: inputs.Input,
+    outgoing: Outgoing,
+    chat_id: int,
+    *,
+    callback_id: str | None = None,
+    tapped_message_id: int | None = None,
+) -> None:
+    ctx = FlowContext(session=session, services=services, person=person, channel="telegram")
+    reply = await Conversation(ctx).handle(event)
+    queue_reply(outgoing, reply, chat_id, callback_id=callback_id, tapped_message_id=tapped_message_id)
+
+
+@router.message(CommandStart(deep_link=True), PRIVATE)
+async def start_with_code(
+    message: Message, command: CommandObject, session: AsyncSession, services: Services,
+    outgoing: Outgoing,
+) -> None:
+    assert message.from_user is not None
+    set_locale(message.from_user.language_code)
+    result = await link_telegram(
+        session, command.args or "", user_id=message.from_user.id, chat_id=message.chat.id,
+        now=services.clock.now(),
+    )
+    chat_id = message.chat.id
+    if result.problem is not None:
+        who = await identify(session, message.from_user.id)
+        if who.young_person is not None:
+            # A linked young person re-opening an old link just carries on.
+            await _converse(session, services, who.young_person, inputs.Command("start"),
+                            outgoing, chat_id)
+            return
+        text = _(
+            "This link has already been used or is not valid. Please ask the person who sent it "
+            "for a new one."
+        )
+        outgoing.append(lambda bot: bot.send_message(chat_id, text))
+        return
+    if result.staff is not None:
+        staff = result.staff
+        set_locale(staff.locale)
+        text = _(
+            "Hello {name}! Your Telegram is now linked to Heard. Check-ins from the young people "
+            "you key-work will arrive here, each with a \u201cSeen\u201d button."
+        ).format(name=first_name(staff.name))
+        outgoing.append(lambda bot: bot.send_message(chat_id, text))
+        return
+    person = result.young_person
+    assert person is not None
+    if message.from_user.language_code and person.consented_at is None:
+        from app.i18n import normalise_locale
+
+        person.locale = normalise_locale(message.from_user.language_code)
+    await _converse(session, services, person, inputs.Command("start"), outgoing, chat_id)
+
+
+@router.message(PRIVATE)
+async def any_message(
+    message: Message, session: AsyncSession, services: Services, outgoing: Outgoing
+) -> None:
+    assert message.from_user is not None
+    chat_id = message.chat.id
+    who = await identify(session, message.from_user.id)
+    if who.young_person is not None:
+        await _converse(session, services, who.young_person, _as_input(message), outgoing, chat_id)
+        return
+    if who.staff is not None:
+        set_locale(who.staff.locale)
+        text = _(
+            "Check-ins from the young people you key-work arrive here. Tap \u201cSeen\u201d on "
+            "each one so they know you have seen it."
+        )
+        outgoing.append(lambda bot: bot.send_message(chat_id, text))
+        return
+    set_locale(message.from_user.language_code)
+    _stranger_reply(outgoing, chat_id)
+
+
+def _as_input(message: Message) -> inputs.Input:
+    if message.text is not None:
+        text = message.text.strip()
+        if text.startswith("/"):
+            name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+            return inputs.Command(name if name in COMMANDS else "home")
+        return inputs.Words(text)
+    for kind in ("sticker", "photo", "voice", "video", "video_note", "document", "audio",
+                 "animation", "location", "contact"):
+        if getattr(message, kind, None):
+            return inputs.Unusable(kind)
+    return inputs.Unusable("other")
+
+
+@router.callback_query()
+async def any_tap(
+    query: CallbackQuery, session: AsyncSession, services: Services, outgoing: Outgoing
+) -> None:
+    callback_id = query.id
+    who = await identify(session, query.from_user.id)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    message_id = query.message.message_id if query.message else None
+    data = query.data or ""
+    if who.staff is not None and data.startswith("seen:"):
+        await _seen(query, who.staff, data[5:], session, services, outgoing)
+        return
+    parsed = parse_callback(data)
+    if who.young_person is None or parsed is None:
+        set_locale(who.staff.locale if who.staff else query.from_user.language_code)
+        text = _("That button doesn't work any more.")
+        outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=text))
+        return
+    await _converse(
+        session, services, who.young_person, inputs.Tap(*parsed), outgoing, chat_id,
+        callback_id=callback_id, tapped_message_id=message_id,
+    )
+
+
+async def _seen(
+    query: CallbackQuery, staff: Staff, checkin_id: str, session: AsyncSession,
+    services: Services, outgoing: Outgoing,
+) -> None:
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    set_locale(staff.locale)
+    result = await acknowledge_checkin(session, services.vault, staff, checkin_id, services.clock.now())
+    callback_id = query.id
+    if not result.ok:
+        text = _("That button doesn't work any more.")
+        outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=text))
+        return
+    note = (
+        _("Already marked seen by {name}.").format(name=result.by)
+        if result.already
+        else _("Thank you. They will be told you have seen it.")
+    )
+    outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=note))
+    if query.message is not None and not result.already:
+        chat_id, message_id = query.message.chat.id, query.message.message_id
+        done = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(
+                text=_("\u2714 Seen by {name}").format(name=result.by), callback_data="seen:done"
+            )]]
+        )
+        outgoing.append(
+            lambda bot: bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=done
+            )
+        )

@@ -1,0 +1,66 @@
+"""Screens and outbox messages as Telegram inline keyboards."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from flows.screen import Screen
+from outbox.message import Message
+
+# Telegram allows 64 bytes of callback data: "<token>|<choice>".
+SEPARATOR = "|"
+MAX_CALLBACK = 64
+
+
+def callback_data(token: str, choice_id: str) -> str:
+    data = f"{token}{SEPARATOR}{choice_id}"
+    if len(data.encode()) > MAX_CALLBACK:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def parse_callback(data: str | None) -> tuple[str, str] | None:
+    if not data or SEPARATOR not in data or len(data) > MAX_CALLBACK:
+        return None
+    token, choice = data.split(SEPARATOR, 1)
+    return (token, choice) if token and choice else None
+
+
+def screen_keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.choices:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    row: list[InlineKeyboardButton] = []
+    for choice in screen.choices:
+        label = f"\u2705 {choice.label}" if choice.selected else choice.label
+        button = InlineKeyboardButton(text=label, callback_data=callback_data(screen.token, choice.id))
+        if choice.primary or screen.columns <= 1:
+            if row:
+                rows.append(row)
+                row = []
+            rows.append([button])
+            continue
+        row.append(button)
+        if len(row) == screen.columns:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def screen_text(screen: Screen) -> str:
+    if not screen.links:
+        return screen.text
+    return screen.text + "\n\n" + "\n".join(link.label for link in screen.links)
+
+
+def message_keyboard(message: Message) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
+            for row in message.buttons
+        ]
+    )

@@ -1,0 +1,125 @@
+"""The check-in: pick up to three feelings cards, say how much, say what would help,
+add a few words if you like. Skipping the words is always fine."""
+
+from __future__ import annotations
+
+from app.i18n import N_, _
+from cards.deck import DECK, get_card
+from flows.base import Flow, Step
+from flows.context import FlowContext
+from flows.records import record_checkin
+from flows.screen import Choice, Screen, TextInput
+from flows.state import State
+
+MAX_CARDS = 3
+MAX_WORDS = 500
+
+AMOUNTS = {"a_little": N_("A little"), "a_lot": N_("A lot")}
+HELP_OPTIONS = {
+    "talk": N_("Talk to my keyworker"),
+    "sit": N_("Just sit with me"),
+    "space": N_("Some space"),
+    "nothing": N_("Nothing right now"),
+}
+
+
+def amount_label(key: str) -> str:
+    return _(AMOUNTS[key])
+
+
+def help_label(key: str) -> str:
+    return _(HELP_OPTIONS[key])
+
+
+class CheckInFlow(Flow):
+    name = "checkin"
+
+    def begin(self, ctx: FlowContext) -> State:
+        return State(self.name, "cards", {"cards": []})
+
+    async def render(self, ctx: FlowContext, state: State) -> Screen:
+        data = state.data
+        if state.step == "cards":
+            picked = data["cards"]
+            return Screen(
+                name="checkin.cards",
+                text=_("How are you feeling? Tap up to 3 cards, then tap Done."),
+                choices=tuple(
+                    Choice(f"c:{card.id}", _(card.label), card_id=card.id, selected=card.id in picked)
+                    for card in DECK
+                )
+                + (Choice("done", _("Done"), primary=True),),
+                columns=3,
+                sheet=tuple(card.id for card in DECK),
+                max_picks=MAX_CARDS,
+            )
+        if state.step == "amount":
+            names = ", ".join(_(get_card(c).label) for c in data["cards"])
+            return Screen(
+                name="checkin.amount",
+                text=_("{feelings}. How much do you feel this?").format(feelings=names),
+                choices=tuple(Choice(f"a:{k}", _(v)) for k, v in AMOUNTS.items()),
+                columns=2,
+            )
+        if state.step == "help":
+            return Screen(
+                name="checkin.help",
+                text=_("What would help?"),
+                choices=tuple(Choice(f"h:{k}", _(v)) for k, v in HELP_OPTIONS.items()),
+                columns=1,
+            )
+        # "words"
+        return Screen(
+            name="checkin.words",
+            text=_("Do you want to add a few words? Type them here, or tap Skip."),
+            choices=(Choice("skip", _("Skip")),),
+            text_input=TextInput(MAX_WORDS, _("A few words (if you like)"), skip_choice="skip"),
+        )
+
+    async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
+        data = state.data
+        if state.step == "cards":
+            if choice.startswith("c:"):
+                card_id = choice[2:]
+                picked: list[str] = data["cards"]
+                if card_id in picked:
+                    picked.remove(card_id)
+                elif len(picked) >= MAX_CARDS:
+                    return Step(state, notice=_("You can pick up to 3. Tap a card again to take it off."))
+                else:
+                    picked.append(card_id)
+                return Step(state)
+            if not data["cards"]:
+                return Step(state, notice=_("Tap at least one card first. \u201cI don't know\u201d is fine too."))
+            state.step = "amount"
+            return Step(state)
+        if state.step == "amount":
+            data["amount"] = choice[2:]
+            state.step = "help"
+            return Step(state)
+        if state.step == "help":
+            data["help"] = choice[2:]
+            state.step = "words"
+            return Step(state)
+        return await self._finish(ctx, state, None)
+
+    async def on_words(self, ctx: FlowContext, state: State, text: str) -> Step | None:
+        if state.step != "words":
+            return None
+        return await self._finish(ctx, state, text.strip() or None)
+
+    async def _finish(self, ctx: FlowContext, state: State, words: str | None) -> Step:
+        outcome = await record_checkin(
+            ctx,
+            cards=list(state.data["cards"]),
+            amount=state.data["amount"],
+            help_choice=state.data["help"],
+            words=words,
+        )
+        name = await ctx.keyworker_first_name()
+        thanks = (
+            _("Thank you. {name} will see this.").format(name=name)
+            if name
+            else _("Thank you. Your keyworker will see this.")
+        )
+        return Step(None, before=outcome.screens, lead=thanks)

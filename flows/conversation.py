@@ -1,0 +1,139 @@
+"""The conversation engine: one entry point both channels call with a person's input.
+
+It loads the person's durable state, refuses stale or forged taps, hands the input
+to the current flow, saves the new state and returns the screens to show.
+"""
+
+from __future__ import annotations
+
+from app.i18n import _, set_locale
+from flows.base import Flow, Step
+from flows.checkin import CheckInFlow
+from flows.context import FlowContext
+from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_state
+from flows.inputs import Command, Input, Tap, Unusable, Words
+from flows.listened import ListenedFlow
+from flows.screen import Reply
+from flows.state import State, load_state, new_token, save_state
+
+FLOWS: dict[str, Flow] = {
+    flow.name: flow
+    for flow in (WelcomeFlow(), HomeFlow(), CheckInFlow(), ListenedFlow(), LanguageFlow())
+}
+# Flows a command or a home button can start.
+STARTABLE = {"checkin", "listened", "language"}
+COMMANDS = STARTABLE | {"help", "pause", "start", "home"}
+# Longest typed message we look at; anything longer is refused kindly, not cut.
+MAX_TEXT = 4096
+
+
+class Conversation:
+    def __init__(self, ctx: FlowContext) -> None:
+        self.ctx = ctx
+
+    async def handle(self, event: Input) -> Reply:
+        ctx = self.ctx
+        set_locale(ctx.person.locale)
+        state = await load_state(ctx.session, ctx.vault, ctx.person.id)
+        reply = Reply()
+
+        if ctx.person.consented_at is None and (state is None or state.flow != "welcome"):
+            state = FLOWS["welcome"].begin(ctx)
+            if isinstance(event, Command) and event.name in STARTABLE:
+                state.data["then"] = event.name
+            return await self._show(state, reply)
+
+        match event:
+            case Command(name=name):
+                state = await self._command(name, state, reply)
+            case Tap(token=token, choice=choice):
+                if state is None or token != state.token:
+                    reply.notice = _("That button is from before. Here is where you are now.")
+                    state = state or home_state()
+                    return await self._show(state, reply)
+                flow = FLOWS[state.flow]
+                screen = await flow.render(ctx, state)
+                if choice.startswith("go:") and screen.choice(choice):
+                    state = await self._command(choice[3:], state, reply)
+                elif screen.choice(choice) is None:
+                    reply.notice = _("That button doesn't work here. Here is where you are now.")
+                    return await self._show(state, reply)
+                else:
+                    was = (state.flow, state.step)
+                    step = await flow.on_tap(ctx, state, choice)
+                    state = await self._apply(step, state, was, reply)
+            case Words(text=text):
+                if state is None:
+                    state = home_state()
+                flow = FLOWS[state.flow]
+                screen = await flow.render(ctx, state)
+                if screen.text_input is None:
+                    reply.notice = _("Please tap one of the buttons.")
+                    return await self._show(state, reply, save=state is not None)
+                if len(text) > screen.text_input.max_length:
+                    reply.notice = _(
+                        "That is a lot of words! Please keep it under {n} letters."
+                    ).format(n=screen.text_input.max_length)
+                    return reply
+                was = (state.flow, state.step)
+                step = await flow.on_words(ctx, state, text)
+                assert step is not None
+                state = await self._apply(step, state, was, reply)
+            case Unusable():
+                reply.notice = _(
+                    "Sorry, I can't use that here. Please tap a button, or type a few words when I ask."
+                )
+                return reply
+        return await self._show(state, reply)
+
+    async def _command(self, name: str, state: State | None, reply: Reply) -> State:
+        ctx = self.ctx
+        if name == "pause":
+            ctx.person.paused = True
+            return home_state(
+                _("Heard is paused. We won't send you any reminders. Come back any time: just tap a button.")
+            )
+        if ctx.person.paused:
+            ctx.person.paused = False
+        if name in STARTABLE:
+            if state is not None and state.flow == name:
+                return state  # carry on where they were
+            return FLOWS[name].begin(ctx)
+        if name == "help":
+            return home_state(help_text(await ctx.keyworker_first_name(), ctx.channel))
+        if state is not None and state.flow not in ("home",):
+            return state
+        return home_state()
+
+    async def _apply(
+        self, step: Step, state: State, was: tuple[str, str], reply: Reply
+    ) -> State:
+        reply.screens.extend(step.before)
+        if step.notice:
+            reply.notice = step.notice
+        if step.state is None:
+            then = state.data.get("then") if state.flow == "welcome" else None
+            if then in STARTABLE:
+                return FLOWS[then].begin(self.ctx)
+            return home_state(step.lead)
+        if (step.state.flow, step.state.step) == was:
+            # Same question (a card toggled, or a gentle "not yet"): the buttons on
+            # screen stay valid, and a channel may redraw them in place.
+            reply.in_place = True
+        else:
+            step.state.token = new_token()
+        return step.state
+
+    async def _show(self, state: State, reply: Reply, *, save: bool = True) -> Reply:
+        ctx = self.ctx
+        screen = await FLOWS[state.flow].render(ctx, state)
+        reply.screens.append(_with_token(screen, state.token))
+        if save:
+            await save_state(ctx.session, ctx.vault, ctx.person.id, state, ctx.clock.now())
+        return reply
+
+
+def _with_token(screen, token: str):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(screen, token=token)

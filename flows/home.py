@@ -1,0 +1,118 @@
+"""The home screen, the welcome a young person sees before anything else, help,
+and choosing a language."""
+
+from __future__ import annotations
+
+from app.i18n import _, available_locales, language_name
+from flows.base import Flow, Step
+from flows.context import FlowContext
+from flows.screen import Choice, Link, Screen
+from flows.state import State
+
+# Who a young person can contact right now, whatever Heard is doing.
+def crisis_links() -> tuple[Link, ...]:
+    return (
+        Link(_("Childline: 0800 1111"), "tel:08001111"),
+        Link(_("Shout: text SHOUT to 85258"), "sms:85258?body=SHOUT"),
+        Link(_("Samaritans: 116 123"), "tel:116123"),
+        Link(_("Emergency: 999"), "tel:999"),
+    )
+
+
+def home_state(lead: str | None = None) -> State:
+    return State("home", "menu", {"lead": lead} if lead else {})
+
+
+class HomeFlow(Flow):
+    name = "home"
+
+    def begin(self, ctx: FlowContext) -> State:
+        return home_state()
+
+    async def render(self, ctx: FlowContext, state: State) -> Screen:
+        lead = state.data.get("lead")
+        ask = _("What would you like to do?")
+        return Screen(
+            name="home",
+            text=f"{lead}\n\n{ask}" if lead else ask,
+            choices=(
+                Choice("go:checkin", _("Show how I feel"), primary=True),
+                Choice("go:listened", _("Did I feel listened to?")),
+                Choice("go:help", _("Help")),
+            ),
+            links=crisis_links() if state.data.get("links") else (),
+        )
+
+    async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
+        raise AssertionError("home choices are commands; the conversation starts them")
+
+
+def help_text(keyworker: str | None, channel: str) -> str:
+    who = keyworker or _("your keyworker")
+    parts = [
+        _("Heard is a way to show how you feel by tapping picture cards."),
+        _("{who} sees your check-ins and will tell you they have seen them.").format(who=who),
+        _("Your service only sees totals, never your name."),
+        _("To talk to a person, ask {who} or any adult where you live.").format(who=who),
+        _("If you are not safe right now, you can call or text:"),
+        _("Childline 0800 1111 \u2022 Shout: text SHOUT to 85258 \u2022 Samaritans 116 123 \u2022 999 in an emergency"),
+    ]
+    if channel == "telegram":
+        parts.append(_("Commands: /checkin, /listened, /help, /language, /pause"))
+    return "\n\n".join(parts)
+
+
+class WelcomeFlow(Flow):
+    """Before the first card: what Heard is, who sees what, and what happens if
+    they tell us they are not safe. No surprises."""
+
+    name = "welcome"
+
+    def begin(self, ctx: FlowContext) -> State:
+        return State(self.name, "intro")
+
+    async def render(self, ctx: FlowContext, state: State) -> Screen:
+        nickname = await ctx.nickname()
+        keyworker = await ctx.keyworker_first_name() or _("your keyworker")
+        lines = [
+            _("Hi {name}! This is Heard.").format(name=nickname),
+            _("You can tap pictures to show how you feel. You don't have to find the words."),
+            _("\u2022 Who sees it: {keyworker}, your keyworker. Your service only sees totals, never your name.").format(keyworker=keyworker),
+            _("\u2022 What you write is locked (encrypted), so other people can't read it."),
+            _("\u2022 If you tell us you are not safe, we will tell an adult straight away, so they can help."),
+            _("\u2022 You can skip anything, and stop any time."),
+        ]
+        if ctx.channel == "telegram":
+            lines.append(
+                _("\u2022 Messages here go through Telegram, a company outside your service.")
+            )
+        return Screen(
+            name="welcome",
+            text="\n\n".join(lines),
+            choices=(Choice("ok", _("OK, let's go"), primary=True),),
+        )
+
+    async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
+        ctx.person.consented_at = ctx.clock.now()
+        return Step(None, lead=_("Great. You can check in any time."))
+
+
+class LanguageFlow(Flow):
+    name = "language"
+
+    def begin(self, ctx: FlowContext) -> State:
+        return State(self.name, "pick")
+
+    async def render(self, ctx: FlowContext, state: State) -> Screen:
+        return Screen(
+            name="language",
+            text=_("Which language would you like?"),
+            choices=tuple(Choice(f"lang:{code}", language_name(code)) for code in available_locales()),
+            columns=2,
+        )
+
+    async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
+        from app.i18n import set_locale
+
+        ctx.person.locale = set_locale(choice.removeprefix("lang:"))
+        return Step(None, lead=_("OK!"))

@@ -1,0 +1,59 @@
+"""What keyworkers do: acknowledge a check-in so the young person knows it was seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.i18n import _, use_locale
+from flows.context import first_name
+from outbox.message import Message
+from outbox.queue import NORMAL, enqueue
+from storage.models import CheckIn, Staff, YoungPerson
+from storage.repositories import audit
+from storage.vault import Vault
+
+
+@dataclass
+class AckResult:
+    ok: bool
+    already: bool = False
+    by: str | None = None  # who acknowledged (first name), for "already seen by"
+    at: datetime | None = None
+
+
+async def acknowledge_checkin(
+    session: AsyncSession, vault: Vault, staff: Staff, checkin_id: str, now: datetime
+) -> AckResult:
+    """Mark a check-in seen and tell the young person. Only their keyworker may."""
+    checkin = await session.get(CheckIn, checkin_id) if len(checkin_id) <= 32 else None
+    if checkin is None:
+        return AckResult(ok=False)
+    person = await session.get(YoungPerson, checkin.young_person_id)
+    if person is None or person.keyworker_id != staff.id:
+        audit(
+            session, at=now, actor_kind="staff", actor_id=staff.id,
+            action="checkin.ack_refused", young_person_id=checkin.young_person_id,
+        )
+        return AckResult(ok=False)
+    if checkin.acknowledged_at is not None:
+        by = await session.get(Staff, checkin.acknowledged_by) if checkin.acknowledged_by else None
+        return AckResult(ok=True, already=True, by=first_name(by.name) if by else None,
+                         at=checkin.acknowledged_at)
+    checkin.acknowledged_at = now
+    checkin.acknowledged_by = staff.id
+    audit(
+        session, at=now, actor_kind="staff", actor_id=staff.id,
+        action="checkin.acknowledged", young_person_id=person.id, detail=checkin.id,
+    )
+    if person.telegram_chat_id is not None:
+        with use_locale(person.locale):
+            text = _("{name} has seen your check-in.").format(name=first_name(staff.name))
+        await enqueue(
+            session, vault, chat_id=person.telegram_chat_id, message=Message(text=text),
+            kind="ack", now=now, key_owner=person.id, priority=NORMAL,
+            dedupe_key=f"ack:{checkin.id}",
+        )
+    return AckResult(ok=True, by=first_name(staff.name), at=now)

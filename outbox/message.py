@@ -1,0 +1,34 @@
+"""An outgoing message, as stored (encrypted) in the outbox: channel-neutral data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str  # callback payload
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    # Feelings cards to draw and attach as one picture (rendered when sent).
+    card_ids: tuple[str, ...] = ()
+    # Or a pre-rendered picture kind the sender knows how to draw (e.g. a mood strip).
+    picture: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Message:
+        return cls(
+            text=raw["text"],
+            buttons=tuple(tuple(Button(**b) for b in row) for row in raw.get("buttons", ())),
+            card_ids=tuple(raw.get("card_ids", ())),
+            picture=dict(raw.get("picture") or {}),
+        )

@@ -1,0 +1,166 @@
+"""Putting messages in the outbox and taking them out to send.
+
+Claiming is atomic: on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several senders
+share the queue without sending anything twice; on SQLite one sender runs and the
+database's single writer does the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from outbox.message import Message
+from storage.models import OutboxMessage, new_id
+from storage.vault import SYSTEM_OWNER, Vault
+
+URGENT = 0
+NORMAL = 5
+BULK = 9
+
+_TABLE = "outbox"
+
+
+async def enqueue(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    chat_id: int,
+    message: Message,
+    kind: str,
+    now: datetime,
+    key_owner: str = SYSTEM_OWNER,
+    priority: int = NORMAL,
+    due_at: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """Add a message to send. Call inside the transaction that records its cause."""
+    row_id = new_id()
+    row = OutboxMessage(
+        id=row_id,
+        created_at=now,
+        due_at=due_at or now,
+        priority=priority,
+        channel="telegram",
+        chat_id=chat_id,
+        key_owner=key_owner,
+        kind=kind,
+        payload_ct=await vault.seal(session, key_owner, _TABLE, row_id, message.to_json()),
+        status="pending",
+        attempts=0,
+        dedupe_key=dedupe_key,
+    )
+    session.add(row)
+    # Lets the unit of work wake the sender right after the commit.
+    session.info["outbox_added"] = True
+    return row
+
+
+@dataclass
+class Claimed:
+    id: str
+    chat_id: int
+    kind: str
+    priority: int
+    attempts: int
+    created_at: datetime
+    message: Message | None  # None when the owner's key was erased
+
+
+async def claim_due(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta = timedelta(minutes=2),
+    exclude_chats: frozenset[int] = frozenset(),
+) -> list[Claimed]:
+    """Lease up to ``limit`` due messages to this worker, most urgent first.
+
+    A lease that runs out (a sender killed mid-send) makes the row claimable again:
+    that is what makes delivery survive SIGKILL.
+    """
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.due_at <= now,
+            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.due_at)
+        .limit(limit)
+    )
+    if exclude_chats:
+        stmt = stmt.where(OutboxMessage.chat_id.not_in(exclude_chats))
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = (await session.scalars(stmt)).all()
+    claimed: list[Claimed] = []
+    from storage.vault import KeyErased
+
+    for row in rows:
+        row.locked_by = worker
+        row.locked_until = now + lease
+        try:
+            message = Message.from_json(
+                await vault.open(session, row.key_owner, _TABLE, row.id, row.payload_ct)
+            )
+        except KeyErased:
+            message = None
+        claimed.append(
+            Claimed(row.id, row.chat_id, row.kind, row.priority, row.attempts, row.created_at, message)
+        )
+    return claimed
+
+
+async def mark_sent(session: AsyncSession, message_id: str, worker: str, now: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker)
+        .values(status="sent", sent_at=now, locked_until=None, attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def mark_retry(
+    session: AsyncSession,
+    message_id: str,
+    worker: str,
+    *,
+    due_at: datetime,
+    error: str,
+    count: bool = True,
+) -> None:
+    """Put a message back for later; ``count=False`` when it was not really tried
+    (Telegram said "slow down", or pacing deferred it)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker)
+        .values(
+            due_at=due_at,
+            locked_until=None,
+            locked_by=None,
+            attempts=OutboxMessage.attempts + (1 if count else 0),
+            last_error=error[:500],
+        )
+    )
+
+
+async def mark_final(
+    session: AsyncSession, message_id: str, worker: str, *, status: str, error: str
+) -> None:
+    """Stop trying: ``undelivered`` (gave up) or ``cancelled`` (nothing left to send)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker)
+        .values(
+            status=status,
+            locked_until=None,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=error[:500],
+        )
+    )

@@ -1,0 +1,247 @@
+"""Database tables.
+
+Columns ending in ``_ct`` hold ciphertext (see ``storage.crypto``); nothing a young
+person says is stored in the clear. Ids are random, so they reveal neither order nor
+count.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC time")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+When = UTCDateTime()
+
+
+class Service(Base):
+    __tablename__ = "services"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    created_at: Mapped[datetime] = mapped_column(When)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(When)
+
+
+class YoungPerson(Base):
+    __tablename__ = "young_people"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    keyworker_id: Mapped[str | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), index=True
+    )
+    nickname_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    consented_at: Mapped[datetime | None] = mapped_column(When)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(When)
+
+
+class DataKey(Base):
+    """One wrapped AES-256 key per owner (a young person's id, or "system")."""
+
+    __tablename__ = "data_keys"
+    owner: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kek_id: Mapped[str] = mapped_column(String(20))
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(When)
+
+
+class KekCheck(Base):
+    __tablename__ = "kek_checks"
+    kek_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    check_ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InviteCode(Base):
+    """One-time codes behind telegram_link / web_link. Only a hash is kept."""
+
+    __tablename__ = "invite_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # telegram | web
+    subject_kind: Mapped[str] = mapped_column(String(20))  # staff | young_person
+    subject_id: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(When)
+    expires_at: Mapped[datetime | None] = mapped_column(When)
+    used_at: Mapped[datetime | None] = mapped_column(When)
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE")
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(When)
+    payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(When)
+    acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_checkins_person_time", "young_person_id", "created_at"),)
+
+
+class ListenedAnswer(Base):
+    __tablename__ = "listened_answers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE")
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(When)
+    payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_listened_person_time", "young_person_id", "created_at"),)
+
+
+class KpiAnswer(Base):
+    """De-identified: service, month, question, answer. No person, no exact time.
+
+    The id is random so row order cannot be matched against anyone's history.
+    """
+
+    __tablename__ = "kpi_answers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    question: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_kpi_service_month", "service_id", "month"),)
+
+
+class FlowState(Base):
+    """Where a person is in a conversation, so a restart or a new device carries on."""
+
+    __tablename__ = "flow_states"
+    owner: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(When)
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled, so a redelivered update is handled once."""
+
+    __tablename__ = "processed_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(When, index=True)
+
+
+class AuditEntry(Base):
+    """Who did or saw what. Never holds what a young person said."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(When, index=True)
+    actor_kind: Mapped[str] = mapped_column(String(20))  # staff | young_person | system | operator
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(60))
+    young_person_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """Everything that leaves Heard is a row here first, written in the same
+    transaction as the event that caused it, then delivered by the sender."""
+
+    __tablename__ = "outbox"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(When)
+    due_at: Mapped[datetime] = mapped_column(When)
+    priority: Mapped[int] = mapped_column(Integer, default=5)  # 0 = urgent
+    channel: Mapped[str] = mapped_column(String(20), default="telegram")
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # Whose data key encrypts the payload ("system" when it is about nobody).
+    key_owner: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None] = mapped_column(When)
+    sent_at: Mapped[datetime | None] = mapped_column(When)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "due_at"),)
+
+
+class Meta(Base):
+    """Small process-wide facts, e.g. the bot's username."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+__all__ = [
+    "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState", "InviteCode", "KekCheck",
+    "KpiAnswer", "ListenedAnswer", "Meta", "OutboxMessage", "ProcessedUpdate", "Service",
+    "Staff", "YoungPerson", "new_id",
+]

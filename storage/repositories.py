@@ -1,0 +1,219 @@
+"""Queries and inserts, by table. Repositories never commit: the caller's
+transaction (storage.db.Database.transaction) does, once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    AuditEntry,
+    CheckIn,
+    InviteCode,
+    KpiAnswer,
+    ListenedAnswer,
+    Meta,
+    ProcessedUpdate,
+    Service,
+    Staff,
+    YoungPerson,
+)
+
+
+def _insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+# -- services and people ------------------------------------------------------------
+
+
+async def service_by_name(session: AsyncSession, name: str) -> Service | None:
+    return await session.scalar(select(Service).where(func.lower(Service.name) == name.lower()))
+
+
+async def staff_by_email(session: AsyncSession, email: str) -> Staff | None:
+    return await session.scalar(select(Staff).where(Staff.email == email.strip().lower()))
+
+
+async def staff_by_telegram(session: AsyncSession, user_id: int) -> Staff | None:
+    return await session.scalar(select(Staff).where(Staff.telegram_user_id == user_id))
+
+
+async def young_person_by_telegram(session: AsyncSession, user_id: int) -> YoungPerson | None:
+    return await session.scalar(select(YoungPerson).where(YoungPerson.telegram_user_id == user_id))
+
+
+async def young_people_of_keyworker(session: AsyncSession, staff_id: str) -> Sequence[YoungPerson]:
+    return (
+        await session.scalars(select(YoungPerson).where(YoungPerson.keyworker_id == staff_id))
+    ).all()
+
+
+# -- one-time codes -------------------------------------------------------------------
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+async def issue_code(
+    session: AsyncSession,
+    *,
+    purpose: str,
+    subject_kind: str,
+    subject_id: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> str:
+    # 128 bits, URL-safe, and short enough for Telegram's 64-character start parameter.
+    code = secrets.token_urlsafe(16)
+    session.add(
+        InviteCode(
+            code_hash=hash_code(code),
+            purpose=purpose,
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return code
+
+
+async def redeem_code(
+    session: AsyncSession, code: str, *, purpose: str, now: datetime
+) -> InviteCode | None:
+    """Mark a code used and return it; None when unknown, used, expired or for elsewhere.
+
+    The UPDATE ... WHERE used_at IS NULL makes redemption atomic: two people racing
+    with one code cannot both win.
+    """
+    if not code or len(code) > 64:
+        return None
+    hashed = hash_code(code)
+    result = await session.execute(
+        update(InviteCode)
+        .where(
+            InviteCode.code_hash == hashed,
+            InviteCode.purpose == purpose,
+            InviteCode.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    if result.rowcount != 1:
+        return None
+    row = await session.get(InviteCode, hashed)
+    if row is None or (row.expires_at is not None and row.expires_at < now):
+        return None
+    return row
+
+
+# -- what young people tell us --------------------------------------------------------
+
+
+async def checkins_between(
+    session: AsyncSession, young_person_id: str, start: datetime, end: datetime
+) -> Sequence[CheckIn]:
+    return (
+        await session.scalars(
+            select(CheckIn)
+            .where(
+                CheckIn.young_person_id == young_person_id,
+                CheckIn.created_at >= start,
+                CheckIn.created_at < end,
+            )
+            .order_by(CheckIn.created_at)
+        )
+    ).all()
+
+
+async def listened_between(
+    session: AsyncSession, young_person_id: str, start: datetime, end: datetime
+) -> Sequence[ListenedAnswer]:
+    return (
+        await session.scalars(
+            select(ListenedAnswer)
+            .where(
+                ListenedAnswer.young_person_id == young_person_id,
+                ListenedAnswer.created_at >= start,
+                ListenedAnswer.created_at < end,
+            )
+            .order_by(ListenedAnswer.created_at)
+        )
+    ).all()
+
+
+async def kpi_counts(
+    session: AsyncSession, service_id: str, month_from: str | None, month_to: str | None
+) -> Sequence[tuple[str, str, str, int]]:
+    stmt = (
+        select(KpiAnswer.month, KpiAnswer.question, KpiAnswer.answer, func.count())
+        .where(KpiAnswer.service_id == service_id)
+        .group_by(KpiAnswer.month, KpiAnswer.question, KpiAnswer.answer)
+        .order_by(KpiAnswer.month, KpiAnswer.question, KpiAnswer.answer)
+    )
+    if month_from:
+        stmt = stmt.where(KpiAnswer.month >= month_from)
+    if month_to:
+        stmt = stmt.where(KpiAnswer.month <= month_to)
+    return [tuple(row) for row in (await session.execute(stmt)).all()]  # type: ignore[misc]
+
+
+# -- audit --------------------------------------------------------------------------------
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_kind: str,
+    actor_id: str | None,
+    action: str,
+    young_person_id: str | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=at,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            action=action,
+            young_person_id=young_person_id,
+            detail=detail,
+        )
+    )
+
+
+# -- Telegram bookkeeping ---------------------------------------------------------------
+
+
+async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Record an update id; False when it was already handled (a redelivery)."""
+    insert = _insert_for(session)
+    result = await session.execute(
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    return result.rowcount == 1
+
+
+async def get_meta(session: AsyncSession, key: str) -> str | None:
+    row = await session.get(Meta, key)
+    return row.value if row else None
+
+
+async def set_meta(session: AsyncSession, key: str, value: str) -> None:
+    insert = _insert_for(session)
+    await session.execute(
+        insert(Meta)
+        .values(key=key, value=value)
+        .on_conflict_do_update(index_elements=["key"], set_={"value": value})
+    )

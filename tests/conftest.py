@@ -1,0 +1,86 @@
+"""Shared fixtures: a fresh data directory per test, a migrated database (SQLite, or
+PostgreSQL when HEARD_TEST_POSTGRES_URL is set for the storage tests), a frozen clock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.clock import FrozenClock
+from app.config import Settings
+from app.runtime import Runtime
+from tests.support.people import Cast, make_cast
+
+POSTGRES_URL = os.environ.get("HEARD_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("HEARD_TEST_REDIS_URL")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/heard.db",
+        master_key_file=tmp_path / "master.key",
+        bot_token=None,
+        public_url="http://127.0.0.1:8080",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+async def runtime(settings: Settings, clock: FrozenClock) -> AsyncIterator[Runtime]:
+    rt = await Runtime.open(settings, clock=clock)
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture
+async def cast(runtime: Runtime) -> Cast:
+    """A service with one keyworker (Alex) and one young person (Sam)."""
+    return await make_cast(runtime)
+
+
+async def _reset_postgres(url: str) -> None:
+    from sqlalchemy import text
+
+    from storage.db import create_engine
+
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+def _postgres_param() -> list[object]:
+    reason = "HEARD_TEST_POSTGRES_URL is not set (CI sets it to the local PostgreSQL)"
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason=reason)),
+    ]
+
+
+@pytest.fixture(params=_postgres_param())
+async def any_runtime(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock
+) -> AsyncIterator[Runtime]:
+    """A runtime on SQLite, and again on PostgreSQL when one is configured."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/heard.db"
+    if request.param == "postgres":
+        assert POSTGRES_URL
+        await _reset_postgres(POSTGRES_URL)
+        url = POSTGRES_URL
+    settings = Settings(
+        database_url=url, master_key_file=tmp_path / "master.key", _env_file=None  # type: ignore[call-arg]
+    )
+    rt = await Runtime.open(settings, clock=clock)
+    yield rt
+    await rt.close()

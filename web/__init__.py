@@ -1,0 +1,1 @@
+"""The web channel and staff pages (aiohttp)."""
