@@ -1,0 +1,324 @@
+"""The local Bot API stand-in, driven by the real aiogram client over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import aiohttp
+import pytest
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.filters import CommandStart
+from aiogram.methods import TelegramMethod
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from PIL import Image
+
+from tests.support.bot_api import FakeBotAPI
+
+TOKEN = "123456:TEST-token"
+
+
+@pytest.fixture
+async def server():
+    async with FakeBotAPI(token=TOKEN) as api:
+        yield api
+
+
+@pytest.fixture
+async def bot(server: FakeBotAPI):
+    session = AiohttpSession(api=TelegramAPIServer.from_base(server.base_url))
+    bot = Bot(TOKEN, session=session)
+    try:
+        yield bot
+    finally:
+        await bot.session.close()
+
+
+def keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=d)] for t, d in pairs]
+    )
+
+
+def png_bytes(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 120, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def test_get_me(server: FakeBotAPI, bot: Bot):
+    me = await bot.get_me()
+    assert me.username == "heard_test_bot"
+    assert me.id == 123456
+    assert me.is_bot
+    assert server.calls[0].method == "getMe"
+    assert server.calls[0].token == TOKEN
+
+
+async def test_send_message_with_keyboard_is_stored(server: FakeBotAPI, bot: Bot):
+    server.user(42, first_name="Robin")
+    sent = await bot.send_message(42, "How are you?", reply_markup=keyboard(("Good", "mood:good")))
+    again = await bot.send_message(42, "Still there?")
+
+    assert isinstance(sent, Message)
+    assert sent.chat.id == 42 and sent.chat.first_name == "Robin"
+    assert sent.from_user is not None and sent.from_user.id == server.bot_id
+    assert again.message_id == sent.message_id + 1
+    assert sent.reply_markup is not None
+    assert sent.reply_markup.inline_keyboard[0][0].callback_data == "mood:good"
+
+    stored = server.messages(42)
+    assert [m["text"] for m in stored] == ["How are you?", "Still there?"]
+    assert stored[0]["reply_markup"]["inline_keyboard"][0][0]["text"] == "Good"
+    assert server.last_message(42)["text"] == "Still there?"
+    (call,) = server.calls_to("sendMessage", chat_id=42)[:1]
+    assert call.params["reply_markup"] == {
+        "inline_keyboard": [[{"text": "Good", "callback_data": "mood:good"}]]
+    }
+
+
+async def test_html_is_parsed_like_telegram(server: FakeBotAPI, bot: Bot):
+    sent = await bot.send_message(7, "<b>Hi</b> there", parse_mode="HTML")
+    assert sent.text == "Hi there"
+    assert sent.entities is not None and sent.entities[0].type == "bold"
+    assert (sent.entities[0].offset, sent.entities[0].length) == (0, 2)
+    with pytest.raises(TelegramBadRequest, match="can't parse entities"):
+        await bot.send_message(7, "<b>open", parse_mode="HTML")
+
+
+async def test_send_photo_upload_then_resend_by_file_id(server: FakeBotAPI, bot: Bot):
+    data = png_bytes(1600, 900)
+    first = await bot.send_photo(9, BufferedInputFile(data, "card.png"), caption="Your card")
+
+    (upload,) = server.calls_to("sendPhoto")
+    assert upload.files["photo"] == data
+    assert first.caption == "Your card"
+    assert first.photo is not None and len(first.photo) >= 2
+    biggest = first.photo[-1]
+    assert (biggest.width, biggest.height) == (1280, 720)
+    assert first.photo[0].width == 90
+    assert server.file_bytes(biggest.file_id) == data
+
+    again = await bot.send_photo(9, biggest.file_id)
+    assert again.photo is not None
+    assert [p.file_id for p in again.photo] == [p.file_id for p in first.photo]
+    assert server.calls_to("sendPhoto")[1].files == {}
+
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await bot.send_photo(9, "no-such-file-id")
+
+    # The stored bytes come back through getFile and the file download URL.
+    downloaded = await bot.download(biggest.file_id)
+    assert downloaded is not None and downloaded.read() == data
+
+
+async def test_edit_reply_markup_changes_stored_message(server: FakeBotAPI, bot: Bot):
+    sent = await bot.send_message(5, "Pick one", reply_markup=keyboard(("A", "a"), ("B", "b")))
+    edited = await bot.edit_message_reply_markup(
+        chat_id=5, message_id=sent.message_id, reply_markup=keyboard(("C", "c"))
+    )
+    assert isinstance(edited, Message)
+    assert edited.edit_date is not None
+    buttons = server.last_message(5)["reply_markup"]["inline_keyboard"]
+    assert buttons == [[{"text": "C", "callback_data": "c"}]]
+
+    # Same markup again is refused the way Telegram refuses it.
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await bot.edit_message_reply_markup(
+            chat_id=5, message_id=sent.message_id, reply_markup=keyboard(("C", "c"))
+        )
+
+    # Editing the text without reply_markup drops the keyboard, as in Telegram.
+    await bot.edit_message_text("Done", chat_id=5, message_id=sent.message_id)
+    (only,) = server.messages(5)
+    assert only["text"] == "Done" and "reply_markup" not in only
+
+    assert await bot.delete_message(5, sent.message_id) is True
+    assert server.messages(5) == []
+    with pytest.raises(TelegramBadRequest, match="message to delete not found"):
+        await bot.delete_message(5, sent.message_id)
+
+
+async def test_get_updates_long_poll_wakes_on_new_update(server: FakeBotAPI, bot: Bot):
+    user = server.user(11)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    poll = asyncio.create_task(bot.get_updates(timeout=10))
+    await asyncio.sleep(0.1)
+    assert not poll.done()
+    await user.send("hello")
+    updates = await asyncio.wait_for(poll, 2)
+    assert loop.time() - started < 2
+    assert len(updates) == 1
+    assert updates[0].message is not None and updates[0].message.text == "hello"
+    assert updates[0].message.from_user is not None and updates[0].message.from_user.id == 11
+
+    # Not confirmed yet: delivered again. Confirmed with offset: gone.
+    assert [u.update_id for u in await bot.get_updates()] == [updates[0].update_id]
+    assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == []
+
+
+async def test_get_updates_times_out_empty(server: FakeBotAPI, bot: Bot):
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await bot.get_updates(timeout=1) == []
+    assert 0.9 <= loop.time() - started < 3
+
+
+def make_router() -> Router:
+    router = Router()
+
+    @router.message(CommandStart())
+    async def start(message: Message) -> None:
+        await message.answer(
+            "Welcome! How do you feel?",
+            reply_markup=keyboard(("Happy", "feel:happy"), ("Sad", "feel:sad")),
+        )
+
+    @router.callback_query(F.data.startswith("feel:"))
+    async def feel(query: CallbackQuery) -> None:
+        assert query.data is not None and isinstance(query.message, Message)
+        await query.answer("Saved")
+        await query.message.edit_text(f"You feel {query.data.split(':')[1]}.")
+
+    return router
+
+
+async def test_dispatcher_polling_with_fake_user(server: FakeBotAPI, bot: Bot):
+    dp = Dispatcher()
+    dp.include_router(make_router())
+    polling = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=1)
+    )
+    try:
+        user = server.user(501, first_name="Alex")
+        await user.send("/start")
+        welcome = await user.wait_for_message("How do you feel", timeout=5)
+        assert welcome["reply_markup"]["inline_keyboard"][1][0]["text"] == "Sad"
+
+        query_id = await user.click("Sad")
+        edited = await user.wait_for_message("You feel", timeout=5)
+        assert edited["text"] == "You feel sad."
+        assert edited["message_id"] == welcome["message_id"]
+        assert user.last_text() == "You feel sad."
+        # The handler answers the query before editing, so the answer is already recorded.
+        assert server.callback_answer(query_id)["text"] == "Saved"
+
+        # The edit dropped the keyboard; a fresh /start brings one back.
+        with pytest.raises(AssertionError, match="no inline keyboard"):
+            await user.click("Happy")
+        await user.send("/start")
+        await user.wait_for_message("Welcome")
+        with pytest.raises(AssertionError, match="available: 'Happy'"):
+            await user.click("Angry")
+    finally:
+        await dp.stop_polling()
+        await polling
+    assert len(server.calls_to("sendMessage", chat_id=501)) == 2
+    assert len(server.calls_to("editMessageText", chat_id=501)) == 1
+
+
+async def test_dispatcher_feed_update_and_duplicate(server: FakeBotAPI, bot: Bot):
+    dp = Dispatcher()
+    dp.include_router(make_router())
+    user = server.user(77)
+    await user.send("/start")
+    (update,) = await bot.get_updates()
+    await dp.feed_update(bot, update)
+    assert server.last_message(77)["text"].startswith("Welcome")
+
+    server.duplicate_last_update()
+    again = await bot.get_updates(offset=update.update_id + 1)
+    assert [u.update_id for u in again] == [update.update_id]
+
+
+async def test_wait_for_message_times_out_with_context(server: FakeBotAPI, bot: Bot):
+    user = server.user(3)
+    await bot.send_message(3, "first")
+    with pytest.raises(AssertionError, match="first"):
+        await user.wait_for_message("never", timeout=0.2, after=0)
+
+
+async def test_retry_after(server: FakeBotAPI, bot: Bot):
+    server.fail("sendMessage", status=429, retry_after=3)
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await bot.send_message(1, "hi")
+    assert caught.value.retry_after == 3
+    # Only once: the next call goes through.
+    assert (await bot.send_message(1, "hi")).text == "hi"
+    assert [c.status for c in server.calls_to("sendMessage")] == [429, 200]
+
+
+async def test_server_error_and_fail_while(server: FakeBotAPI, bot: Bot):
+    server.fail("sendMessage", status=500, times=2)
+    for _ in range(2):
+        with pytest.raises(TelegramServerError):
+            await bot.send_message(1, "hi")
+    await bot.send_message(1, "hi")
+
+    outage = {"on": True}
+    server.fail_while("*", 502, lambda: outage["on"])
+    with pytest.raises(TelegramServerError):
+        await bot.get_me()
+    outage["on"] = False
+    assert (await bot.get_me()).id == server.bot_id
+
+
+async def test_fault_for_one_chat_and_blocked_chat(server: FakeBotAPI, bot: Bot):
+    server.fail("sendMessage", status=429, retry_after=5, chat_id=2)
+    await bot.send_message(1, "unaffected")
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(2, "limited")
+
+    server.block_chat(8)
+    with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
+        await bot.send_message(8, "hello?")
+
+
+class NoSuchMethod(TelegramMethod[bool]):
+    __returning__ = bool
+    __api_method__ = "noSuchMethod"
+
+
+async def test_unknown_method(server: FakeBotAPI, bot: Bot):
+    with pytest.raises(TelegramNotFound, match="method not found"):
+        await bot(NoSuchMethod())
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.base_url}/bot{TOKEN}/nope") as resp:
+            assert resp.status == 404
+            assert await resp.json() == {
+                "ok": False,
+                "error_code": 404,
+                "description": "Not Found: method not found",
+            }
+
+
+async def test_commands_and_webhook_info(server: FakeBotAPI, bot: Bot):
+    from aiogram.types import BotCommand
+
+    await bot.set_my_commands([BotCommand(command="start", description="Begin")])
+    assert [c.command for c in await bot.get_my_commands()] == ["start"]
+    await bot.set_webhook("https://example.test/hook", secret_token="s3cret")
+    info = await bot.get_webhook_info()
+    assert info.url == "https://example.test/hook"
+    from aiogram.exceptions import TelegramConflictError
+
+    with pytest.raises(TelegramConflictError):
+        await bot.get_updates()
+    await bot.delete_webhook()
+    assert (await bot.get_webhook_info()).url == ""
