@@ -22,6 +22,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
+    InaccessibleMessage,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -322,3 +323,86 @@ async def test_commands_and_webhook_info(server: FakeBotAPI, bot: Bot):
         await bot.get_updates()
     await bot.delete_webhook()
     assert (await bot.get_webhook_info()).url == ""
+
+
+async def test_second_poller_ends_the_first_with_conflict(server: FakeBotAPI, bot: Bot):
+    from aiogram.exceptions import TelegramConflictError
+
+    first = asyncio.create_task(bot.get_updates(timeout=10))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(bot.get_updates(timeout=10))
+    with pytest.raises(TelegramConflictError, match="terminated by other getUpdates"):
+        await asyncio.wait_for(first, 2)
+    await server.user(4).send("hi")
+    (update,) = await asyncio.wait_for(second, 2)
+    assert update.message is not None and update.message.text == "hi"
+
+
+async def test_user_media_and_forged_callbacks_parse_as_aiogram_types(
+    server: FakeBotAPI, bot: Bot
+):
+    user = server.user(21, first_name="Kim", language_code="de")
+    await user.send_sticker()
+    await user.send_voice(duration=4)
+    photo_message = await user.send_photo(png_bytes(40, 30), caption="me")
+    await user.click_raw("feel:forged", message_id=999)
+
+    updates = await bot.get_updates()
+    sticker, voice, photo, query = updates
+    assert [u.update_id for u in updates] == sorted({u.update_id for u in updates})
+    assert sticker.message is not None and sticker.message.sticker is not None
+    assert voice.message is not None and voice.message.voice is not None
+    assert voice.message.voice.duration == 4
+    assert photo.message is not None and photo.message.photo is not None
+    assert photo.message.caption == "me"
+    assert photo.message.from_user is not None
+    assert photo.message.from_user.language_code == "de"
+    assert query.callback_query is not None
+    assert query.callback_query.data == "feel:forged"
+    # An unknown message arrives as an inaccessible one, as Telegram sends it.
+    assert query.callback_query.message is not None
+    assert isinstance(query.callback_query.message, InaccessibleMessage)
+
+    # The bot can fetch what the user sent.
+    file_id = photo_message["photo"][-1]["file_id"]
+    downloaded = await bot.download(file_id)
+    assert downloaded is not None and downloaded.read() == png_bytes(40, 30)
+    assert [m["message_id"] for m in server.messages(21, include_user=True)] == [1, 2, 3]
+
+
+async def test_webhook_delivery_with_secret_and_reply_call(server: FakeBotAPI, bot: Bot):
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from aiohttp import web
+
+    dp = Dispatcher()
+    router = Router()
+
+    @router.message(CommandStart())
+    async def start(message: Message):
+        # Returning the method makes aiogram answer inside the webhook response.
+        return message.answer("Hello from the webhook reply")
+
+    dp.include_router(router)
+    app = web.Application()
+    SimpleRequestHandler(dp, bot, secret_token="s3cret", handle_in_background=False).register(
+        app, path="/hook"
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
+        user = server.user(31)
+        await user.send("/start")
+        assert user.last_text() == "Hello from the webhook reply"
+        (call,) = server.calls_to("sendMessage", chat_id=31)
+        assert call.via_webhook_reply
+
+        # A wrong secret is refused by aiogram's handler.
+        server.webhook_secret = "wrong"
+        result = await server.deliver_webhook({"message": server.messages(31)[0]})
+        assert result.status == 401
+    finally:
+        await runner.cleanup()

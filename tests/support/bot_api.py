@@ -602,6 +602,8 @@ class FakeBotAPI:
         self._redelivered: list[dict[str, Any]] = []
         self._next_update_id = 100000001
         self._update_event: asyncio.Event | None = None
+        self._poll_generation = 0
+        self._polls_waiting = 0
 
         self._seq = 0
         self._message_cond: asyncio.Condition | None = None
@@ -1247,6 +1249,11 @@ class FakeBotAPI:
         elif offset < 0:
             while len(updates) > -offset:
                 updates.popleft()
+        # Like Telegram, a newer getUpdates ends an older one still waiting with 409.
+        self._poll_generation += 1
+        generation = self._poll_generation
+        if self._polls_waiting:
+            self._wake_pollers()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not updates and not self._redelivered and not self._closing:
@@ -1255,10 +1262,15 @@ class FakeBotAPI:
                 return []
             event = self._update_event
             assert event is not None
+            self._polls_waiting += 1
             try:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 return []
+            finally:
+                self._polls_waiting -= 1
+            if generation != self._poll_generation:
+                raise TelegramError(409, _DEFAULT_DESCRIPTIONS[409])
         result = []
         if self._redelivered:
             result.extend(self._redelivered[:limit])
