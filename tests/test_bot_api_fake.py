@@ -406,3 +406,47 @@ async def test_webhook_delivery_with_secret_and_reply_call(server: FakeBotAPI, b
         assert result.status == 401
     finally:
         await runner.cleanup()
+
+
+async def test_documents_captions_media_and_actions(server: FakeBotAPI, bot: Bot):
+    from aiogram.types import InputMediaPhoto
+
+    doc = await bot.send_document(6, BufferedInputFile(b"a,b\n1,2\n", "export.csv"), caption="CSV")
+    assert doc.document is not None
+    assert doc.document.file_name == "export.csv"
+    assert doc.document.mime_type == "text/csv"
+    assert server.calls_to("sendDocument")[0].files["document"] == b"a,b\n1,2\n"
+
+    photo = await bot.send_photo(6, BufferedInputFile(png_bytes(10, 10), "a.png"), caption="old")
+    recaptioned = await bot.edit_message_caption(
+        chat_id=6, message_id=photo.message_id, caption="new"
+    )
+    assert isinstance(recaptioned, Message) and recaptioned.caption == "new"
+
+    replacement = png_bytes(20, 10)
+    swapped = await bot.edit_message_media(
+        media=InputMediaPhoto(media=BufferedInputFile(replacement, "b.png"), caption="swapped"),
+        chat_id=6,
+        message_id=photo.message_id,
+    )
+    assert isinstance(swapped, Message) and swapped.photo is not None
+    assert (swapped.photo[-1].width, swapped.photo[-1].height) == (20, 10)
+    assert server.file_bytes(swapped.photo[-1].file_id) == replacement
+    assert server.last_message(6)["caption"] == "swapped"
+
+    with pytest.raises(TelegramBadRequest, match="there is no text in the message to edit"):
+        await bot.edit_message_text("x", chat_id=6, message_id=photo.message_id)
+    assert await bot.send_chat_action(6, "typing") is True
+
+
+async def test_require_start():
+    async with FakeBotAPI(require_start=True) as server:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(server.base_url))
+        bot = Bot(server.token, session=session)
+        try:
+            with pytest.raises(TelegramForbiddenError, match="can't initiate conversation"):
+                await bot.send_message(99, "hello")
+            await server.user(99).send("hi")
+            assert (await bot.send_message(99, "hello")).message_id == 2
+        finally:
+            await session.close()

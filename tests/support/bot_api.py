@@ -31,7 +31,7 @@ from bisect import bisect_right
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import aiohttp
 from aiohttp import web
@@ -1540,7 +1540,3 @@ def _decode_fields(fields: dict[str, Any]) -> dict[str, Any]:
         params[key] = value
     return params
 
-
-def iter_buttons(message: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-        yield from row
