@@ -10,6 +10,7 @@ import signal
 
 from aiohttp import web
 
+from app.clock import Clock
 from app.config import Settings
 from app.runtime import Runtime
 from storage.repositories import set_meta
@@ -44,63 +45,70 @@ async def set_webhook_once(runtime: Runtime, bot) -> None:  # type: ignore[no-un
     )
 
 
-async def serve(settings: Settings) -> None:
-    runtime = await Runtime.open(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-
-    bot = dispatcher = sender = None
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    clock: Clock | None = None,
+    started: asyncio.Future[web.AppRunner] | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM (or until ``stop`` is set, for tests and embedding)."""
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[None]] = []
-    if settings.telegram_enabled:
-        from bot.factory import make_bot, make_dispatcher, register_commands
-        from bot.transport import TelegramTransport
-        from outbox.sender import Sender, SenderSettings
+    async with contextlib.AsyncExitStack() as cleanup:
+        runtime = await Runtime.open(settings, clock=clock)
+        cleanup.push_async_callback(runtime.close)
+        bot = dispatcher = None
+        if settings.telegram_enabled:
+            from bot.factory import make_bot, make_dispatcher, register_commands
+            from bot.transport import TelegramTransport
+            from outbox.sender import Sender, SenderSettings
 
-        bot = make_bot(settings)
-        sender = Sender(
-            runtime.db, runtime.vault, TelegramTransport(bot), runtime.clock,
-            SenderSettings(rate_global=settings.send_rate_global,
-                           rate_per_chat=settings.send_rate_per_chat),
-        )
-        dispatcher = make_dispatcher(runtime.db, runtime.services, on_commit=sender.kick)
-        username = await remember_bot_username(runtime, bot)
-        await register_commands(bot)
-        log.info("Telegram channel on as @%s", username)
-        tasks.append(asyncio.create_task(sender.run_forever(stop), name="outbox-sender"))
-    else:
-        log.warning("Telegram is off: HEARD_BOT_TOKEN is not set. The web app still serves.")
-
-    app = init_app(runtime, bot=bot, dispatcher=dispatcher)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.web_host, settings.web_port)
-    await site.start()
-    log.info("web app on http://%s:%s", settings.web_host, settings.web_port)
-
-    if bot is not None and dispatcher is not None:
-        if settings.webhook_url:
-            await set_webhook_once(runtime, bot)
+            bot = make_bot(settings)
+            cleanup.push_async_callback(bot.session.close)
+            sender = Sender(
+                runtime.db, runtime.vault, TelegramTransport(bot), runtime.clock,
+                SenderSettings(rate_global=settings.send_rate_global,
+                               rate_per_chat=settings.send_rate_per_chat),
+            )
+            dispatcher = make_dispatcher(runtime.db, runtime.services, on_commit=sender.kick)
+            username = await remember_bot_username(runtime, bot)
+            await register_commands(bot)
+            log.info("Telegram channel on as @%s", username)
+            tasks.append(asyncio.create_task(sender.run_forever(stop), name="outbox-sender"))
         else:
-            await bot.delete_webhook(drop_pending_updates=False)
-            tasks.append(
-                asyncio.create_task(
+            log.warning("Telegram is off: HEARD_BOT_TOKEN is not set. The web app still serves.")
+
+        app = init_app(runtime, bot=bot, dispatcher=dispatcher)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        cleanup.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, settings.web_host, settings.web_port)
+        await site.start()
+        log.info("web app on http://%s:%s", settings.web_host, settings.web_port)
+
+        if bot is not None and dispatcher is not None:
+            if settings.webhook_url:
+                await set_webhook_once(runtime, bot)
+            else:
+                await bot.delete_webhook(drop_pending_updates=False)
+                tasks.append(asyncio.create_task(
                     dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
                     name="telegram-polling",
-                )
-            )
-    try:
-        await stop.wait()
-    finally:
-        log.info("stopping")
-        if dispatcher is not None and not settings.webhook_url:
-            with contextlib.suppress(RuntimeError):
-                await dispatcher.stop_polling()
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await runner.cleanup()
-        if bot is not None:
-            await bot.session.close()
-        await runtime.close()
+                ))
+        if started is not None:
+            started.set_result(runner)
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping")
+            stop.set()
+            if dispatcher is not None and not settings.webhook_url:
+                with contextlib.suppress(RuntimeError):
+                    await dispatcher.stop_polling()
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -39,7 +39,7 @@ def make_dispatcher(
 ) -> Dispatcher:
     dp = Dispatcher(services=services)
     dp.update.outer_middleware(UnitOfWorkMiddleware(db, services.clock, on_commit))
-    dp.include_router(conversation.router)
+    dp.include_router(conversation.make_router())
     return dp
 
 

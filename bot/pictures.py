@@ -1,15 +1,17 @@
-"""Pictures sent on Telegram, uploaded once per process and then re-sent by file_id
-(Telegram keeps the file; we save the upload and the bandwidth)."""
+"""Pictures sent on Telegram, uploaded once and then re-sent by file_id (Telegram keeps
+the file; we save the upload and the bandwidth). File ids belong to one bot, so the
+cache is keyed by the bot too, and a file id Telegram no longer knows is re-uploaded."""
 
 from __future__ import annotations
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from app.i18n import current_locale
 from cards.sheet import sheet_png
 
-_file_ids: dict[tuple[str, tuple[str, ...]], str] = {}
+_file_ids: dict[tuple[int, str, tuple[str, ...]], str] = {}
 
 
 async def send_card_sheet(
@@ -19,10 +21,15 @@ async def send_card_sheet(
     caption: str,
     keyboard: InlineKeyboardMarkup | None,
 ) -> Message:
-    key = (current_locale(), card_ids)
+    key = (bot.id, current_locale(), card_ids)
     file_id = _file_ids.get(key)
-    photo = file_id or BufferedInputFile(sheet_png(card_ids), filename="cards.png")
-    sent = await bot.send_photo(chat_id, photo, caption=caption, reply_markup=keyboard)
-    if file_id is None and sent.photo:
+    if file_id is not None:
+        try:
+            return await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=keyboard)
+        except TelegramBadRequest:
+            _file_ids.pop(key, None)
+    upload = BufferedInputFile(sheet_png(card_ids), filename="cards.png")
+    sent = await bot.send_photo(chat_id, upload, caption=caption, reply_markup=keyboard)
+    if sent.photo:
         _file_ids[key] = sent.photo[-1].file_id
     return sent

@@ -23,7 +23,6 @@ from flows.staff import acknowledge_checkin
 from storage.models import Staff, YoungPerson
 
 log = logging.getLogger(__name__)
-router = Router(name="conversation")
 PRIVATE = F.chat.type == "private"
 
 
@@ -51,7 +50,6 @@ async def _converse(
     queue_reply(outgoing, reply, chat_id, callback_id=callback_id, tapped_message_id=tapped_message_id)
 
 
-@router.message(CommandStart(deep_link=True), PRIVATE)
 async def start_with_code(
     message: Message, command: CommandObject, session: AsyncSession, services: Services,
     outgoing: Outgoing,
@@ -94,7 +92,6 @@ async def start_with_code(
     await _converse(session, services, person, inputs.Command("start"), outgoing, chat_id)
 
 
-@router.message(PRIVATE)
 async def any_message(
     message: Message, session: AsyncSession, services: Services, outgoing: Outgoing
 ) -> None:
@@ -130,7 +127,6 @@ def _as_input(message: Message) -> inputs.Input:
     return inputs.Unusable("other")
 
 
-@router.callback_query()
 async def any_tap(
     query: CallbackQuery, session: AsyncSession, services: Services, outgoing: Outgoing
 ) -> None:
@@ -185,3 +181,12 @@ async def _seen(
                 chat_id=chat_id, message_id=message_id, reply_markup=done
             )
         )
+
+
+def make_router() -> Router:
+    """A fresh router per dispatcher (a router can belong to only one)."""
+    router = Router(name="conversation")
+    router.message.register(start_with_code, CommandStart(deep_link=True), PRIVATE)
+    router.message.register(any_message, PRIVATE)
+    router.callback_query.register(any_tap)
+    return router
