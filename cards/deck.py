@@ -94,7 +94,7 @@ DECK: tuple[Card, ...] = (
                                mouth_curve=1.0, sweat=True, shake=True)),
     Card("frustrated", N_("Frustrated"), N_("A face with squeezed eyes and gritted teeth under a tangled scribble"),
          (240, 142, 96), Face(eyes="squint", brow_lift=0.0, brow_tilt=-0.06, mouth="teeth",
-                              mouth_width=0.55, prop="scribble")),
+                              mouth_width=0.8, prop="scribble")),
     Card("angry", N_("Angry"), N_("A face with eyebrows pulled down, a frown and steam puffing out"),
          (232, 98, 88), Face(eyes="dot", brow_lift=-0.02, brow_tilt=-0.12, mouth="curve",
                              mouth_curve=-0.7, mouth_width=0.55, prop="steam")),

@@ -207,7 +207,7 @@ def _mouth(pen: Pen, face: Face, cx: float, cy: float, r: float) -> None:
         pts = [(mx - w + 2 * w * i / 32, my + amp * math.sin(i / 32 * math.pi * 3)) for i in range(33)]
         pen.line(pts)
     elif face.mouth == "teeth":
-        h = 0.15 * r
+        h = 0.17 * r
         pen.rounded((mx - w, my - h, mx + w, my + h), 0.08 * r, WHITE)
         pen.line([(mx - w, my), (mx + w, my)], LINE * 0.6)
         for t in (-0.34, 0.34):

@@ -14,7 +14,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw
 
 from app.i18n import current_locale
-from cards.deck import get_card
+from cards.deck import DECK, get_card
 from cards.faces import INK
 from cards.render import font, render_card
 
@@ -77,11 +77,21 @@ def draw_sheet(card_ids: Sequence[str], selected: Collection[str]) -> Image.Imag
     return im
 
 
+@lru_cache(maxsize=1)
+def sheet_palette() -> Image.Image:
+    """One 256-colour palette for every sheet, taken from the whole deck with a selection.
+
+    Flat colours and text need no more than 256 colours, which keeps the file a fraction
+    of the RGB size; a fixed palette means ticking one card never shifts the colours of
+    the others.
+    """
+    ids = tuple(card.id for card in DECK)
+    return draw_sheet(ids, ids[::7]).quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+
+
 @lru_cache(maxsize=128)
 def _sheet_png(card_ids: tuple[str, ...], selected: frozenset[str], locale: str) -> bytes:
-    im = draw_sheet(card_ids, selected)
-    # Few distinct colours: a 256-colour palette keeps the file a fraction of the RGB size.
-    im = im.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    im = draw_sheet(card_ids, selected).quantize(palette=sheet_palette(), dither=Image.Dither.NONE)
     buf = io.BytesIO()
     im.save(buf, "PNG", optimize=True)
     return buf.getvalue()

@@ -341,7 +341,8 @@ def _key_rows(used: list[str], locale: str) -> int:
 
 
 # Pillow's bundled font has no glyphs for the narrow spaces and dashes CLDR puts in dates.
-_SPACES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u200f": "", "\u200e": ""})
+_SPACES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2009": " ", "\u202f": " ", "\u00a0": " ",
+                         "\u200f": "", "\u200e": ""})
 
 
 def plain_spaces(text: str) -> str:
