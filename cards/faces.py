@@ -316,7 +316,7 @@ def _rain(pen: Pen, cx: float, cy: float, r: float) -> None:
     x, y = 0.8, 0.14
     for k, dx in enumerate((-0.06, 0.0, 0.06)):
         d = 0.025 * (k % 2)
-        pen.line([(x + dx, y + 0.1 + d), (x + dx - 0.018, y + 0.15 + d)], LINE * 0.9, fill=WATER)
+        pen.line([(x + dx, y + 0.1 + d), (x + dx - 0.018, y + 0.15 + d)], LINE * 0.9, fill=WHITE)
     _puffs(pen, ((x - 0.07, y + 0.02, 0.045), (x, y - 0.015, 0.065), (x + 0.07, y + 0.02, 0.045),
                  (x - 0.03, y + 0.035, 0.04), (x + 0.03, y + 0.035, 0.04)), CLOUD, LINE * 0.8)
 

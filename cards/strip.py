@@ -267,11 +267,19 @@ def strip_palette() -> Image.Image:
     ref = draw_week_strip(week_start=t0.date(), checkins=sample, listened=listened,
                           tz=ZoneInfo("UTC"), locale="en", title="Mood strip", quantize=False)
     rest = ref.quantize(256 - len(exact), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    rest_colours = rest.getpalette()[: 3 * (256 - len(exact))]
+    flat_rest = rest.getpalette()[: 3 * (256 - len(exact))]
+    # Pillow maps pixels through a cache of 4-unit cells, picking the entry nearest the
+    # cell: with no other entry within 16 units of an exact colour, that is always it.
+    rest_colours = [c for i in range(0, len(flat_rest), 3) for c in flat_rest[i:i + 3]
+                    if all(_distance(flat_rest[i:i + 3], e) >= 16 for e in exact)]
     flat = [c for rgb in exact for c in rgb] + rest_colours
     pal = Image.new("P", (1, 1))
     pal.putpalette(flat + [0] * (768 - len(flat)))
     return pal
+
+
+def _distance(a: Sequence[int], b: Sequence[int]) -> float:
+    return sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5
 
 
 def _encode(im: Image.Image) -> bytes:
