@@ -22,7 +22,11 @@ def deck_image() -> Image.Image:
     im = Image.new("RGB", (DECK_GAP + DECK_COLUMNS * step, DECK_GAP + rows * step), (250, 248, 244))
     for i, card in enumerate(DECK):
         tile = render_card(card.id, DECK_TILE)
-        im.paste(tile, (DECK_GAP + (i % DECK_COLUMNS) * step, DECK_GAP + (i // DECK_COLUMNS) * step), tile)
+        im.paste(
+            tile,
+            (DECK_GAP + (i % DECK_COLUMNS) * step, DECK_GAP + (i // DECK_COLUMNS) * step),
+            tile,
+        )
     return im
 
 

@@ -40,14 +40,19 @@ def bezier(p0: Point, c: Point, p1: Point, n: int = 24) -> list[Point]:
     return out
 
 
-def arc_points(cx: float, cy: float, r: float, start: float, end: float, n: int = 32) -> list[Point]:
+def arc_points(
+    cx: float, cy: float, r: float, start: float, end: float, n: int = 32
+) -> list[Point]:
     """Points on a circle, angles in degrees, 0 = east, counter-clockwise (maths, not screen)."""
-    return [(cx + r * math.cos(math.radians(a)), cy - r * math.sin(math.radians(a)))
-            for a in (start + (end - start) * i / n for i in range(n + 1))]
+    return [
+        (cx + r * math.cos(math.radians(a)), cy - r * math.sin(math.radians(a)))
+        for a in (start + (end - start) * i / n for i in range(n + 1))
+    ]
 
 
-def star_points(cx: float, cy: float, r: float, points: int = 5, inner: float = 0.45,
-                turn: float = 90) -> list[Point]:
+def star_points(
+    cx: float, cy: float, r: float, points: int = 5, inner: float = 0.45, turn: float = 90
+) -> list[Point]:
     out = []
     for i in range(points * 2):
         rr = r if i % 2 == 0 else r * inner
@@ -88,18 +93,36 @@ class Pen:
         if width:
             self.line([*pts, pts[0], pts[1]], width)
 
-    def ellipse(self, c: Point, rx: float, ry: float, fill: RGB | None,
-                width: float = LINE, outline: RGB = INK) -> None:
+    def ellipse(
+        self,
+        c: Point,
+        rx: float,
+        ry: float,
+        fill: RGB | None,
+        width: float = LINE,
+        outline: RGB = INK,
+    ) -> None:
         x, y = self.pt(c)
         box = (x - rx * self.s, y - ry * self.s, x + rx * self.s, y + ry * self.s)
-        self.d.ellipse(box, fill=fill, outline=outline if width else None,
-                       width=self.px(width) if width else 0)
+        self.d.ellipse(
+            box, fill=fill, outline=outline if width else None, width=self.px(width) if width else 0
+        )
 
-    def rounded(self, box: tuple[float, float, float, float], radius: float, fill: RGB | None,
-                width: float = LINE) -> None:
+    def rounded(
+        self,
+        box: tuple[float, float, float, float],
+        radius: float,
+        fill: RGB | None,
+        width: float = LINE,
+    ) -> None:
         a, b = self.pt(box[:2]), self.pt(box[2:])
-        self.d.rounded_rectangle((*a, *b), radius=radius * self.s, fill=fill,
-                                 outline=INK if width else None, width=self.px(width) if width else 0)
+        self.d.rounded_rectangle(
+            (*a, *b),
+            radius=radius * self.s,
+            fill=fill,
+            outline=INK if width else None,
+            width=self.px(width) if width else 0,
+        )
 
 
 def draw_picture(pen: Pen, face: Face) -> None:
@@ -114,8 +137,14 @@ def draw_picture(pen: Pen, face: Face) -> None:
             pen.ellipse((bx, by), 0.15 * r, 0.09 * r, BLUSH, width=0)
             if face.eyes != "happy":  # hatched cheeks: a blush you can see without colour
                 for t in (-0.08, 0.0, 0.08):
-                    pen.line([(bx + t * r + 0.03 * r, by - 0.05 * r), (bx + t * r - 0.03 * r, by + 0.05 * r)],
-                             LINE * 0.5, fill=(214, 70, 96))
+                    pen.line(
+                        [
+                            (bx + t * r + 0.03 * r, by - 0.05 * r),
+                            (bx + t * r - 0.03 * r, by + 0.05 * r),
+                        ],
+                        LINE * 0.5,
+                        fill=(214, 70, 96),
+                    )
     _eyes(pen, face, cx, cy, r)
     _brows(pen, face, cx, cy, r)
     _mouth(pen, face, cx, cy, r)
@@ -128,8 +157,14 @@ def draw_picture(pen: Pen, face: Face) -> None:
         for side in (-1, 1):
             for k in (0, 1):
                 x = cx + side * (r + 0.05 + 0.045 * k)
-                pen.line(bezier((x, cy - 0.35 * r + k * 0.05), (x + side * 0.03, cy),
-                                (x, cy + 0.35 * r - k * 0.05)), LINE * 0.8)
+                pen.line(
+                    bezier(
+                        (x, cy - 0.35 * r + k * 0.05),
+                        (x + side * 0.03, cy),
+                        (x, cy + 0.35 * r - k * 0.05),
+                    ),
+                    LINE * 0.8,
+                )
     if face.prop not in _BEHIND and face.prop != "none":
         _PROPS[face.prop](pen, cx, cy, r)
 
@@ -148,9 +183,17 @@ def _eyes(pen: Pen, face: Face, cx: float, cy: float, r: float) -> None:
             pen.ellipse(c, 0.85 * e, 1.15 * e, INK, width=0)
             pen.dot((c[0] - 0.3 * e, c[1] - 0.4 * e), 0.3 * e, WHITE)
         elif kind == "happy":
-            pen.line(bezier((ex - 1.1 * e, ey + 0.4 * e), (ex, ey - 1.5 * e), (ex + 1.1 * e, ey + 0.4 * e)))
+            pen.line(
+                bezier(
+                    (ex - 1.1 * e, ey + 0.4 * e), (ex, ey - 1.5 * e), (ex + 1.1 * e, ey + 0.4 * e)
+                )
+            )
         elif kind == "closed":
-            pen.line(bezier((ex - 1.1 * e, ey - 0.3 * e), (ex, ey + 1.3 * e), (ex + 1.1 * e, ey - 0.3 * e)))
+            pen.line(
+                bezier(
+                    (ex - 1.1 * e, ey - 0.3 * e), (ex, ey + 1.3 * e), (ex + 1.1 * e, ey - 0.3 * e)
+                )
+            )
         elif kind == "wide":
             pen.ellipse((ex, ey), 1.45 * e, 1.6 * e, WHITE)
             c = (ex + lx * e * 0.6, ey + ly * e * 0.6)
@@ -164,7 +207,13 @@ def _eyes(pen: Pen, face: Face, cx: float, cy: float, r: float) -> None:
             pen.shape(star_points(ex, ey, 1.75 * e), GOLD, LINE * 0.7)
         elif kind == "squint":
             d = 1 if i == 0 else -1  # ">" on the left, "<" on the right
-            pen.line([(ex - d * 0.9 * e, ey - 0.9 * e), (ex + d * 0.8 * e, ey), (ex - d * 0.9 * e, ey + 0.9 * e)])
+            pen.line(
+                [
+                    (ex - d * 0.9 * e, ey - 0.9 * e),
+                    (ex + d * 0.8 * e, ey),
+                    (ex - d * 0.9 * e, ey + 0.9 * e),
+                ]
+            )
         else:
             raise ValueError(f"unknown eyes {kind!r}")
 
@@ -199,12 +248,16 @@ def _mouth(pen: Pen, face: Face, cx: float, cy: float, r: float) -> None:
         pen.ellipse(tongue_c, 0.45 * w, 0.12 * r * k, BLUSH, width=0)
         pen.shape(bottom, None)
     elif face.mouth == "o":
-        pen.ellipse((mx, my + 0.02 * r), 0.13 * r * (0.6 + 0.4 * k), 0.18 * r * (0.5 + 0.5 * k), MOUTH)
+        pen.ellipse(
+            (mx, my + 0.02 * r), 0.13 * r * (0.6 + 0.4 * k), 0.18 * r * (0.5 + 0.5 * k), MOUTH
+        )
     elif face.mouth == "slant":
         pen.line([(mx - w, my + k * 0.12 * r), (mx + w, my - k * 0.12 * r)])
     elif face.mouth == "wobble":
         amp = 0.05 * r * k
-        pts = [(mx - w + 2 * w * i / 32, my + amp * math.sin(i / 32 * math.pi * 3)) for i in range(33)]
+        pts = [
+            (mx - w + 2 * w * i / 32, my + amp * math.sin(i / 32 * math.pi * 3)) for i in range(33)
+        ]
         pen.line(pts)
     elif face.mouth == "teeth":
         h = 0.17 * r
@@ -225,6 +278,7 @@ def _drop(pen: Pen, c: Point, rad: float) -> None:
 
 
 # Props: each draws in the free corner of the square, clear of the head.
+
 
 def _waves(pen: Pen, cx: float, cy: float, r: float) -> None:
     for k in range(3):
@@ -256,24 +310,29 @@ def _rainbow(pen: Pen, cx: float, cy: float, r: float) -> None:
 
 def _shield(pen: Pen, cx: float, cy: float, r: float) -> None:
     x, y, s = 0.8, 0.66, 0.15
-    pts = [(x - s, y - s), (x, y - s * 1.2), (x + s, y - s)] + bezier(
-        (x + s, y - s), (x + s, y + s * 0.7), (x, y + s * 1.3))[1:] + bezier(
-        (x, y + s * 1.3), (x - s, y + s * 0.7), (x - s, y - s))[1:-1]
+    pts = (
+        [(x - s, y - s), (x, y - s * 1.2), (x + s, y - s)]
+        + bezier((x + s, y - s), (x + s, y + s * 0.7), (x, y + s * 1.3))[1:]
+        + bezier((x, y + s * 1.3), (x - s, y + s * 0.7), (x - s, y - s))[1:-1]
+    )
     pen.shape(pts, WHITE)
     _heart(pen, (x, y), s * 0.55)
 
 
 def _heart(pen: Pen, c: Point, s: float) -> None:
     x, y = c
-    pts = arc_points(x - s * 0.5, y - s * 0.2, s * 0.5, 0, 200, 16) + [(x, y + s * 0.95)] + \
-        arc_points(x + s * 0.5, y - s * 0.2, s * 0.5, -20, 180, 16)
+    pts = (
+        arc_points(x - s * 0.5, y - s * 0.2, s * 0.5, 0, 200, 16)
+        + [(x, y + s * 0.95)]
+        + arc_points(x + s * 0.5, y - s * 0.2, s * 0.5, -20, 180, 16)
+    )
     pen.shape(pts, HEART, LINE * 0.6)
 
 
 def _thumb(pen: Pen, cx: float, cy: float, r: float) -> None:
     x, y = 0.8, 0.7
     pen.rounded((x - 0.03, y - 0.21, x + 0.06, y + 0.02), 0.045, SKIN)  # thumb up
-    pen.rounded((x - 0.1, y - 0.06, x + 0.1, y + 0.16), 0.05, SKIN)     # fist
+    pen.rounded((x - 0.1, y - 0.06, x + 0.1, y + 0.16), 0.05, SKIN)  # fist
     for k in range(3):
         fy = y - 0.005 + k * 0.05
         pen.line([(x + 0.03, fy), (x + 0.1, fy)], LINE * 0.7)
@@ -281,7 +340,9 @@ def _thumb(pen: Pen, cx: float, cy: float, r: float) -> None:
 
 def _zzz(pen: Pen, cx: float, cy: float, r: float) -> None:
     for x, y, s in ((0.72, 0.22, 0.05), (0.82, 0.14, 0.065), (0.93, 0.05, 0.04)):
-        pen.line([(x - s, y - s), (x + s, y - s), (x - s, y + s), (x + s, y + s)], LINE * 0.9, fill=WHITE)
+        pen.line(
+            [(x - s, y - s), (x + s, y - s), (x - s, y + s), (x + s, y + s)], LINE * 0.9, fill=WHITE
+        )
 
 
 def _clock(pen: Pen, cx: float, cy: float, r: float) -> None:
@@ -298,13 +359,17 @@ def _question(pen: Pen, cx: float, cy: float, r: float) -> None:
     x, y = 0.84, 0.16
     hook = arc_points(x, y, 0.065, 160, -60, 20)
     end = hook[-1]
-    pen.line(hook + [(end[0] - 0.035, end[1] + 0.035), (x, y + 0.1), (x, y + 0.13)], 0.045, fill=WHITE)
+    pen.line(
+        hook + [(end[0] - 0.035, end[1] + 0.035), (x, y + 0.1), (x, y + 0.13)], 0.045, fill=WHITE
+    )
     pen.line(hook + [(end[0] - 0.035, end[1] + 0.035), (x, y + 0.1), (x, y + 0.13)], 0.022)
     pen.dot((x, y + 0.205), 0.03, WHITE)
     pen.dot((x, y + 0.205), 0.017, INK)
 
 
-def _puffs(pen: Pen, circles: Sequence[tuple[float, float, float]], fill: RGB, width: float) -> None:
+def _puffs(
+    pen: Pen, circles: Sequence[tuple[float, float, float]], fill: RGB, width: float
+) -> None:
     """Overlapping circles with one outline round the lot: clouds and steam."""
     for x, y, r in circles:
         pen.dot((x, y), r + width / 2, INK)
@@ -317,8 +382,18 @@ def _rain(pen: Pen, cx: float, cy: float, r: float) -> None:
     for k, dx in enumerate((-0.06, 0.0, 0.06)):
         d = 0.025 * (k % 2)
         pen.line([(x + dx, y + 0.1 + d), (x + dx - 0.018, y + 0.15 + d)], LINE * 0.9, fill=WHITE)
-    _puffs(pen, ((x - 0.07, y + 0.02, 0.045), (x, y - 0.015, 0.065), (x + 0.07, y + 0.02, 0.045),
-                 (x - 0.03, y + 0.035, 0.04), (x + 0.03, y + 0.035, 0.04)), CLOUD, LINE * 0.8)
+    _puffs(
+        pen,
+        (
+            (x - 0.07, y + 0.02, 0.045),
+            (x, y - 0.015, 0.065),
+            (x + 0.07, y + 0.02, 0.045),
+            (x - 0.03, y + 0.035, 0.04),
+            (x + 0.03, y + 0.035, 0.04),
+        ),
+        CLOUD,
+        LINE * 0.8,
+    )
 
 
 def _friend(pen: Pen, cx: float, cy: float, r: float) -> None:
@@ -328,21 +403,33 @@ def _friend(pen: Pen, cx: float, cy: float, r: float) -> None:
         pen.line(arc_points(fx, fy, fr, a, a + 15, 4), LINE * 0.7, fill=WHITE)
     body = bezier((fx - 0.13, 0.82), (fx, 0.44), (fx + 0.13, 0.82), 24)
     for i in range(0, 24, 4):
-        pen.line(body[i:i + 3], LINE * 0.7, fill=WHITE)
+        pen.line(body[i : i + 3], LINE * 0.7, fill=WHITE)
 
 
 def _steam(pen: Pen, cx: float, cy: float, r: float) -> None:
     for side in (-1, 1):
         x, y = cx + side * (r + 0.02), cy - r * 0.9
-        _puffs(pen, ((x, y, 0.035), (x + side * 0.05, y - 0.045, 0.045),
-                     (x + side * 0.11, y - 0.09, 0.055)), WHITE, LINE * 0.6)
+        _puffs(
+            pen,
+            (
+                (x, y, 0.035),
+                (x + side * 0.05, y - 0.045, 0.045),
+                (x + side * 0.11, y - 0.09, 0.055),
+            ),
+            WHITE,
+            LINE * 0.6,
+        )
 
 
 def _scribble(pen: Pen, cx: float, cy: float, r: float) -> None:
     x, y = 0.8, 0.16
-    pts = [(x + 0.1 * math.cos(t * 0.5) + 0.04 * math.cos(t * 3.1),
-            y + 0.055 * math.sin(t * 0.5) + 0.04 * math.sin(t * 3.1)) for t in
-           (i * 0.1 for i in range(126))]
+    pts = [
+        (
+            x + 0.1 * math.cos(t * 0.5) + 0.04 * math.cos(t * 3.1),
+            y + 0.055 * math.sin(t * 0.5) + 0.04 * math.sin(t * 3.1),
+        )
+        for t in (i * 0.1 for i in range(126))
+    ]
     pen.line(pts, LINE * 0.7)
 
 
@@ -378,10 +465,22 @@ def _dots(pen: Pen, cx: float, cy: float, r: float) -> None:
 
 
 _PROPS = {
-    "waves": _waves, "sparkles": _sparkles, "star": _star, "rainbow": _rainbow,
-    "shield": _shield, "thumb": _thumb, "zzz": _zzz, "clock": _clock, "question": _question,
-    "rain": _rain, "friend": _friend, "steam": _steam, "scribble": _scribble,
-    "warning": _warning, "hand": _hand, "dots": _dots,
+    "waves": _waves,
+    "sparkles": _sparkles,
+    "star": _star,
+    "rainbow": _rainbow,
+    "shield": _shield,
+    "thumb": _thumb,
+    "zzz": _zzz,
+    "clock": _clock,
+    "question": _question,
+    "rain": _rain,
+    "friend": _friend,
+    "steam": _steam,
+    "scribble": _scribble,
+    "warning": _warning,
+    "hand": _hand,
+    "dots": _dots,
 }
 _BEHIND = {"friend", "hand"}  # drawn before the head, so the head overlaps them
 PROPS = frozenset(_PROPS) | {"none"}

@@ -18,8 +18,8 @@ from cards.deck import get_card
 from cards.faces import Pen, draw_picture
 
 SUPERSAMPLE_TO = 1024  # draw at least this big (capped at 4x) before shrinking
-CORNER = 0.14          # ground corner radius, as a fraction of the card
-LABEL_BAND = 0.2       # bottom part of the card kept for the label
+CORNER = 0.14  # ground corner radius, as a fraction of the card
+LABEL_BAND = 0.2  # bottom part of the card kept for the label
 
 
 @lru_cache(maxsize=16)
@@ -44,8 +44,12 @@ def _art(card_id: str, size: int, with_label: bool) -> Image.Image:
     if card.urgent:
         # An inner ring marks the urgent cards by shape as well as by colour.
         inset = 0.035 * big
-        d.rounded_rectangle((inset, inset, big - inset, big - inset), radius=(CORNER - 0.03) * big,
-                            outline=(255, 255, 255), width=max(1, round(0.022 * big)))
+        d.rounded_rectangle(
+            (inset, inset, big - inset, big - inset),
+            radius=(CORNER - 0.03) * big,
+            outline=(255, 255, 255),
+            width=max(1, round(0.022 * big)),
+        )
     if with_label:
         side = (1 - LABEL_BAND) * big
         pen = Pen(d, (big - side) / 2, 0.03 * big, side)
@@ -71,7 +75,9 @@ def face_icon(card_id: str, size: int) -> Image.Image:
     return im.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def fit_font(text: str, max_width: float, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def fit_font(
+    text: str, max_width: float, size: int
+) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """The biggest font up to ``size`` that fits the text in one line (longer translations)."""
     while size > 8:
         f = font(size)
@@ -86,8 +92,13 @@ def draw_label(im: Image.Image, card_id: str, box: tuple[int, int, int, int]) ->
     text = _(get_card(card_id).label)
     x0, y0, x1, y1 = box
     f = fit_font(text, (x1 - x0) * 0.92, round((y1 - y0) * 0.52))
-    ImageDraw.Draw(im).text(((x0 + x1) / 2, (y0 + y1) / 2), text, font=f,
-                            fill=label_ink(get_card(card_id).colour), anchor="mm")
+    ImageDraw.Draw(im).text(
+        ((x0 + x1) / 2, (y0 + y1) / 2),
+        text,
+        font=f,
+        fill=label_ink(get_card(card_id).colour),
+        anchor="mm",
+    )
 
 
 @lru_cache(maxsize=256)
@@ -95,7 +106,9 @@ def _card(card_id: str, size: int, with_label: bool, locale: str) -> Image.Image
     im = _art(card_id, size, with_label).copy()
     if with_label:
         top = round(size * (1 - LABEL_BAND - 0.01))
-        draw_label(im, card_id, (round(size * 0.04), top, round(size * 0.96), size - round(size * 0.03)))
+        draw_label(
+            im, card_id, (round(size * 0.04), top, round(size * 0.96), size - round(size * 0.03))
+        )
     return im
 
 

@@ -18,8 +18,8 @@ from cards.deck import DECK, get_card
 from cards.faces import INK
 from cards.render import font, render_card
 
-TILE = 232        # card size on the sheet
-GAP = 28          # room between cards, and for the selection outline
+TILE = 232  # card size on the sheet
+GAP = 28  # room between cards, and for the selection outline
 MARGIN = 24
 BACKGROUND = (250, 248, 244)
 SELECTED_RING = INK
@@ -40,7 +40,10 @@ def tile_origin(index: int, n: int) -> tuple[int, int]:
 def sheet_size(n: int) -> tuple[int, int]:
     cols = columns_for(n)
     rows = max(1, -(-n // cols))
-    return (2 * MARGIN + cols * TILE + (cols - 1) * GAP, 2 * MARGIN + rows * TILE + (rows - 1) * GAP)
+    return (
+        2 * MARGIN + cols * TILE + (cols - 1) * GAP,
+        2 * MARGIN + rows * TILE + (rows - 1) * GAP,
+    )
 
 
 def _number_badge(d: ImageDraw.ImageDraw, x: int, y: int, number: int) -> None:
@@ -55,7 +58,12 @@ def _tick(d: ImageDraw.ImageDraw, x: int, y: int) -> None:
     r = 26
     d.ellipse((x - r - 3, y - r - 3, x + r + 3, y + r + 3), fill=(255, 255, 255))
     d.ellipse((x - r, y - r, x + r, y + r), fill=TICK_GROUND)
-    d.line([(x - 13, y + 1), (x - 4, y + 11), (x + 14, y - 10)], fill=(255, 255, 255), width=7, joint="curve")
+    d.line(
+        [(x - 13, y + 1), (x - 4, y + 11), (x + 14, y - 10)],
+        fill=(255, 255, 255),
+        width=7,
+        joint="curve",
+    )
 
 
 def draw_sheet(card_ids: Sequence[str], selected: Collection[str]) -> Image.Image:
@@ -67,8 +75,12 @@ def draw_sheet(card_ids: Sequence[str], selected: Collection[str]) -> Image.Imag
         x, y = tile_origin(i, len(card_ids))
         if card_id in selected:
             o = GAP // 2 - 2
-            d.rounded_rectangle((x - o, y - o, x + TILE + o, y + TILE + o), radius=44,
-                                outline=SELECTED_RING, width=9)
+            d.rounded_rectangle(
+                (x - o, y - o, x + TILE + o, y + TILE + o),
+                radius=44,
+                outline=SELECTED_RING,
+                width=9,
+            )
         card = render_card(card_id, TILE)
         im.paste(card, (x, y), card)
         _number_badge(d, x + 22, y + 22, i + 1)
@@ -86,7 +98,9 @@ def sheet_palette() -> Image.Image:
     the others.
     """
     ids = tuple(card.id for card in DECK)
-    return draw_sheet(ids, ids[::7]).quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    return draw_sheet(ids, ids[::7]).quantize(
+        256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
 
 
 @lru_cache(maxsize=128)

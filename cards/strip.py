@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_interval, format_skeleton
 from PIL import Image, ImageDraw
 
-from app.i18n import _, N_, use_locale
+from app.i18n import N_, _, use_locale
 from cards.colour import DARK_INK, LIGHT_INK, RGB, label_ink, mix, tint
 from cards.deck import DECK, get_card
 from cards.faces import INK
@@ -30,11 +30,20 @@ from cards.render import face_icon, font
 INTENSITIES = ("a_little", "a_lot")
 LISTENED_ANSWERS = ("not_at_all", "a_little", "mostly", "totally", "dont_know")
 LISTENED_LABELS = {
-    "not_at_all": N_("not at all"), "a_little": N_("a little"), "mostly": N_("mostly"),
-    "totally": N_("totally"), "dont_know": N_("don't know"),
+    "not_at_all": N_("not at all"),
+    "a_little": N_("a little"),
+    "mostly": N_("mostly"),
+    "totally": N_("totally"),
+    "dont_know": N_("don't know"),
 }
 # Share of the "listened" disc that is filled, for each answer (None: drawn as "?").
-LISTENED_FILL = {"not_at_all": 0.0, "a_little": 1 / 3, "mostly": 2 / 3, "totally": 1.0, "dont_know": None}
+LISTENED_FILL = {
+    "not_at_all": 0.0,
+    "a_little": 1 / 3,
+    "mostly": 2 / 3,
+    "totally": 1.0,
+    "dont_know": None,
+}
 
 
 @dataclass(frozen=True)
@@ -73,8 +82,10 @@ def week_bounds(iso_week: str | date, tz: ZoneInfo) -> tuple[datetime, datetime]
     that share a ZoneInfo gives wall-clock time, so compare them in UTC.
     """
     monday = week_monday(iso_week)
-    return (datetime.combine(monday, time(0), tzinfo=tz),
-            datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz))
+    return (
+        datetime.combine(monday, time(0), tzinfo=tz),
+        datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz),
+    )
 
 
 def local_day(at: datetime, tz: ZoneInfo) -> date:
@@ -101,7 +112,7 @@ KEY_TOP = LISTENED_TOP + MARK + 24
 ICON = 42
 
 BACKGROUND: RGB = (255, 255, 255)
-GAP_COLOUR: RGB = (240, 238, 234)   # a quiet day: soft and neutral, never an alarm
+GAP_COLOUR: RGB = (240, 238, 234)  # a quiet day: soft and neutral, never an alarm
 LISTENED_COLOUR: RGB = (24, 120, 104)
 MUTED: RGB = (96, 92, 110)
 
@@ -158,7 +169,9 @@ def _by_day(week_start: date, checkins: Sequence[StripCheckIn], tz: ZoneInfo) ->
     return days
 
 
-def _listened_by_day(week_start: date, listened: Sequence[StripListened], tz: ZoneInfo) -> list[list[str]]:
+def _listened_by_day(
+    week_start: date, listened: Sequence[StripListened], tz: ZoneInfo
+) -> list[list[str]]:
     days: list[list[StripListened]] = [[] for _i in range(7)]
     for item in listened:
         i = (local_day(item.at, tz) - week_start).days
@@ -176,8 +189,9 @@ def _text_mask(text: str, size: int, anchor: str) -> tuple[Image.Image, int, int
     return mask, x0, y0
 
 
-def put_text(im: Image.Image, xy: tuple[float, float], text: str, size: int, fill: RGB,
-             anchor: str = "la") -> None:
+def put_text(
+    im: Image.Image, xy: tuple[float, float], text: str, size: int, fill: RGB, anchor: str = "la"
+) -> None:
     """Text through a cache of rendered glyph masks: day names, times and the key repeat
     from strip to strip, and rasterising them was most of a strip's drawing time."""
     mask, dx, dy = _text_mask(text, size, anchor)
@@ -186,11 +200,10 @@ def put_text(im: Image.Image, xy: tuple[float, float], text: str, size: int, fil
 
 def draw_listened_mark(d: ImageDraw.ImageDraw, box: tuple[int, int, int, int], answer: str) -> None:
     """A disc filled in proportion to how listened-to they felt; "?" for don't know."""
-    x0, y0, x1, y1 = box
     share = LISTENED_FILL[answer]
     if share is None:
         d.ellipse(box, fill=BACKGROUND, outline=MUTED, width=2)
-        d.text(centre(box), "?", font=font(round((y1 - y0) * 0.7)), fill=MUTED, anchor="mm")
+        d.text(centre(box), "?", font=font(round((box[3] - box[1]) * 0.7)), fill=MUTED, anchor="mm")
         return
     d.ellipse(box, fill=BACKGROUND)
     if share >= 1:
@@ -200,8 +213,13 @@ def draw_listened_mark(d: ImageDraw.ImageDraw, box: tuple[int, int, int, int], a
     d.ellipse(box, outline=LISTENED_COLOUR, width=2)
 
 
-def _draw_slot(im: Image.Image, d: ImageDraw.ImageDraw, box: tuple[int, int, int, int], entry: _Entry,
-               tz: ZoneInfo) -> None:
+def _draw_slot(
+    im: Image.Image,
+    d: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    entry: _Entry,
+    tz: ZoneInfo,
+) -> None:
     x0, y0, x1, y1 = box
     fill = slot_fill(entry.card_id, entry.intensity)
     if entry.intensity == "a_lot":
@@ -214,7 +232,14 @@ def _draw_slot(im: Image.Image, d: ImageDraw.ImageDraw, box: tuple[int, int, int
         small = ICON - 10
         icon = face_icon(entry.card_id, small)
         im.paste(icon, (x0 + 10, y0 + (SLOT_H - small) // 2), icon)
-    put_text(im, (x1 - 12, (y0 + y1) // 2), entry.at.astimezone(tz).strftime("%H:%M"), 14, label_ink(fill), "rm")
+    put_text(
+        im,
+        (x1 - 12, (y0 + y1) // 2),
+        entry.at.astimezone(tz).strftime("%H:%M"),
+        14,
+        label_ink(fill),
+        "rm",
+    )
 
 
 def _draw_key(im: Image.Image, d: ImageDraw.ImageDraw, used: list[str]) -> int:
@@ -256,22 +281,40 @@ def strip_palette() -> Image.Image:
     """
     exact: list[RGB] = [BACKGROUND, GAP_COLOUR, LISTENED_COLOUR, MUTED, INK, DARK_INK, LIGHT_INK]
     for card in DECK:
-        exact += [card.colour, slot_fill(card.id, "a_little"), mix(slot_fill(card.id, "a_little"), INK, 0.35)]
+        exact += [
+            card.colour,
+            slot_fill(card.id, "a_little"),
+            mix(slot_fill(card.id, "a_little"), INK, 0.35),
+        ]
     exact = list(dict.fromkeys(exact))
     t0 = datetime(2024, 1, 1, 9, tzinfo=ZoneInfo("UTC"))
-    sample = [StripCheckIn(t0 + timedelta(hours=i * 5), (card.id,), INTENSITIES[i % 2])
-              for i, card in enumerate(DECK)] + \
-             [StripCheckIn(t0 + timedelta(hours=i * 5 + 1), (card.id,), INTENSITIES[(i + 1) % 2])
-              for i, card in enumerate(DECK)]
+    sample = [
+        StripCheckIn(t0 + timedelta(hours=i * 5), (card.id,), INTENSITIES[i % 2])
+        for i, card in enumerate(DECK)
+    ] + [
+        StripCheckIn(t0 + timedelta(hours=i * 5 + 1), (card.id,), INTENSITIES[(i + 1) % 2])
+        for i, card in enumerate(DECK)
+    ]
     listened = [StripListened(t0 + timedelta(days=i), a) for i, a in enumerate(LISTENED_ANSWERS)]
-    ref = draw_week_strip(week_start=t0.date(), checkins=sample, listened=listened,
-                          tz=ZoneInfo("UTC"), locale="en", title="Mood strip", quantize=False)
+    ref = draw_week_strip(
+        week_start=t0.date(),
+        checkins=sample,
+        listened=listened,
+        tz=ZoneInfo("UTC"),
+        locale="en",
+        title="Mood strip",
+        quantize=False,
+    )
     rest = ref.quantize(256 - len(exact), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     flat_rest = rest.getpalette()[: 3 * (256 - len(exact))]
     # Pillow maps pixels through a cache of 4-unit cells, picking the entry nearest the
     # cell: with no other entry within 16 units of an exact colour, that is always it.
-    rest_colours = [c for i in range(0, len(flat_rest), 3) for c in flat_rest[i:i + 3]
-                    if all(_distance(flat_rest[i:i + 3], e) >= 16 for e in exact)]
+    rest_colours = [
+        c
+        for i in range(0, len(flat_rest), 3)
+        for c in flat_rest[i : i + 3]
+        if all(_distance(flat_rest[i : i + 3], e) >= 16 for e in exact)
+    ]
     flat = [c for rgb in exact for c in rgb] + rest_colours
     pal = Image.new("P", (1, 1))
     pal.putpalette(flat + [0] * (768 - len(flat)))
@@ -289,14 +332,23 @@ def _encode(im: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def draw_week_strip(*, week_start: date, checkins: Sequence[StripCheckIn], listened: Sequence[StripListened],
-                    tz: ZoneInfo, locale: str, title: str | None = None,
-                    quantize: bool = True) -> Image.Image:
+def draw_week_strip(
+    *,
+    week_start: date,
+    checkins: Sequence[StripCheckIn],
+    listened: Sequence[StripListened],
+    tz: ZoneInfo,
+    locale: str,
+    title: str | None = None,
+    quantize: bool = True,
+) -> Image.Image:
     """The strip as an image: 8-bit palette unless ``quantize`` is False."""
     week_start = week_monday(week_start)
     days = _by_day(week_start, checkins, tz)
     marks = _listened_by_day(week_start, listened, tz)
-    used = sorted(dict.fromkeys(e.card_id for day in days for e in day[:MAX_SLOTS]), key=_deck_order)
+    used = sorted(
+        dict.fromkeys(e.card_id for day in days for e in day[:MAX_SLOTS]), key=_deck_order
+    )
     key_rows = _key_rows(used, locale)
     height = KEY_TOP + MARK + 14 + 34 * key_rows + MARGIN
     im = Image.new("RGB", (WIDTH, height), BACKGROUND)
@@ -315,7 +367,14 @@ def draw_week_strip(*, week_start: date, checkins: Sequence[StripCheckIn], liste
             for s, entry in enumerate(entries[:MAX_SLOTS]):
                 _draw_slot(im, d, slot_box(i, s), entry, tz)
             if len(entries) > MAX_SLOTS:
-                put_text(im, (x0 + COL_W // 2, MORE_TOP + 10), f"+{len(entries) - MAX_SLOTS}", 16, INK, "mm")
+                put_text(
+                    im,
+                    (x0 + COL_W // 2, MORE_TOP + 10),
+                    f"+{len(entries) - MAX_SLOTS}",
+                    16,
+                    INK,
+                    "mm",
+                )
             for m, answer in enumerate(marks[i][:MAX_MARKS]):
                 draw_listened_mark(d, listened_box(i, m), answer)
         _draw_key(im, d, used)
@@ -324,11 +383,26 @@ def draw_week_strip(*, week_start: date, checkins: Sequence[StripCheckIn], liste
     return im
 
 
-def render_week_strip(*, week_start: date, checkins: Sequence[StripCheckIn], listened: Sequence[StripListened],
-                      tz: ZoneInfo, locale: str, title: str | None = None) -> bytes:
+def render_week_strip(
+    *,
+    week_start: date,
+    checkins: Sequence[StripCheckIn],
+    listened: Sequence[StripListened],
+    tz: ZoneInfo,
+    locale: str,
+    title: str | None = None,
+) -> bytes:
     """PNG of one week for the keyworker. ``week_start`` may be any day of the week."""
-    return _encode(draw_week_strip(week_start=week_start, checkins=checkins, listened=listened, tz=tz,
-                                   locale=locale, title=title))
+    return _encode(
+        draw_week_strip(
+            week_start=week_start,
+            checkins=checkins,
+            listened=listened,
+            tz=tz,
+            locale=locale,
+            title=title,
+        )
+    )
 
 
 def _deck_order(card_id: str) -> int:
@@ -349,8 +423,17 @@ def _key_rows(used: list[str], locale: str) -> int:
 
 
 # Pillow's bundled font has no glyphs for the narrow spaces and dashes CLDR puts in dates.
-_SPACES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2009": " ", "\u202f": " ", "\u00a0": " ",
-                         "\u200f": "", "\u200e": ""})
+_SPACES = str.maketrans(
+    {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u00a0": " ",
+        "\u200f": "",
+        "\u200e": "",
+    }
+)
 
 
 def plain_spaces(text: str) -> str:
@@ -359,12 +442,16 @@ def plain_spaces(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _day_heading(day: date, locale: str) -> tuple[str, str]:
-    return format_date(day, "EEE", locale=locale), plain_spaces(format_skeleton("MMMd", day, locale=locale))
+    return format_date(day, "EEE", locale=locale), plain_spaces(
+        format_skeleton("MMMd", day, locale=locale)
+    )
 
 
 @lru_cache(maxsize=512)
 def _week_label(week_start: date, locale: str) -> str:
-    return plain_spaces(format_interval(week_start, week_start + timedelta(days=6), "yMMMd", locale=locale))
+    return plain_spaces(
+        format_interval(week_start, week_start + timedelta(days=6), "yMMMd", locale=locale)
+    )
 
 
 # The 12-week overview: one compact row per week, newest where the caller puts it.
@@ -381,39 +468,69 @@ def overview_chip_box(row: int, day_index: int, chip_index: int) -> tuple[int, i
     return (x0, y0, x0 + CHIP, y0 + CHIP)
 
 
-def render_overview(*, weeks: Sequence[tuple[date, Sequence[StripCheckIn], Sequence[StripListened]]],
-                    tz: ZoneInfo, locale: str) -> bytes:
+def render_overview(
+    *,
+    weeks: Sequence[tuple[date, Sequence[StripCheckIn], Sequence[StripListened]]],
+    tz: ZoneInfo,
+    locale: str,
+) -> bytes:
     """PNG of up to 12 weeks, a row each: small colour chips per day and the listened marks."""
     weeks = list(weeks)[:12]
-    width = 2 * MARGIN + LABEL_W + 7 * CELL_W + 4 * (MARK + 4)
+    width = 2 * MARGIN + LABEL_W + 7 * CELL_W + 4 * MARK + 8
     im = Image.new("RGB", (width, OVERVIEW_TOP + max(1, len(weeks)) * ROW_H + MARGIN), BACKGROUND)
     d = ImageDraw.Draw(im)
     with use_locale(locale):
         put_text(im, (MARGIN, 16), _("Mood over 12 weeks"), 24, INK)
         first = week_monday(date(2024, 1, 1))  # any Monday: only the day names are used
         for i in range(7):
-            put_text(im, (MARGIN + LABEL_W + i * CELL_W + 6, OVERVIEW_TOP - 20),
-                   format_date(first + timedelta(days=i), "EEE", locale=locale), 14, MUTED)
+            put_text(
+                im,
+                (MARGIN + LABEL_W + i * CELL_W + 6, OVERVIEW_TOP - 20),
+                format_date(first + timedelta(days=i), "EEE", locale=locale),
+                14,
+                MUTED,
+            )
+        put_text(
+            im, (MARGIN + LABEL_W + 7 * CELL_W + 4, OVERVIEW_TOP - 20), _("Listened"), 14, MUTED
+        )
         for row, (start, checkins, listened) in enumerate(weeks):
             start = week_monday(start)
             y0 = OVERVIEW_TOP + row * ROW_H
-            put_text(im, (MARGIN, y0 + ROW_H // 2), plain_spaces(format_skeleton("yMMMd", start, locale=locale)),
-                     14, INK, "lm")
+            put_text(
+                im,
+                (MARGIN, y0 + ROW_H // 2),
+                plain_spaces(format_skeleton("yMMMd", start, locale=locale)),
+                14,
+                INK,
+                "lm",
+            )
             days = _by_day(start, checkins, tz)
             for i, entries in enumerate(days):
-                cell = (MARGIN + LABEL_W + i * CELL_W + 2, y0 + 4, MARGIN + LABEL_W + (i + 1) * CELL_W - 4,
-                        y0 + ROW_H - 4)
+                cell = (
+                    MARGIN + LABEL_W + i * CELL_W + 2,
+                    y0 + 4,
+                    MARGIN + LABEL_W + (i + 1) * CELL_W - 4,
+                    y0 + ROW_H - 4,
+                )
                 if not entries:
                     d.rounded_rectangle(cell, radius=8, fill=GAP_COLOUR)
                 for c, entry in enumerate(entries[:4]):
                     box = overview_chip_box(row, i, c)
                     if entry.intensity == "a_lot":
-                        d.rounded_rectangle(box, radius=5, fill=slot_fill(entry.card_id, "a_lot"), outline=INK,
-                                            width=3)
+                        d.rounded_rectangle(
+                            box,
+                            radius=5,
+                            fill=slot_fill(entry.card_id, "a_lot"),
+                            outline=INK,
+                            width=3,
+                        )
                     else:
                         x0b, y0b, x1b, y1b = box
-                        d.rounded_rectangle((x0b + 3, y0b + 3, x1b - 3, y1b - 3), radius=4,
-                                            fill=slot_fill(entry.card_id, "a_little"))
+                        d.rounded_rectangle(
+                            (x0b + 3, y0b + 3, x1b - 3, y1b - 3),
+                            radius=4,
+                            fill=slot_fill(entry.card_id, "a_little"),
+                        )
             answers = [a for day in _listened_by_day(start, listened, tz) for a in day]
             for m, answer in enumerate(answers[:4]):
                 x0 = MARGIN + LABEL_W + 7 * CELL_W + 4 + m * (MARK - 2)

@@ -5,9 +5,26 @@ from cards.deck import CARDS_BY_ID, DECK, URGENT_CARD_IDS, card_label, get_card
 from cards.faces import PROPS
 
 EXPECTED_IDS = [
-    "happy", "calm", "excited", "proud", "hopeful", "safe", "ok", "tired", "bored", "confused",
-    "worried", "embarrassed", "sad", "lonely", "scared", "frustrated", "angry", "unsafe",
-    "help_now", "dont_know",
+    "happy",
+    "calm",
+    "excited",
+    "proud",
+    "hopeful",
+    "safe",
+    "ok",
+    "tired",
+    "bored",
+    "confused",
+    "worried",
+    "embarrassed",
+    "sad",
+    "lonely",
+    "scared",
+    "frustrated",
+    "angry",
+    "unsafe",
+    "help_now",
+    "dont_know",
 ]
 
 

@@ -25,7 +25,9 @@ def test_every_card_renders(card, size):
 
 
 def test_small_cards_never_carry_text():
-    assert render_card("happy", 96).tobytes() == render_card("happy", 96, with_label=False).tobytes()
+    assert (
+        render_card("happy", 96).tobytes() == render_card("happy", 96, with_label=False).tobytes()
+    )
 
 
 def test_label_is_drawn_in_its_ink_at_512():
