@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import sys
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -105,6 +106,34 @@ async def report_kpi(runtime: Runtime, args: argparse.Namespace) -> dict[str, An
                                 month_from=args.month_from, month_to=args.month_to)
 
 
+async def cards_strip(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.strips import parse_iso_week, week_strip_png
+    from storage.models import YoungPerson
+    from storage.repositories import audit
+
+    try:
+        monday = parse_iso_week(args.week)
+    except ValueError as exc:
+        raise AdminError(str(exc)) from None
+    async with runtime.db.transaction() as session:
+        person = await session.get(YoungPerson, args.young_person)
+        if person is None:
+            raise AdminError(f"no young person {args.young_person!r}")
+        png, count = await week_strip_png(session, runtime.vault, person, monday, args.locale)
+        audit(session, at=runtime.clock.now(), actor_kind="operator", actor_id=None,
+              action="strip.rendered", young_person_id=person.id, detail=args.week)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(png)
+    return {"out": str(args.out), "week": args.week, "checkins": count}
+
+
+def cards_render(args: argparse.Namespace) -> dict[str, Any]:
+    from cards.cli import render_deck
+
+    paths = render_deck(args.out)
+    return {"out": str(args.out), "files": len(paths), "deck": str(args.out / "deck.png")}
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --json is accepted before or after the command ("report kpi ... --json").
     common = argparse.ArgumentParser(add_help=False)
@@ -153,6 +182,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="month_from", type=_month, metavar="YYYY-MM")
     p.add_argument("--to", dest="month_to", type=_month, metavar="YYYY-MM")
     p.set_defaults(handler=report_kpi)
+    cards = sub.add_parser("cards", help="draw the feelings cards and mood strips")
+    csub = cards.add_subparsers(dest="command", metavar="ACTION", required=True)
+    p = csub.add_parser(parents=[common], name="render", help="draw every card, the deck and the sheet")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p.set_defaults(offline=cards_render)
+    p = csub.add_parser(parents=[common], name="strip", help="draw one young person's week")
+    p.add_argument("--young-person", required=True, metavar="ID")
+    p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE.png")
+    p.add_argument("--locale", default="en", help="language of dates and labels (default en)")
+    p.set_defaults(handler=cards_strip)
     return parser
 
 
@@ -189,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     try:
+        if getattr(args, "offline", None) is not None:
+            # Needs no database or keys (e.g. drawing the deck).
+            _print(args.offline(args), args.json)
+            return 0
         if getattr(args, "handler", None) is None:
             from app.serve import serve
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from app.clock import Clock
 from app.config import Settings
 from app.runtime import Runtime
+from app.scheduler import run_scheduler
 from storage.repositories import set_meta
 from web.app import init_app
 
@@ -71,8 +72,12 @@ async def serve(
 
             bot = make_bot(settings)
             cleanup.push_async_callback(bot.session.close)
+            from flows.strips import render_picture
+
+            transport = TelegramTransport(
+                bot, lambda spec: render_picture(runtime.db, runtime.vault, spec))
             sender = Sender(
-                runtime.db, runtime.vault, TelegramTransport(bot), runtime.clock,
+                runtime.db, runtime.vault, transport, runtime.clock,
                 SenderSettings(rate_global=settings.send_rate_global,
                                rate_per_chat=settings.send_rate_per_chat),
             )
@@ -81,6 +86,8 @@ async def serve(
             await register_commands(bot)
             log.info("Telegram channel on as @%s", username)
             tasks.append(asyncio.create_task(sender.run_forever(stop), name="outbox-sender"))
+            tasks.append(asyncio.create_task(
+                run_scheduler(runtime, stop, on_queued=sender.kick), name="scheduler"))
         else:
             log.warning("Telegram is off: HEARD_BOT_TOKEN is not set. The web app still serves.")
 

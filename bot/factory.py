@@ -11,7 +11,7 @@ from aiogram.types import BotCommand
 
 from app.config import TELEGRAM_PUBLIC_API, Settings
 from app.i18n import N_, _, use_locale
-from bot.handlers import conversation
+from bot.handlers import conversation, staff
 from bot.unit_of_work import UnitOfWorkMiddleware
 from flows.context import Services
 from storage.db import Database
@@ -39,6 +39,8 @@ def make_dispatcher(
 ) -> Dispatcher:
     dp = Dispatcher(services=services)
     dp.update.outer_middleware(UnitOfWorkMiddleware(db, services.clock, on_commit))
+    # Staff commands first: the conversation router answers everything else.
+    dp.include_router(staff.make_router())
     dp.include_router(conversation.make_router())
     return dp
 

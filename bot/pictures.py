@@ -9,7 +9,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from app.i18n import current_locale
-from cards.sheet import sheet_png
+from cards.sheet import render_sheet
 
 _file_ids: dict[tuple[int, str, tuple[str, ...]], str] = {}
 
@@ -28,7 +28,7 @@ async def send_card_sheet(
             return await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=keyboard)
         except TelegramBadRequest:
             _file_ids.pop(key, None)
-    upload = BufferedInputFile(sheet_png(card_ids), filename="cards.png")
+    upload = BufferedInputFile(render_sheet(card_ids), filename="cards.png")
     sent = await bot.send_photo(chat_id, upload, caption=caption, reply_markup=keyboard)
     if sent.photo:
         _file_ids[key] = sent.photo[-1].file_id

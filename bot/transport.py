@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -15,22 +18,33 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile
 
 from bot.keyboards import message_keyboard
-from cards.sheet import sheet_png
+from cards.sheet import render_sheet
 from outbox.message import Message
 from outbox.sender import Permanent, RetryLater, Transient
 
 CAPTION_LIMIT = 1024
 
 
+PictureRenderer = Callable[[dict[str, Any]], Awaitable[bytes | None]]
+
+
 class TelegramTransport:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, render_picture: PictureRenderer | None = None) -> None:
         self.bot = bot
+        self.render_picture = render_picture
 
     async def send(self, chat_id: int, message: Message) -> None:
         keyboard = message_keyboard(message)
         try:
-            if message.card_ids and len(message.text) <= CAPTION_LIMIT:
-                picture = BufferedInputFile(sheet_png(message.card_ids), filename="cards.png")
+            picture = None
+            if message.picture and self.render_picture is not None:
+                picture = await self.render_picture(message.picture)
+            if picture is not None and len(message.text) <= CAPTION_LIMIT:
+                await self.bot.send_photo(
+                    chat_id, BufferedInputFile(picture, filename="strip.png"),
+                    caption=message.text, reply_markup=keyboard)
+            elif message.card_ids and len(message.text) <= CAPTION_LIMIT:
+                picture = BufferedInputFile(render_sheet(message.card_ids), filename="cards.png")
                 await self.bot.send_photo(chat_id, picture, caption=message.text,
                                           reply_markup=keyboard)
             else:

@@ -1,0 +1,102 @@
+"""Keyworker commands: /strip shows the mood strip of a young person they key-work."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.i18n import _, set_locale
+from bot.unit_of_work import Outgoing
+from flows.context import Services
+from flows.strips import overview_png, week_strip_png
+from storage.models import Staff, YoungPerson
+from storage.repositories import audit, staff_by_telegram, young_people_of_keyworker
+from storage.vault import KeyErased
+
+
+async def strip_command(
+    message: Message, session: AsyncSession, services: Services, outgoing: Outgoing
+) -> None:
+    assert message.from_user is not None
+    staff = await staff_by_telegram(session, message.from_user.id)
+    chat_id = message.chat.id
+    if staff is None:
+        # Not a keyworker: the conversation router answers (young person or stranger).
+        from bot.handlers.conversation import any_message
+
+        await any_message(message, session, services, outgoing)
+        return
+    set_locale(staff.locale)
+    rows = []
+    for person in await young_people_of_keyworker(session, staff.id):
+        try:
+            name = await services.vault.open(session, person.id, "young_people", person.id,
+                                             person.nickname_ct)
+        except KeyErased:
+            continue
+        rows.append([
+            InlineKeyboardButton(text=name, callback_data=f"strip:{person.id}"),
+            InlineKeyboardButton(text=_("12 weeks"), callback_data=f"overview:{person.id}"),
+        ])
+    if not rows:
+        text = _("You don't key-work anyone yet.")
+        outgoing.append(lambda bot: bot.send_message(chat_id, text))
+        return
+    text = _("Whose mood strip would you like to see?")
+    keyboard = InlineKeyboardMarkup(inline_keyboard=rows)
+    outgoing.append(lambda bot: bot.send_message(chat_id, text, reply_markup=keyboard))
+
+
+async def strip_tap(
+    query: CallbackQuery, session: AsyncSession, services: Services, outgoing: Outgoing
+) -> None:
+    kind, _sep, person_id = (query.data or "").partition(":")
+    staff = await staff_by_telegram(session, query.from_user.id)
+    person = await session.get(YoungPerson, person_id) if len(person_id) <= 32 else None
+    callback_id = query.id
+    if staff is None or person is None or person.keyworker_id != staff.id:
+        if staff is not None:
+            audit(session, at=services.clock.now(), actor_kind="staff", actor_id=staff.id,
+                  action="strip.refused", young_person_id=person.id if person else None)
+        set_locale(staff.locale if staff else query.from_user.language_code)
+        text = _("That button doesn't work any more.")
+        outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=text))
+        return
+    set_locale(staff.locale)
+    png = await _draw(kind, session, services, staff, person)
+    audit(session, at=services.clock.now(), actor_kind="staff", actor_id=staff.id,
+          action=f"{kind}.viewed", young_person_id=person.id)
+    chat_id = query.from_user.id if query.message is None else query.message.chat.id
+    photo = BufferedInputFile(png, filename=f"{kind}.png")
+    outgoing.append(lambda bot: bot.answer_callback_query(callback_id))
+    outgoing.append(lambda bot: bot.send_photo(chat_id, photo))
+
+
+async def _draw(kind: str, session: AsyncSession, services: Services, staff: Staff,
+                person: YoungPerson) -> bytes:
+    from datetime import timedelta
+
+    from flows.strips import person_timezone
+
+    tz = await person_timezone(session, person)
+    today = services.clock.now().astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    if kind == "overview":
+        return await overview_png(session, services.vault, person, monday, staff.locale)
+    png, _count = await week_strip_png(session, services.vault, person, monday, staff.locale)
+    return png
+
+
+def make_router() -> Router:
+    router = Router(name="staff")
+    router.message.register(strip_command, Command("strip"), F.chat.type == "private")
+    router.callback_query.register(strip_tap, F.data.regexp(r"^(strip|overview):"))
+    return router

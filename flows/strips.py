@@ -1,0 +1,119 @@
+"""Mood strips from stored check-ins: the keyworker's weekly view of one young person.
+
+Reading a young person's check-ins to draw a strip is a staff view of their data, so
+every strip drawn for a keyworker is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.i18n import _, use_locale
+from cards.strip import (
+    StripCheckIn,
+    StripListened,
+    render_overview,
+    render_week_strip,
+    week_bounds,
+    week_monday,
+)
+from storage.models import Service, YoungPerson
+from storage.repositories import checkins_between, listened_between
+from storage.vault import KeyErased, Vault
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+
+def iso_week(day: date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_iso_week(value: str) -> date:
+    """Monday of "2026-W47"; ValueError with a plain message otherwise."""
+    try:
+        return week_monday(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{value!r} is not an ISO week like 2026-W47") from None
+
+
+async def week_data(
+    session: AsyncSession, vault: Vault, person: YoungPerson, start: datetime, end: datetime
+) -> tuple[list[StripCheckIn], list[StripListened]]:
+    checkins: list[StripCheckIn] = []
+    for row in await checkins_between(session, person.id, start, end):
+        payload = await vault.open(session, person.id, "checkins", row.id, row.payload_ct)
+        checkins.append(StripCheckIn(row.created_at, tuple(payload["cards"]), payload["amount"]))
+    listened: list[StripListened] = []
+    for row in await listened_between(session, person.id, start, end):
+        payload = await vault.open(session, person.id, "listened_answers", row.id, row.payload_ct)
+        listened.append(StripListened(row.created_at, payload["answer"]))
+    return checkins, listened
+
+
+async def person_timezone(session: AsyncSession, person: YoungPerson) -> ZoneInfo:
+    service = await session.get(Service, person.service_id)
+    return ZoneInfo(service.timezone if service else "Europe/London")
+
+
+async def week_strip_png(
+    session: AsyncSession, vault: Vault, person: YoungPerson, monday: date, locale: str
+) -> tuple[bytes, int]:
+    """The strip for one week and how many check-ins it shows."""
+    tz = await person_timezone(session, person)
+    start, end = week_bounds(monday, tz)
+    try:
+        checkins, listened = await week_data(session, vault, person, start, end)
+        nickname = await vault.open(session, person.id, "young_people", person.id, person.nickname_ct)
+    except KeyErased:
+        checkins, listened, nickname = [], [], "?"
+    with use_locale(locale):
+        title = _("{nickname}: how the week felt").format(nickname=nickname)
+    png = render_week_strip(week_start=monday, checkins=checkins, listened=listened, tz=tz,
+                            locale=locale, title=title)
+    return png, len(checkins)
+
+
+async def overview_png(
+    session: AsyncSession, vault: Vault, person: YoungPerson, last_monday: date, locale: str,
+    weeks: int = 12,
+) -> bytes:
+    tz = await person_timezone(session, person)
+    rows = []
+    for back in range(weeks - 1, -1, -1):
+        monday = last_monday - timedelta(weeks=back)
+        start, end = week_bounds(monday, tz)
+        checkins, listened = await week_data(session, vault, person, start, end)
+        rows.append((monday, checkins, listened))
+    return render_overview(weeks=rows, tz=tz, locale=locale)
+
+
+def week_summary(checkins: int, listened: int) -> str:
+    """One line for the keyworker. Counts of what happened, never of what did not."""
+    from app.i18n import ngettext
+
+    parts = [ngettext("{n} check-in", "{n} check-ins", checkins).format(n=checkins)]
+    if listened:
+        parts.append(
+            ngettext("{n} listened-to answer", "{n} listened-to answers", listened).format(n=listened)
+        )
+    return ", ".join(parts)
+
+
+async def render_picture(db: "Database", vault: Vault, spec: dict) -> bytes | None:
+    """Draw a picture an outbox message names (at send time, so the outbox holds a
+    small reference, not a copy of the young person's data). None if nothing to draw."""
+    if spec.get("kind") != "week_strip":
+        return None
+    async with db.transaction() as session:
+        person = await session.get(YoungPerson, spec["young_person_id"])
+        if person is None:
+            return None
+        png, _count = await week_strip_png(session, vault, person, parse_iso_week(spec["week"]),
+                                           spec.get("locale", "en"))
+        return png
