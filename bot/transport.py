@@ -18,7 +18,8 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile
 
 from bot.keyboards import message_keyboard
-from cards.sheet import render_sheet
+from app.i18n import use_locale
+from bot.pictures import send_card_sheet
 from outbox.message import Message
 from outbox.sender import Permanent, RetryLater, Transient
 
@@ -44,9 +45,9 @@ class TelegramTransport:
                     chat_id, BufferedInputFile(picture, filename="strip.png"),
                     caption=message.text, reply_markup=keyboard)
             elif message.card_ids and len(message.text) <= CAPTION_LIMIT:
-                picture = BufferedInputFile(render_sheet(message.card_ids), filename="cards.png")
-                await self.bot.send_photo(chat_id, picture, caption=message.text,
-                                          reply_markup=keyboard)
+                with use_locale(message.locale):
+                    await send_card_sheet(self.bot, chat_id, message.card_ids, message.text,
+                                          keyboard)
             else:
                 await self.bot.send_message(chat_id, message.text, reply_markup=keyboard)
         except TelegramRetryAfter as exc:

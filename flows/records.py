@@ -85,6 +85,7 @@ async def notify_keyworker_of_checkin(ctx: FlowContext, checkin: CheckIn, payloa
             text=text,
             buttons=((Button(_("Seen \u2714"), f"seen:{checkin.id}"),),),
             card_ids=tuple(payload["cards"]),
+            locale=staff.locale,
         )
     await enqueue(
         ctx.session,

@@ -20,6 +20,8 @@ class Message:
     card_ids: tuple[str, ...] = ()
     # Or a pre-rendered picture kind the sender knows how to draw (e.g. a mood strip).
     picture: dict[str, Any] = field(default_factory=dict)
+    # The recipient's language, for words drawn inside pictures.
+    locale: str = "en"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -31,4 +33,5 @@ class Message:
             buttons=tuple(tuple(Button(**b) for b in row) for row in raw.get("buttons", ())),
             card_ids=tuple(raw.get("card_ids", ())),
             picture=dict(raw.get("picture") or {}),
+            locale=raw.get("locale", "en"),
         )
