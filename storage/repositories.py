@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     AuditEntry,
     CheckIn,
+    DataKey,
+    FlowState,
     InviteCode,
     KpiAnswer,
     ListenedAnswer,
@@ -48,6 +50,27 @@ async def staff_by_telegram(session: AsyncSession, user_id: int) -> Staff | None
 
 async def young_person_by_telegram(session: AsyncSession, user_id: int) -> YoungPerson | None:
     return await session.scalar(select(YoungPerson).where(YoungPerson.telegram_user_id == user_id))
+
+
+async def young_person_with_context(
+    session: AsyncSession, user_id: int
+) -> YoungPerson | None:
+    """The young person behind a Telegram user, loaded together with their flow state
+    and wrapped data key in one query: both land in the session's identity map, so
+    the rest of the update reads them without another round trip."""
+    row = (
+        await session.execute(
+            select(YoungPerson, FlowState, DataKey)
+            .outerjoin(FlowState, FlowState.owner == YoungPerson.id)
+            .outerjoin(DataKey, DataKey.owner == YoungPerson.id)
+            .where(YoungPerson.telegram_user_id == user_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    # The identity map holds clean objects weakly: keep them alive for this unit of work.
+    session.info["heard_preloaded"] = tuple(row)
+    return row[0]
 
 
 async def young_people_of_keyworker(session: AsyncSession, staff_id: str) -> Sequence[YoungPerson]:

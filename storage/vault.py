@@ -50,9 +50,19 @@ class Vault:
         session.add(DataKey(owner=owner, kek_id=kid, wrapped=wrapped, created_at=datetime.now(UTC)))
         cipher = DataCipher(key)
         self._remember(wrapped, cipher)
+        session.info.setdefault("heard_ciphers", {})[owner] = cipher
         return cipher
 
     async def cipher(self, session: AsyncSession, owner: str) -> DataCipher:
+        # Within one unit of work a key is read once; across units it is read again,
+        # so an erased key stops working everywhere at the next transaction.
+        per_session: dict[str, DataCipher] = session.info.setdefault("heard_ciphers", {})
+        if owner in per_session:
+            return per_session[owner]
+        per_session[owner] = cipher = await self._cipher(session, owner)
+        return cipher
+
+    async def _cipher(self, session: AsyncSession, owner: str) -> DataCipher:
         row = await session.get(DataKey, owner)
         if row is None:
             if owner == SYSTEM_OWNER:
@@ -69,6 +79,7 @@ class Vault:
     async def erase(self, session: AsyncSession, owner: str) -> None:
         """Crypto-shred: without the key, every ciphertext of this owner is noise."""
         await session.execute(delete(DataKey).where(DataKey.owner == owner))
+        session.info.get("heard_ciphers", {}).pop(owner, None)
         self._cache.clear()
 
     async def rewrap_all(self, session: AsyncSession) -> int:

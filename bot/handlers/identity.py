@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Staff, YoungPerson
-from storage.repositories import staff_by_telegram, young_person_by_telegram
+from storage.repositories import staff_by_telegram, young_person_with_context
 
 
 @dataclass
@@ -17,7 +17,7 @@ class Identity:
 
 
 async def identify(session: AsyncSession, user_id: int) -> Identity:
-    person = await young_person_by_telegram(session, user_id)
+    person = await young_person_with_context(session, user_id)
     if person is not None:
         return Identity(young_person=person)
     return Identity(staff=await staff_by_telegram(session, user_id))
