@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Heard's two everyday commands, each self-installing on a fresh machine:
+#   ./dev.sh run    serve on the embedded default (SQLite in ./data, no other server)
+#   ./dev.sh test   run the whole test suite
+# Anything after the command is passed on (e.g. ./dev.sh test -k checkin).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=${HEARD_VENV:-.venv}
+PY="$VENV/bin/python"
+
+ensure_env() {
+  if [ ! -x "$PY" ]; then
+    echo "Creating $VENV ..." >&2
+    python3 -m venv "$VENV"
+  fi
+  # Reinstall only when the dependency list changed.
+  local stamp="$VENV/.heard-installed"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "Installing dependencies ..." >&2
+    "$PY" -m pip install --quiet --upgrade pip
+    "$PY" -m pip install --quiet -e ".[test]"
+    touch "$stamp"
+  fi
+}
+
+ensure_browser() {
+  # Browser tests drive Debian's Chromium; without it they are skipped (and say so).
+  if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Chromium for the browser tests ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+      || echo "Chromium could not be installed; browser tests will be skipped." >&2
+  fi
+}
+
+local_services() {
+  # Storage tests also run on PostgreSQL and Redis when they answer on this machine.
+  if [ -z "${HEARD_TEST_POSTGRES_URL:-}" ] && "$PY" - <<'PYEOF' 2>/dev/null
+import asyncio, asyncpg
+async def main():
+    conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test", timeout=3)
+    await conn.close()
+asyncio.run(main())
+PYEOF
+  then
+    export HEARD_TEST_POSTGRES_URL="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+  fi
+  if [ -z "${HEARD_TEST_REDIS_URL:-}" ] && "$PY" -c "import redis; redis.Redis(host='127.0.0.1', port=6379, socket_timeout=2).ping()" 2>/dev/null; then
+    export HEARD_TEST_REDIS_URL="redis://127.0.0.1:6379/15"
+  fi
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  run)
+    ensure_env
+    exec "$PY" run.py "$@"
+    ;;
+  test)
+    ensure_env
+    ensure_browser
+    local_services
+    echo "PostgreSQL tests: ${HEARD_TEST_POSTGRES_URL:-off}; Redis tests: ${HEARD_TEST_REDIS_URL:-off}" >&2
+    exec "$PY" -m pytest -q "$@"
+    ;;
+  *)
+    echo "usage: ./dev.sh run [run.py arguments] | ./dev.sh test [pytest arguments]" >&2
+    exit 2
+    ;;
+esac
