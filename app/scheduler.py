@@ -26,7 +26,21 @@ async def weekly_strips_job(runtime: Runtime) -> int:
         return await queue_weekly_strips(session, runtime.vault, runtime.clock.now())
 
 
-DEFAULT_JOBS: tuple[Job, ...] = (weekly_strips_job,)
+async def forget_old_update_ids_job(runtime: Runtime) -> int:
+    """Telegram redelivers an update for at most a day; older ids need not be kept."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from storage.models import ProcessedUpdate
+
+    cutoff = runtime.clock.now() - timedelta(days=2)
+    async with runtime.db.transaction() as session:
+        await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < cutoff))
+    return 0  # nothing queued for the sender
+
+
+DEFAULT_JOBS: tuple[Job, ...] = (weekly_strips_job, forget_old_update_ids_job)
 
 
 async def run_jobs_once(runtime: Runtime, jobs: tuple[Job, ...] = DEFAULT_JOBS) -> int:

@@ -74,3 +74,17 @@ async def test_outbox_claims_urgent_first_and_leases(any_runtime: Runtime) -> No
         again = await claim_due(session, rt.vault, worker="b", now=now + timedelta(minutes=3),
                                 limit=10)
     assert len(again) == 2
+
+
+async def test_old_update_ids_are_forgotten(any_runtime: Runtime) -> None:
+    from app.scheduler import forget_old_update_ids_job
+
+    rt = any_runtime
+    now = rt.clock.now()
+    async with rt.db.transaction() as session:
+        await claim_update(session, 1, now - timedelta(days=3))
+        await claim_update(session, 2, now)
+    await forget_old_update_ids_job(rt)
+    async with rt.db.transaction() as session:
+        assert await claim_update(session, 1, now) is True  # forgotten
+        assert await claim_update(session, 2, now) is False  # still remembered

@@ -1,0 +1,78 @@
+"""Starting up: no token (web only), and webhook mode with a secret token."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from app.clock import FrozenClock
+from app.config import Settings
+from app.serve import serve
+from tests.support.bot_api import FakeBotAPI
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def start(settings: Settings, clock: FrozenClock):  # type: ignore[no-untyped-def]
+    stop = asyncio.Event()
+    started: asyncio.Future[web.AppRunner] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(serve(settings, stop=stop, clock=clock, started=started))
+    done, _ = await asyncio.wait({task, started}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        task.result()
+    return stop, task
+
+
+async def test_without_a_token_the_web_still_serves(
+    tmp_path: Path, clock: FrozenClock, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/h.db",
+                        master_key_file=tmp_path / "k", web_port=port, _env_file=None)
+    stop, task = await start(settings, clock)
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                assert resp.status == 200
+                body = await resp.json()
+        assert body["status"] == "ok" and body["telegram"] == "off"
+        assert "Telegram is off" in caplog.text
+    finally:
+        stop.set()
+        await task
+
+
+async def test_webhook_mode_sets_the_hook_with_a_secret_and_handles_updates(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    port = free_port()
+    async with FakeBotAPI() as api:
+        settings = Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path}/h.db", master_key_file=tmp_path / "k",
+            bot_token="123:T", telegram_api_url=api.base_url, web_port=port,
+            webhook_url=f"http://127.0.0.1:{port}/telegram/webhook", webhook_secret="s3cret",
+            _env_file=None,
+        )
+        stop, task = await start(settings, clock)
+        try:
+            hooks = api.calls_to("setWebhook")
+            assert len(hooks) == 1 and hooks[0].params["secret_token"] == "s3cret"
+            assert not api.calls_to("getUpdates")
+            stranger = api.user(555, first_name="Jo")
+            await stranger.send("hi")  # the fake posts it to our webhook, with the secret
+            await stranger.wait_for_message("private service")
+            async with aiohttp.ClientSession() as http:
+                async with http.post(settings.webhook_url, json={"update_id": 9},
+                                     headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as r:
+                    assert r.status == 401
+        finally:
+            stop.set()
+            await task
