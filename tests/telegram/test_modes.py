@@ -76,3 +76,38 @@ async def test_webhook_mode_sets_the_hook_with_a_secret_and_handles_updates(
         finally:
             stop.set()
             await task
+
+
+async def test_only_one_of_several_workers_sets_the_webhook(tmp_path: Path, clock: FrozenClock) -> None:
+    import os
+
+    import pytest
+
+    from app.runtime import Runtime
+    from app.serve import set_webhook_once
+    from bot.factory import make_bot
+
+    redis_url = os.environ.get("HEARD_TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("HEARD_TEST_REDIS_URL is not set (CI sets it to the local Redis)")
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redis_url)
+    await redis.delete("heard:set-webhook")
+    await redis.aclose()
+    async with FakeBotAPI() as api:
+        settings = Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path}/h.db", master_key_file=tmp_path / "k",
+            bot_token="123:T", telegram_api_url=api.base_url, redis_url=redis_url,
+            webhook_url="https://heard.example/telegram/webhook", webhook_secret="s",
+            _env_file=None,
+        )
+        runtime = await Runtime.open(settings, clock=clock)
+        bots = [make_bot(settings) for _ in range(3)]
+        try:
+            await asyncio.gather(*(set_webhook_once(runtime, bot) for bot in bots))
+        finally:
+            for bot in bots:
+                await bot.session.close()
+            await runtime.close()
+        assert len(api.calls_to("setWebhook")) == 1
