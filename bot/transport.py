@@ -20,6 +20,9 @@ from outbox.message import Message
 from outbox.sender import Permanent, RetryLater, Transient
 
 CAPTION_LIMIT = 1024
+# Well inside the sender's lease: a hung request must end before anyone else may
+# take the message over, or it could be sent twice.
+REQUEST_TIMEOUT = 20
 
 
 class TelegramTransport:
@@ -32,9 +35,10 @@ class TelegramTransport:
             if message.card_ids and len(message.text) <= CAPTION_LIMIT:
                 picture = BufferedInputFile(sheet_png(message.card_ids), filename="cards.png")
                 await self.bot.send_photo(chat_id, picture, caption=message.text,
-                                          reply_markup=keyboard)
+                                          reply_markup=keyboard, request_timeout=REQUEST_TIMEOUT)
             else:
-                await self.bot.send_message(chat_id, message.text, reply_markup=keyboard)
+                await self.bot.send_message(chat_id, message.text, reply_markup=keyboard,
+                                            request_timeout=REQUEST_TIMEOUT)
         except TelegramRetryAfter as exc:
             raise RetryLater(float(exc.retry_after)) from exc
         except (TelegramForbiddenError, TelegramNotFound, TelegramUnauthorizedError) as exc:
