@@ -223,6 +223,7 @@ class Sender:
                 await self._pace(item.chat_id)
                 await gate.acquire()
                 tasks.append(asyncio.create_task(self._send(item, gate)))
+                await asyncio.sleep(0)  # let it start now, at its paced moment
         outcomes.extend(await asyncio.gather(*tasks))
         await self._apply(outcomes)
         return len(tasks)
