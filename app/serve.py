@@ -44,27 +44,67 @@ async def set_webhook_once(runtime: Runtime, bot) -> None:  # type: ignore[no-un
     )
 
 
-async def serve(settings: Settings) -> None:
-    runtime = await Runtime.open(settings)
-    stop = asyncio.Event()
+def make_sender(runtime: Runtime, transport):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from outbox.sender import Sender, SenderSettings
+
+    s = runtime.settings
+    return Sender(
+        runtime.db, runtime.vault, transport, runtime.clock,
+        SenderSettings(rate_global=s.send_rate_global, rate_per_chat=s.send_rate_per_chat,
+                       give_up_after=timedelta(hours=s.send_give_up_hours),
+                       lease=timedelta(seconds=s.send_lease_seconds),
+                       concurrency=s.send_concurrency),
+    )
+
+
+async def _schedule(runtime: Runtime, stop: asyncio.Event, sender) -> None:  # type: ignore[no-untyped-def]
+    from app.scheduler import run_forever
+
+    await run_forever(runtime.db, runtime.vault, runtime.clock, stop,
+                      every=runtime.settings.schedule_poll_seconds,
+                      on_queued=sender.kick if sender is not None else None)
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+
+
+async def work(settings: Settings) -> None:
+    """Only deliver and schedule: an extra process beside ``serve`` at scale."""
+    from bot.factory import make_bot
+    from bot.transport import TelegramTransport
+
+    runtime = await Runtime.open(settings)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    bot = make_bot(settings)
+    sender = make_sender(runtime, TelegramTransport(bot))
+    log.info("outbox worker %s started", sender.worker_id)
+    try:
+        await asyncio.gather(sender.run_forever(stop), _schedule(runtime, stop, sender))
+    finally:
+        await bot.session.close()
+        await runtime.close()
+
+
+async def serve(settings: Settings) -> None:
+    runtime = await Runtime.open(settings)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
 
     bot = dispatcher = sender = None
     tasks: list[asyncio.Task[None]] = []
     if settings.telegram_enabled:
         from bot.factory import make_bot, make_dispatcher, register_commands
         from bot.transport import TelegramTransport
-        from outbox.sender import Sender, SenderSettings
 
         bot = make_bot(settings)
-        sender = Sender(
-            runtime.db, runtime.vault, TelegramTransport(bot), runtime.clock,
-            SenderSettings(rate_global=settings.send_rate_global,
-                           rate_per_chat=settings.send_rate_per_chat),
-        )
+        sender = make_sender(runtime, TelegramTransport(bot))
         dispatcher = make_dispatcher(runtime.db, runtime.services, on_commit=sender.kick)
         username = await remember_bot_username(runtime, bot)
         await register_commands(bot)
@@ -72,6 +112,7 @@ async def serve(settings: Settings) -> None:
         tasks.append(asyncio.create_task(sender.run_forever(stop), name="outbox-sender"))
     else:
         log.warning("Telegram is off: HEARD_BOT_TOKEN is not set. The web app still serves.")
+    tasks.append(asyncio.create_task(_schedule(runtime, stop, sender), name="scheduler"))
 
     app = init_app(runtime, bot=bot, dispatcher=dispatcher)
     runner = web.AppRunner(app)
