@@ -85,8 +85,11 @@ async def claim_due(
     A lease that runs out (a sender killed mid-send) makes the row claimable again:
     that is what makes delivery survive SIGKILL.
     """
+    # Plain columns, not ORM objects: a batch is read once and never modified here.
+    o = OutboxMessage
     stmt = (
-        select(OutboxMessage)
+        select(o.id, o.chat_id, o.kind, o.priority, o.attempts, o.created_at, o.key_owner,
+               o.payload_ct)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.due_at <= now,
@@ -99,7 +102,7 @@ async def claim_due(
         stmt = stmt.where(OutboxMessage.chat_id.not_in(exclude_chats))
     if session.bind.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = (await session.scalars(stmt)).all()
+    rows = (await session.execute(stmt)).all()
     if not rows:
         return []
     # One UPDATE for the whole batch: the lease is what makes a crash harmless.

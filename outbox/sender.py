@@ -128,6 +128,9 @@ class Sender:
         self._sleep = sleep
         self._wake = asyncio.Event()
         self._limits = _Limits()
+        # Results of the last batch, committed with the next claim (one transaction
+        # per batch instead of two). ``flush`` commits them when there is no next.
+        self._unsaved: list[_Outcome] = []
         self.on_undelivered: UndeliveredHook = on_undelivered or tell_admins
 
     def kick(self) -> None:
@@ -189,15 +192,23 @@ class Sender:
         return max(1, min(s.batch, fits))
 
     async def run_once(self) -> int:
-        """Claim one batch and deliver it. Returns how many sends were tried."""
+        """Save the last batch's results, claim the next batch and deliver it.
+
+        Returns how many sends were tried. Results are saved by the next pass (or
+        ``flush``); until then a crash would send them again, which the lease and
+        the at-least-once window already allow for (docs/delivery.md).
+        """
         if self.paused_for() > 0:
+            await self.flush()
             return 0
         now = self.clock.now()
         async with self.db.transaction() as session:
+            await self._apply(session, self._unsaved, now)
             batch = await claim_due(
                 session, self.vault, worker=self.worker_id, now=now, limit=self._claim_limit(),
                 lease=self.settings.lease, exclude_chats=self._busy_chats(now.timestamp()),
             )
+        self._unsaved = []  # committed: only now may they be forgotten
         if not batch:
             return 0
         outcomes: list[_Outcome] = []
@@ -225,8 +236,19 @@ class Sender:
                 tasks.append(asyncio.create_task(self._send(item, gate)))
                 await asyncio.sleep(0)  # let it start now, at its paced moment
         outcomes.extend(await asyncio.gather(*tasks))
-        await self._apply(outcomes)
+        self._unsaved = outcomes
+        if not tasks or any(o.status != "sent" for o in outcomes):
+            # Hand back deferred and failed rows at once rather than holding their lease.
+            await self.flush()
         return len(tasks)
+
+    async def flush(self) -> None:
+        """Commit the results of the last batch, if not yet saved."""
+        if not self._unsaved:
+            return
+        outcomes, self._unsaved = self._unsaved, []
+        async with self.db.transaction() as session:
+            await self._apply(session, outcomes, self.clock.now())
 
     async def _send(self, item: Claimed, gate: asyncio.Semaphore) -> _Outcome:
         assert item.message is not None
@@ -246,22 +268,20 @@ class Sender:
             gate.release()
         return _Outcome(item, "sent")
 
-    async def _apply(self, outcomes: list[_Outcome]) -> None:
-        """Commit a whole batch's results at once (one transaction, not one per message)."""
-        now = self.clock.now()
-        async with self.db.transaction() as session:
-            await mark_sent_many(session, [o.item.id for o in outcomes if o.status == "sent"],
-                                 self.worker_id, now)
-            for o in outcomes:
-                if o.status == "retry" and now - o.item.created_at < self.settings.give_up_after:
-                    if o.count:
-                        log.warning("outbox %s to %s will retry in %.1fs: %s",
-                                    o.item.id, o.item.chat_id, o.delay, o.error)
-                    await mark_retry(session, o.item.id, self.worker_id,
-                                     due_at=now + timedelta(seconds=o.delay), error=o.error,
-                                     count=o.count)
-                elif o.status != "sent":
-                    await self._give_up(session, o, now)
+    async def _apply(self, session: AsyncSession, outcomes: list[_Outcome], now: datetime) -> None:
+        """Record a whole batch's results in the caller's transaction."""
+        await mark_sent_many(session, [o.item.id for o in outcomes if o.status == "sent"],
+                             self.worker_id, now)
+        for o in outcomes:
+            if o.status == "retry" and now - o.item.created_at < self.settings.give_up_after:
+                if o.count:
+                    log.warning("outbox %s to %s will retry in %.1fs: %s",
+                                o.item.id, o.item.chat_id, o.delay, o.error)
+                await mark_retry(session, o.item.id, self.worker_id,
+                                 due_at=now + timedelta(seconds=o.delay), error=o.error,
+                                 count=o.count)
+            elif o.status != "sent":
+                await self._give_up(session, o, now)
 
     async def _give_up(self, session: AsyncSession, o: _Outcome, now: datetime) -> None:
         await mark_final(session, o.item.id, self.worker_id, status=o.final_status, error=o.error)
@@ -275,6 +295,8 @@ class Sender:
         while not stop.is_set():
             try:
                 n = await self.run_once()
+                if n == 0 or stop.is_set():
+                    await self.flush()
             except Exception:  # noqa: BLE001 - keep delivering; the rows stay queued
                 log.exception("outbox sender pass failed")
                 n = 0
@@ -285,3 +307,5 @@ class Sender:
                 wait = max(self.settings.idle_poll, self.paused_for())
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
+        with contextlib.suppress(Exception):
+            await self.flush()

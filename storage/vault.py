@@ -47,13 +47,23 @@ class Vault:
     async def create(self, session: AsyncSession, owner: str) -> DataCipher:
         key = new_data_key()
         kid, wrapped = self.keyring.wrap(key, owner)
-        session.add(DataKey(owner=owner, kek_id=kid, wrapped=wrapped, created_at=datetime.now(UTC)))
+        row = DataKey(owner=owner, kek_id=kid, wrapped=wrapped, created_at=datetime.now(UTC))
+        session.add(row)
+        session.info.setdefault("vault_rows", {})[owner] = row
         cipher = DataCipher(key)
         self._remember(wrapped, cipher)
         return cipher
 
     async def cipher(self, session: AsyncSession, owner: str) -> DataCipher:
-        row = await session.get(DataKey, owner)
+        # The row is read once per transaction, not once per value: the session's
+        # identity map holds rows weakly, so without this every seal/open of a
+        # batch would be another SELECT.
+        held: dict[str, DataKey] = session.info.setdefault("vault_rows", {})
+        row = held.get(owner)
+        if row is None:
+            row = await session.get(DataKey, owner)
+            if row is not None:
+                held[owner] = row
         if row is None:
             if owner == SYSTEM_OWNER:
                 return await self.create(session, owner)
@@ -69,6 +79,7 @@ class Vault:
     async def erase(self, session: AsyncSession, owner: str) -> None:
         """Crypto-shred: without the key, every ciphertext of this owner is noise."""
         await session.execute(delete(DataKey).where(DataKey.owner == owner))
+        session.info.get("vault_rows", {}).pop(owner, None)
         self._cache.clear()
 
     async def rewrap_all(self, session: AsyncSession) -> int:
