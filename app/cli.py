@@ -134,6 +134,43 @@ def cards_render(args: argparse.Namespace) -> dict[str, Any]:
     return {"out": str(args.out), "files": len(paths), "deck": str(args.out / "deck.png")}
 
 
+async def outbox_report(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.safeguarding_admin import outbox_report as report
+
+    async with runtime.db.transaction() as session:
+        return await report(session, runtime.clock.now(), include_sent=args.all)
+
+
+async def set_on_call(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.safeguarding_admin import set_on_call as set_flag
+
+    async with runtime.db.transaction() as session:
+        return await set_flag(session, args.email, not args.off, runtime.clock.now())
+
+
+async def set_escalation(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.safeguarding_admin import set_escalation as set_minutes
+
+    async with runtime.db.transaction() as session:
+        return await set_minutes(session, args.service, args.on_call_minutes, args.lead_minutes,
+                                 runtime.clock.now())
+
+
+async def lexicon_add(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.safeguarding_admin import lexicon_add as add
+
+    async with runtime.db.transaction() as session:
+        return await add(session, args.service, args.category, args.phrase, args.locale,
+                         runtime.clock.now())
+
+
+async def lexicon_list(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.safeguarding_admin import lexicon_list as listing
+
+    async with runtime.db.transaction() as session:
+        return await listing(session, args.service)
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --json is accepted before or after the command ("report kpi ... --json").
     common = argparse.ArgumentParser(add_help=False)
@@ -150,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="more logging")
     sub = parser.add_subparsers(dest="group", metavar="COMMAND")
     sub.add_parser("serve", help="run the service (the default)")
+    sub.add_parser("worker", help="run only the outbox sender and the scheduler "
+                   "(extra delivery processes at scale)")
 
     admin = sub.add_parser("admin", help="set up services, staff and young people")
     asub = admin.add_subparsers(dest="command", metavar="ACTION", required=True)
@@ -174,6 +213,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=erase_young_person)
     p = asub.add_parser(parents=[common], name="rotate-key", help="add a new master key and re-wrap every data key")
     p.set_defaults(handler=rotate_key)
+    p = asub.add_parser(parents=[common], name="outbox",
+                        help="messages waiting to be sent, or that could not be delivered")
+    p.add_argument("--all", action="store_true", help="also list sent and cancelled messages")
+    p.set_defaults(handler=outbox_report)
+    p = asub.add_parser(parents=[common], name="set-on-call",
+                        help="put a staff member on call for urgent alerts (or --off)")
+    p.add_argument("--email", required=True)
+    p.add_argument("--off", action="store_true")
+    p.set_defaults(handler=set_on_call)
+    p = asub.add_parser(parents=[common], name="set-escalation",
+                        help="minutes before an untaken urgent alert goes to on-call, then leads")
+    p.add_argument("--service", required=True)
+    p.add_argument("--on-call-minutes", type=int, required=True)
+    p.add_argument("--lead-minutes", type=int, required=True)
+    p.set_defaults(handler=set_escalation)
+    lex = asub.add_parser("lexicon", help="a service's own risk phrases")
+    lsub = lex.add_subparsers(dest="lexicon_command", metavar="ACTION", required=True)
+    p = lsub.add_parser(parents=[common], name="add",
+                        help="add a risk phrase (or a reviewed exception: --category exception)")
+    p.add_argument("--service", required=True)
+    p.add_argument("--category", required=True)
+    p.add_argument("--phrase", required=True)
+    p.add_argument("--locale", default="en")
+    p.set_defaults(handler=lexicon_add)
+    p = lsub.add_parser(parents=[common], name="list", help="list a service's own phrases")
+    p.add_argument("--service", required=True)
+    p.set_defaults(handler=lexicon_list)
 
     report = sub.add_parser("report", help="reports in totals only")
     rsub = report.add_subparsers(dest="command", metavar="REPORT", required=True)
@@ -232,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "offline", None) is not None:
             # Needs no database or keys (e.g. drawing the deck).
             _print(args.offline(args), args.json)
+            return 0
+        if args.group == "worker":
+            from app.serve import work
+
+            asyncio.run(work(settings))
             return 0
         if getattr(args, "handler", None) is None:
             from app.serve import serve

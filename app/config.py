@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     send_rate_per_chat: float = Field(1.0, gt=0)
     # How long an undeliverable message keeps being retried before admins are told.
     send_give_up_hours: float = Field(24.0, gt=0)
+    # A claimed batch is held this long; a sender that dies mid-batch frees its
+    # messages for others after it. Keep it well above Telegram's request timeout.
+    send_lease_seconds: float = Field(60.0, gt=0)
+    send_concurrency: int = Field(16, ge=1)
+    # How often escalations and reminders are looked for.
+    schedule_poll_seconds: float = Field(5.0, gt=0)
 
     @field_validator("bot_token", "webhook_url", "redis_url", "webhook_secret", mode="before")
     @classmethod

@@ -1,8 +1,9 @@
-"""Periodic jobs (weekly strips, and anything else that is due at a time).
+"""The scheduler: whatever is due at a time — alerts passed on to the next circle,
+reminders young people asked for, Monday's mood strips, housekeeping.
 
-Jobs keep no timers in memory: each pass looks at the clock and the database and
-queues what is due, idempotently. So a restart, or two workers, cannot skip or
-double a job.
+Jobs keep no timers in memory. Each pass looks at the clock and the database and
+queues what has come due, idempotently (due-timed rows, dedupe keys), so a restart
+cannot skip or double anything, and several processes may run it at once.
 """
 
 from __future__ import annotations
@@ -11,54 +12,79 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
-from app.runtime import Runtime
+from app.clock import Clock
+from storage.db import Database
+from storage.vault import Vault
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[Runtime], Awaitable[int]]
+# A job queues what is due now and returns how many messages it queued.
+Job = Callable[[Database, Vault, Clock], Awaitable[int]]
 
 
-async def weekly_strips_job(runtime: Runtime) -> int:
+async def escalations(db: Database, vault: Vault, clock: Clock) -> int:
+    from safeguarding.escalation import escalate_due
+
+    async with db.transaction() as session:
+        return await escalate_due(session, vault, clock.now())
+
+
+async def reminders(db: Database, vault: Vault, clock: Clock) -> int:
+    from flows.reminder_times import queue_due_reminders
+
+    async with db.transaction() as session:
+        return await queue_due_reminders(session, vault, clock.now())
+
+
+async def weekly_strips(db: Database, vault: Vault, clock: Clock) -> int:
     from flows.weekly_strips import queue_weekly_strips
 
-    async with runtime.db.transaction() as session:
-        return await queue_weekly_strips(session, runtime.vault, runtime.clock.now())
+    async with db.transaction() as session:
+        return await queue_weekly_strips(session, vault, clock.now())
 
 
-async def forget_old_update_ids_job(runtime: Runtime) -> int:
+async def forget_old_update_ids(db: Database, vault: Vault, clock: Clock) -> int:
     """Telegram redelivers an update for at most a day; older ids need not be kept."""
-    from datetime import timedelta
-
     from sqlalchemy import delete
 
     from storage.models import ProcessedUpdate
 
-    cutoff = runtime.clock.now() - timedelta(days=2)
-    async with runtime.db.transaction() as session:
-        await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < cutoff))
-    return 0  # nothing queued for the sender
+    async with db.transaction() as session:
+        await session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.received_at < clock.now() - timedelta(days=2))
+        )
+    return 0
 
 
-DEFAULT_JOBS: tuple[Job, ...] = (weekly_strips_job, forget_old_update_ids_job)
+# Most urgent first: an escalation must not wait behind a long strip pass.
+JOBS: dict[str, Job] = {
+    "escalations": escalations,
+    "reminders": reminders,
+    "weekly_strips": weekly_strips,
+    "forget_old_update_ids": forget_old_update_ids,
+}
 
 
-async def run_jobs_once(runtime: Runtime, jobs: tuple[Job, ...] = DEFAULT_JOBS) -> int:
-    total = 0
-    for job in jobs:
+async def run_due(db: Database, vault: Vault, clock: Clock) -> dict[str, int]:
+    """One pass over every job; one failing job does not stop the others."""
+    queued: dict[str, int] = {}
+    for name, job in JOBS.items():
         try:
-            total += await job(runtime)
-        except Exception:  # noqa: BLE001 - one failing job must not stop the others
-            log.exception("scheduled job %s failed", getattr(job, "__name__", job))
-    return total
+            queued[name] = await job(db, vault, clock)
+        except Exception:  # noqa: BLE001 - the rows are still due; the next pass retries
+            log.exception("scheduled job %s failed", name)
+            queued[name] = 0
+    return queued
 
 
-async def run_scheduler(
-    runtime: Runtime, stop: asyncio.Event, *, every: float = 30.0,
+async def run_forever(
+    db: Database, vault: Vault, clock: Clock, stop: asyncio.Event, *, every: float = 5.0,
     on_queued: Callable[[], None] | None = None,
 ) -> None:
     while not stop.is_set():
-        if await run_jobs_once(runtime) and on_queued:
+        if any((await run_due(db, vault, clock)).values()) and on_queued:
             on_queued()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)

@@ -13,7 +13,6 @@ from aiohttp import web
 from app.clock import Clock
 from app.config import Settings
 from app.runtime import Runtime
-from app.scheduler import run_scheduler
 from storage.repositories import set_meta
 from web.app import init_app
 
@@ -46,6 +45,55 @@ async def set_webhook_once(runtime: Runtime, bot) -> None:  # type: ignore[no-un
     )
 
 
+def make_sender(runtime: Runtime, bot):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from bot.transport import TelegramTransport
+    from flows.strips import render_picture
+    from outbox.sender import Sender, SenderSettings
+
+    s = runtime.settings
+    transport = TelegramTransport(bot, lambda spec: render_picture(runtime.db, runtime.vault, spec))
+    return Sender(
+        runtime.db, runtime.vault, transport, runtime.clock,
+        SenderSettings(rate_global=s.send_rate_global, rate_per_chat=s.send_rate_per_chat,
+                       give_up_after=timedelta(hours=s.send_give_up_hours),
+                       lease=timedelta(seconds=s.send_lease_seconds),
+                       concurrency=s.send_concurrency),
+    )
+
+
+async def _schedule(runtime: Runtime, stop: asyncio.Event, sender) -> None:  # type: ignore[no-untyped-def]
+    from app.scheduler import run_forever
+
+    await run_forever(runtime.db, runtime.vault, runtime.clock, stop,
+                      every=runtime.settings.schedule_poll_seconds,
+                      on_queued=sender.kick if sender is not None else None)
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def work(settings: Settings) -> None:
+    """Only deliver and schedule: an extra process beside ``serve`` at scale."""
+    from bot.factory import make_bot
+
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    async with contextlib.AsyncExitStack() as cleanup:
+        runtime = await Runtime.open(settings)
+        cleanup.push_async_callback(runtime.close)
+        bot = make_bot(settings)
+        cleanup.push_async_callback(bot.session.close)
+        sender = make_sender(runtime, bot)
+        log.info("outbox worker %s started", sender.worker_id)
+        await asyncio.gather(sender.run_forever(stop), _schedule(runtime, stop, sender))
+
+
 async def serve(
     settings: Settings,
     *,
@@ -56,40 +104,26 @@ async def serve(
     """Run until SIGINT/SIGTERM (or until ``stop`` is set, for tests and embedding)."""
     if stop is None:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+        _stop_on_signals(stop)
     tasks: list[asyncio.Task[None]] = []
     async with contextlib.AsyncExitStack() as cleanup:
         runtime = await Runtime.open(settings, clock=clock)
         cleanup.push_async_callback(runtime.close)
-        bot = dispatcher = None
+        bot = dispatcher = sender = None
         if settings.telegram_enabled:
             from bot.factory import make_bot, make_dispatcher, register_commands
-            from bot.transport import TelegramTransport
-            from outbox.sender import Sender, SenderSettings
 
             bot = make_bot(settings)
             cleanup.push_async_callback(bot.session.close)
-            from flows.strips import render_picture
-
-            transport = TelegramTransport(
-                bot, lambda spec: render_picture(runtime.db, runtime.vault, spec))
-            sender = Sender(
-                runtime.db, runtime.vault, transport, runtime.clock,
-                SenderSettings(rate_global=settings.send_rate_global,
-                               rate_per_chat=settings.send_rate_per_chat),
-            )
+            sender = make_sender(runtime, bot)
             dispatcher = make_dispatcher(runtime.db, runtime.services, on_commit=sender.kick)
             username = await remember_bot_username(runtime, bot)
             await register_commands(bot)
             log.info("Telegram channel on as @%s", username)
             tasks.append(asyncio.create_task(sender.run_forever(stop), name="outbox-sender"))
-            tasks.append(asyncio.create_task(
-                run_scheduler(runtime, stop, on_queued=sender.kick), name="scheduler"))
         else:
             log.warning("Telegram is off: HEARD_BOT_TOKEN is not set. The web app still serves.")
+        tasks.append(asyncio.create_task(_schedule(runtime, stop, sender), name="scheduler"))
 
         app = init_app(runtime, bot=bot, dispatcher=dispatcher)
         runner = web.AppRunner(app)

@@ -19,6 +19,7 @@ from storage.db import Database
 COMMANDS = (
     ("checkin", N_("Show how I feel")),
     ("listened", N_("Did I feel listened to?")),
+    ("reminders", N_("Choose a gentle reminder, or turn it off")),
     ("help", N_("What Heard does, and who to contact")),
     ("language", N_("Change language")),
     ("pause", N_("Pause reminders")),

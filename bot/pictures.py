@@ -20,16 +20,19 @@ async def send_card_sheet(
     card_ids: tuple[str, ...],
     caption: str,
     keyboard: InlineKeyboardMarkup | None,
+    request_timeout: int | None = None,
 ) -> Message:
     key = (bot.id, current_locale(), card_ids)
     file_id = _file_ids.get(key)
     if file_id is not None:
         try:
-            return await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=keyboard)
+            return await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=keyboard,
+                                        request_timeout=request_timeout)
         except TelegramBadRequest:
             _file_ids.pop(key, None)
     upload = BufferedInputFile(render_sheet(card_ids), filename="cards.png")
-    sent = await bot.send_photo(chat_id, upload, caption=caption, reply_markup=keyboard)
+    sent = await bot.send_photo(chat_id, upload, caption=caption, reply_markup=keyboard,
+                                request_timeout=request_timeout)
     if sent.photo:
         _file_ids[key] = sent.photo[-1].file_id
     return sent

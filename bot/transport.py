@@ -24,6 +24,9 @@ from outbox.message import Message
 from outbox.sender import Permanent, RetryLater, Transient
 
 CAPTION_LIMIT = 1024
+# Well inside the sender's lease: a hung request must end before anyone else may
+# take the message over, or it could be sent twice.
+REQUEST_TIMEOUT = 20
 
 
 PictureRenderer = Callable[[dict[str, Any]], Awaitable[bytes | None]]
@@ -43,13 +46,14 @@ class TelegramTransport:
             if picture is not None and len(message.text) <= CAPTION_LIMIT:
                 await self.bot.send_photo(
                     chat_id, BufferedInputFile(picture, filename="strip.png"),
-                    caption=message.text, reply_markup=keyboard)
+                    caption=message.text, reply_markup=keyboard, request_timeout=REQUEST_TIMEOUT)
             elif message.card_ids and len(message.text) <= CAPTION_LIMIT:
                 with use_locale(message.locale):
                     await send_card_sheet(self.bot, chat_id, message.card_ids, message.text,
-                                          keyboard)
+                                          keyboard, request_timeout=REQUEST_TIMEOUT)
             else:
-                await self.bot.send_message(chat_id, message.text, reply_markup=keyboard)
+                await self.bot.send_message(chat_id, message.text, reply_markup=keyboard,
+                                            request_timeout=REQUEST_TIMEOUT)
         except TelegramRetryAfter as exc:
             raise RetryLater(float(exc.retry_after)) from exc
         except (TelegramForbiddenError, TelegramNotFound, TelegramUnauthorizedError) as exc:

@@ -13,15 +13,17 @@ from flows.context import FlowContext
 from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_state
 from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.listened import ListenedFlow
+from flows.reminders import RemindersFlow
 from flows.screen import Reply
 from flows.state import State, load_state, new_token, save_state
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow
-    for flow in (WelcomeFlow(), HomeFlow(), CheckInFlow(), ListenedFlow(), LanguageFlow())
+    for flow in (WelcomeFlow(), HomeFlow(), CheckInFlow(), ListenedFlow(), LanguageFlow(),
+                 RemindersFlow())
 }
 # Flows a command or a home button can start.
-STARTABLE = {"checkin", "listened", "language"}
+STARTABLE = {"checkin", "listened", "language", "reminders"}
 COMMANDS = STARTABLE | {"help", "pause", "start", "home"}
 # Longest typed message we look at; anything longer is refused kindly, not cut.
 MAX_TEXT = 4096

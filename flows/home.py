@@ -38,6 +38,7 @@ class HomeFlow(Flow):
             choices=(
                 Choice("go:checkin", _("Show how I feel"), primary=True),
                 Choice("go:listened", _("Did I feel listened to?")),
+                Choice("go:reminders", _("Reminders")),
                 Choice("go:help", _("Help")),
             ),
             links=crisis_links() if state.data.get("links") else (),
@@ -58,7 +59,7 @@ def help_text(keyworker: str | None, channel: str) -> str:
         _("Childline 0800 1111 \u2022 Shout: text SHOUT to 85258 \u2022 Samaritans 116 123 \u2022 999 in an emergency"),
     ]
     if channel == "telegram":
-        parts.append(_("Commands: /checkin, /listened, /help, /language, /pause"))
+        parts.append(_("Commands: /checkin, /listened, /reminders, /help, /language, /pause"))
     return "\n\n".join(parts)
 
 

@@ -70,8 +70,30 @@ async def record_checkin(
         payload_ct=await ctx.vault.seal(ctx.session, ctx.person.id, "checkins", row_id, payload),
     )
     ctx.session.add(checkin)
-    await notify_keyworker_of_checkin(ctx, checkin, payload)
-    return CheckInOutcome(checkin)
+    screens = await _safeguard(ctx, checkin, payload)
+    if not screens:
+        # An urgent check-in reaches the keyworker as the alert itself (with the
+        # cards and words), not as a second, ordinary message.
+        await notify_keyworker_of_checkin(ctx, checkin, payload)
+    return CheckInOutcome(checkin, screens)
+
+
+async def _safeguard(ctx: FlowContext, checkin: CheckIn, payload: dict) -> list[Screen]:
+    """Raise an urgent alert when the check-in asks for one; return the crisis screen."""
+    from safeguarding.alerts import raise_alert
+    from safeguarding.crisis import crisis_screen
+    from safeguarding.lexicon import service_lexicon
+    from safeguarding.signals import detect
+
+    lexicon = await service_lexicon(ctx.session, ctx.person.service_id, ctx.person.locale)
+    signal = detect(payload["cards"], payload.get("words"), lexicon)
+    if signal is None:
+        return []
+    _alert, told = await raise_alert(ctx.session, ctx.vault, person=ctx.person, checkin=checkin,
+                                    payload=payload, signal=signal, now=ctx.clock.now())
+    keyworker = await ctx.keyworker()
+    named = keyworker is not None and any(s.id == keyworker.id for s in told)
+    return [crisis_screen(await ctx.keyworker_first_name() if named else None)]
 
 
 async def notify_keyworker_of_checkin(ctx: FlowContext, checkin: CheckIn, payload: dict) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from outbox.message import Message
 from storage.models import OutboxMessage, new_id
-from storage.vault import SYSTEM_OWNER, Vault
+from storage.vault import SYSTEM_OWNER, KeyErased, Vault
 
 URGENT = 0
 NORMAL = 5
@@ -77,7 +77,7 @@ async def claim_due(
     worker: str,
     now: datetime,
     limit: int,
-    lease: timedelta = timedelta(minutes=2),
+    lease: timedelta = timedelta(seconds=60),
     exclude_chats: frozenset[int] = frozenset(),
 ) -> list[Claimed]:
     """Lease up to ``limit`` due messages to this worker, most urgent first.
@@ -85,8 +85,11 @@ async def claim_due(
     A lease that runs out (a sender killed mid-send) makes the row claimable again:
     that is what makes delivery survive SIGKILL.
     """
+    # Plain columns, not ORM objects: a batch is read once and never modified here.
+    o = OutboxMessage
     stmt = (
-        select(OutboxMessage)
+        select(o.id, o.chat_id, o.kind, o.priority, o.attempts, o.created_at, o.key_owner,
+               o.payload_ct)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.due_at <= now,
@@ -99,13 +102,18 @@ async def claim_due(
         stmt = stmt.where(OutboxMessage.chat_id.not_in(exclude_chats))
     if session.bind.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = (await session.scalars(stmt)).all()
+    rows = (await session.execute(stmt)).all()
+    if not rows:
+        return []
+    # One UPDATE for the whole batch: the lease is what makes a crash harmless.
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([row.id for row in rows]))
+        .values(locked_by=worker, locked_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
     claimed: list[Claimed] = []
-    from storage.vault import KeyErased
-
     for row in rows:
-        row.locked_by = worker
-        row.locked_until = now + lease
         try:
             message = Message.from_json(
                 await vault.open(session, row.key_owner, _TABLE, row.id, row.payload_ct)
@@ -116,6 +124,20 @@ async def claim_due(
             Claimed(row.id, row.chat_id, row.kind, row.priority, row.attempts, row.created_at, message)
         )
     return claimed
+
+
+async def mark_sent_many(
+    session: AsyncSession, message_ids: list[str], worker: str, now: datetime
+) -> None:
+    """Record a batch as sent in one statement (only rows this worker still holds)."""
+    if not message_ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.locked_by == worker)
+        .values(status="sent", sent_at=now, locked_until=None, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def mark_sent(session: AsyncSession, message_id: str, worker: str, now: datetime) -> None:

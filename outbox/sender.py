@@ -1,13 +1,25 @@
 """The sender: takes due messages from the outbox and delivers them.
 
-Rules it keeps: most urgent first; at most ``rate_per_chat`` messages a second to one
-chat and ``rate_global`` overall; on HTTP 429 it waits as long as Telegram says; on
-5xx or network trouble it retries with exponential backoff and jitter; after
-``give_up_after`` of failures a message is marked undelivered for admins to see.
+Rules it keeps:
+
+- most urgent first (priority, then due time);
+- at most ``rate_per_chat`` messages a second to one chat and ``rate_global``
+  overall, paced as sends *start*, with up to ``concurrency`` in flight so a slow
+  round trip to Telegram does not cap the rate;
+- HTTP 429 pauses that chat for ``retry_after``; when a second chat is told to
+  wait while another still is, the limit is taken to be the bot's, and every
+  chat waits (what is left of the batch is handed back, not slept on);
+- 5xx and network errors retry with exponential backoff and jitter;
+- after ``give_up_after`` of failure (or a permanent refusal) a message is marked
+  undelivered and admins are told, in the same transaction.
+
+A batch is claimed under a lease and its results are committed in one
+transaction. The batch is sized to finish well inside the lease, so another
+sender can only take over rows from a sender that died.
 
 Delivery is at-least-once: a sender killed after Telegram accepted a message but
-before "sent" was committed will send it again after restart. That window is one
-HTTP round trip plus one commit; everything else is exactly once.
+before the batch's "sent" was committed sends it again after restart (see
+docs/delivery.md). Everything else is exactly once.
 """
 
 from __future__ import annotations
@@ -18,15 +30,16 @@ import logging
 import os
 import random
 import socket
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
 from outbox.message import Message
-from outbox.queue import Claimed, claim_due, mark_final, mark_retry, mark_sent
+from outbox.queue import Claimed, claim_due, mark_final, mark_retry, mark_sent_many
 from storage.db import Database
 from storage.vault import Vault
 
@@ -53,15 +66,42 @@ class Transport(Protocol):
     async def send(self, chat_id: int, message: Message) -> None: ...
 
 
+UndeliveredHook = Callable[[AsyncSession, Vault, Claimed, str, datetime], Awaitable[None]]
+
+
 @dataclass
 class SenderSettings:
     rate_global: float = 25.0
     rate_per_chat: float = 1.0
     give_up_after: timedelta = timedelta(hours=24)
     batch: int = 50
+    concurrency: int = 16
+    lease: timedelta = timedelta(seconds=60)
     idle_poll: float = 0.5
     base_backoff: float = 2.0
     max_backoff: float = 600.0
+
+
+@dataclass
+class _Outcome:
+    """What happened to one claimed message; applied with the batch's commit."""
+
+    item: Claimed
+    status: str  # sent | retry | final
+    delay: float = 0.0
+    error: str = ""
+    count: bool = True
+    final_status: str = "undelivered"
+
+
+@dataclass
+class _Limits:
+    """Where the rate limits stand, in clock seconds (this process's view)."""
+
+    next_global: float = 0.0
+    global_pause_until: float = 0.0
+    last_to_chat: dict[int, float] = field(default_factory=dict)
+    chat_pause_until: dict[int, float] = field(default_factory=dict)
 
 
 class Sender:
@@ -75,8 +115,10 @@ class Sender:
         *,
         worker_id: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        on_undelivered: Callable[[Claimed, str], Awaitable[None]] | None = None,
+        on_undelivered: UndeliveredHook | None = None,
     ) -> None:
+        from outbox.undelivered import tell_admins
+
         self.db = db
         self.vault = vault
         self.transport = transport
@@ -85,105 +127,185 @@ class Sender:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._sleep = sleep
         self._wake = asyncio.Event()
-        self._last_to_chat: dict[int, float] = {}
-        self._next_global = 0.0
-        self._paused_until = 0.0
-        self.on_undelivered = on_undelivered
+        self._limits = _Limits()
+        # Results of the last batch, committed with the next claim (one transaction
+        # per batch instead of two). ``flush`` commits them when there is no next.
+        self._unsaved: list[_Outcome] = []
+        self.on_undelivered: UndeliveredHook = on_undelivered or tell_admins
 
     def kick(self) -> None:
         """Something was just queued: look now instead of at the next poll."""
         self._wake.set()
 
+    # -- time and limits -------------------------------------------------------------
+
+    def _t(self) -> float:
+        # The injected clock, so a simulated clock drives pacing and retries alike.
+        return self.clock.now().timestamp()
+
+    def _chat_free_at(self, chat_id: int) -> float:
+        lim = self._limits
+        return max(lim.last_to_chat.get(chat_id, -1e18) + 1.0 / self.settings.rate_per_chat,
+                   lim.chat_pause_until.get(chat_id, -1e18))
+
+    def _busy_chats(self, now: float) -> frozenset[int]:
+        return frozenset(c for c in set(self._limits.last_to_chat) | set(self._limits.chat_pause_until)
+                         if self._chat_free_at(c) > now)
+
     async def _pace(self, chat_id: int) -> None:
-        """Wait until both the global and the per-chat rate allow one more message."""
-        s = self.settings
-        now = time.monotonic()
-        wait = max(
-            self._next_global - now,
-            self._paused_until - now,
-            self._last_to_chat.get(chat_id, -1e9) + 1.0 / s.rate_per_chat - now,
-        )
+        """Wait until both the global and the per-chat rate allow one more send."""
+        lim = self._limits
+        now = self._t()
+        wait = max(lim.next_global, self._chat_free_at(chat_id)) - now
         if wait > 0:
             await self._sleep(wait)
-            now = time.monotonic()
-        self._next_global = max(now, self._next_global) + 1.0 / s.rate_global
-        self._last_to_chat[chat_id] = now
-        if len(self._last_to_chat) > 10_000:
-            horizon = now - 1.0 / s.rate_per_chat
-            self._last_to_chat = {c: t for c, t in self._last_to_chat.items() if t > horizon}
+            now = self._t()
+        lim.next_global = max(now, lim.next_global) + 1.0 / self.settings.rate_global
+        lim.last_to_chat[chat_id] = now
+        if len(lim.last_to_chat) > 10_000:
+            lim.last_to_chat = {c: t for c, t in lim.last_to_chat.items()
+                                if t + 1.0 / self.settings.rate_per_chat > now}
+            lim.chat_pause_until = {c: t for c, t in lim.chat_pause_until.items() if t > now}
 
-    def _hot_chats(self) -> frozenset[int]:
-        horizon = time.monotonic() - 1.0 / self.settings.rate_per_chat
-        return frozenset(c for c, t in self._last_to_chat.items() if t > horizon)
+    def _told_to_wait(self, chat_id: int, seconds: float) -> None:
+        lim = self._limits
+        now = self._t()
+        until = now + seconds
+        others = [c for c, t in lim.chat_pause_until.items() if t > now and c != chat_id]
+        lim.chat_pause_until[chat_id] = max(until, lim.chat_pause_until.get(chat_id, 0.0))
+        if others:
+            # Two chats told to wait at once: the limit is the bot's, not one chat's.
+            lim.global_pause_until = max(lim.global_pause_until, until)
+            log.warning("Telegram asked the whole bot to wait %.1fs", seconds)
+
+    def paused_for(self) -> float:
+        """Seconds until the bot-wide 429 pause ends (0 when not paused)."""
+        return max(0.0, self._limits.global_pause_until - self._t())
+
+    # -- one pass ----------------------------------------------------------------------
+
+    def _claim_limit(self) -> int:
+        # Pacing happens while the batch is held: keep the batch short enough to
+        # be sent in a quarter of the lease, so nobody else takes it over.
+        s = self.settings
+        fits = int(s.rate_global * s.lease.total_seconds() / 4)
+        return max(1, min(s.batch, fits))
 
     async def run_once(self) -> int:
-        """Claim one batch and deliver it. Returns how many were attempted."""
+        """Save the last batch's results, claim the next batch and deliver it.
+
+        Returns how many sends were tried. Results are saved by the next pass (or
+        ``flush``); until then a crash would send them again, which the lease and
+        the at-least-once window already allow for (docs/delivery.md).
+        """
+        if self.paused_for() > 0:
+            await self.flush()
+            return 0
         now = self.clock.now()
         async with self.db.transaction() as session:
+            await self._apply(session, self._unsaved, now)
             batch = await claim_due(
-                session, self.vault, worker=self.worker_id, now=now,
-                limit=self.settings.batch, exclude_chats=self._hot_chats(),
+                session, self.vault, worker=self.worker_id, now=now, limit=self._claim_limit(),
+                lease=self.settings.lease, exclude_chats=self._busy_chats(now.timestamp()),
             )
-        # One message per chat per batch keeps a busy chat from stalling others.
+        self._unsaved = []  # committed: only now may they be forgotten
+        if not batch:
+            return 0
+        outcomes: list[_Outcome] = []
+        tasks: list[asyncio.Task[_Outcome]] = []
+        gate = asyncio.Semaphore(self.settings.concurrency)
         seen: set[int] = set()
         for item in batch:
-            if item.chat_id in seen:
-                async with self.db.transaction() as session:
-                    await mark_retry(session, item.id, self.worker_id, due_at=self.clock.now(),
-                                     error="deferred: per-chat pacing", count=False)
-                continue
-            seen.add(item.chat_id)
-            await self._deliver(item)
-        return len(batch)
+            if item.message is None:
+                outcomes.append(_Outcome(item, "final", error="the young person's data was erased",
+                                         final_status="cancelled"))
+            elif self.paused_for() > 0:
+                outcomes.append(_Outcome(item, "retry", delay=self.paused_for(),
+                                         error="waiting: Telegram asked the bot to slow down",
+                                         count=False))
+            elif item.chat_id in seen:
+                # One message per chat per batch; the next goes when the chat is free.
+                delay = max(0.0, self._chat_free_at(item.chat_id) - self._t()) + 1.0 / (
+                    self.settings.rate_per_chat)
+                outcomes.append(_Outcome(item, "retry", delay=delay,
+                                         error="deferred: per-chat pacing", count=False))
+            else:
+                seen.add(item.chat_id)
+                await self._pace(item.chat_id)
+                await gate.acquire()
+                tasks.append(asyncio.create_task(self._send(item, gate)))
+                await asyncio.sleep(0)  # let it start now, at its paced moment
+        outcomes.extend(await asyncio.gather(*tasks))
+        self._unsaved = outcomes
+        if not tasks or any(o.status != "sent" for o in outcomes):
+            # Hand back deferred and failed rows at once rather than holding their lease.
+            await self.flush()
+        return len(tasks)
 
-    async def _deliver(self, item: Claimed) -> None:
-        if item.message is None:
-            async with self.db.transaction() as session:
-                await mark_final(session, item.id, self.worker_id, status="cancelled",
-                                 error="the young person's data was erased")
+    async def flush(self) -> None:
+        """Commit the results of the last batch, if not yet saved."""
+        if not self._unsaved:
             return
-        await self._pace(item.chat_id)
+        outcomes, self._unsaved = self._unsaved, []
+        async with self.db.transaction() as session:
+            await self._apply(session, outcomes, self.clock.now())
+
+    async def _send(self, item: Claimed, gate: asyncio.Semaphore) -> _Outcome:
+        assert item.message is not None
         try:
             await self.transport.send(item.chat_id, item.message)
         except RetryLater as exc:
-            self._paused_until = time.monotonic() + exc.seconds
-            await self._retry(item, exc.seconds, f"429: {exc}", count=False)
+            self._told_to_wait(item.chat_id, exc.seconds)
+            return _Outcome(item, "retry", delay=exc.seconds, error=f"429: {exc}", count=False)
         except Permanent as exc:
-            await self._give_up(item, f"permanent: {exc}")
+            return _Outcome(item, "final", error=f"permanent: {exc}")
         except Exception as exc:  # noqa: BLE001 - anything else is worth a retry
-            delay = min(
-                self.settings.max_backoff, self.settings.base_backoff * 2 ** item.attempts
-            ) * random.uniform(0.5, 1.0)
-            await self._retry(item, delay, f"{type(exc).__name__}: {exc}")
-        else:
-            async with self.db.transaction() as session:
-                await mark_sent(session, item.id, self.worker_id, self.clock.now())
+            s = self.settings
+            delay = min(s.max_backoff, s.base_backoff * 2 ** item.attempts)
+            return _Outcome(item, "retry", delay=delay * random.uniform(0.5, 1.0),
+                            error=f"{type(exc).__name__}: {exc}")
+        finally:
+            gate.release()
+        return _Outcome(item, "sent")
 
-    async def _retry(self, item: Claimed, delay: float, error: str, *, count: bool = True) -> None:
-        now = self.clock.now()
-        if now - item.created_at >= self.settings.give_up_after:
-            await self._give_up(item, error)
-            return
-        log.warning("outbox %s to %s will retry in %.1fs: %s", item.id, item.chat_id, delay, error)
-        async with self.db.transaction() as session:
-            await mark_retry(session, item.id, self.worker_id,
-                             due_at=now + timedelta(seconds=delay), error=error, count=count)
+    async def _apply(self, session: AsyncSession, outcomes: list[_Outcome], now: datetime) -> None:
+        """Record a whole batch's results in the caller's transaction."""
+        await mark_sent_many(session, [o.item.id for o in outcomes if o.status == "sent"],
+                             self.worker_id, now)
+        for o in outcomes:
+            if o.status == "retry" and now - o.item.created_at < self.settings.give_up_after:
+                if o.count:
+                    log.warning("outbox %s to %s will retry in %.1fs: %s",
+                                o.item.id, o.item.chat_id, o.delay, o.error)
+                await mark_retry(session, o.item.id, self.worker_id,
+                                 due_at=now + timedelta(seconds=o.delay), error=o.error,
+                                 count=o.count)
+            elif o.status != "sent":
+                await self._give_up(session, o, now)
 
-    async def _give_up(self, item: Claimed, error: str) -> None:
-        log.error("outbox %s to %s undelivered: %s", item.id, item.chat_id, error)
-        async with self.db.transaction() as session:
-            await mark_final(session, item.id, self.worker_id, status="undelivered", error=error)
-        if self.on_undelivered is not None:
-            await self.on_undelivered(item, error)
+    async def _give_up(self, session: AsyncSession, o: _Outcome, now: datetime) -> None:
+        await mark_final(session, o.item.id, self.worker_id, status=o.final_status, error=o.error)
+        if o.final_status == "undelivered":
+            log.error("outbox %s to %s undelivered: %s", o.item.id, o.item.chat_id, o.error)
+            await self.on_undelivered(session, self.vault, o.item, o.error, now)
+
+    # -- forever -----------------------------------------------------------------------
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 n = await self.run_once()
-            except Exception:  # noqa: BLE001 - keep delivering; the row stays queued
+                if n == 0 or stop.is_set():
+                    await self.flush()
+            except Exception:  # noqa: BLE001 - keep delivering; the rows stay queued
                 log.exception("outbox sender pass failed")
                 n = 0
             if n == 0:
+                # Nothing sendable now: sleep until woken, the next poll, or the end
+                # of a 429 pause -- never spin.
                 self._wake.clear()
+                wait = max(self.settings.idle_poll, self.paused_for())
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.idle_poll)
+                    await asyncio.wait_for(self._wake.wait(), wait)
+        with contextlib.suppress(Exception):
+            await self.flush()

@@ -70,6 +70,10 @@ class Service(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     created_at: Mapped[datetime] = mapped_column(When)
+    # Minutes an urgent alert waits for "I'm on it" before it goes to on-call staff,
+    # then to the service lead(s).
+    escalate_on_call_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    escalate_lead_minutes: Mapped[int] = mapped_column(Integer, default=30)
 
 
 class Staff(Base):
@@ -85,6 +89,7 @@ class Staff(Base):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(When)
+    on_call: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class YoungPerson(Base):
@@ -240,8 +245,86 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class Alert(Base):
+    """An urgent signal from a young person, and how far it has been passed on.
+
+    The escalation is durable: ``next_step_at`` is when the scheduler passes it on
+    to the next circle of staff unless someone has said "I'm on it" first. What
+    fired it (cards, words, matched phrases) is sealed with the young person's key.
+    """
+
+    __tablename__ = "alerts"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE"), index=True
+    )
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    checkin_id: Mapped[str | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(When)
+    certainty: Mapped[str] = mapped_column(String(20))  # certain (a card) | possible (words)
+    detail_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    stage: Mapped[int] = mapped_column(Integer, default=0)  # 0 keyworker, 1 on-call, 2 lead
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | taken | exhausted
+    next_step_at: Mapped[datetime | None] = mapped_column(When)
+    taken_at: Mapped[datetime | None] = mapped_column(When)
+    taken_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_alerts_due", "status", "next_step_at"),)
+
+
+class AlertRecipient(Base):
+    """Who has been told about an alert, so they can be told who took it."""
+
+    __tablename__ = "alert_recipients"
+    alert_id: Mapped[str] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[str] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    stage: Mapped[int] = mapped_column(Integer)
+    told_at: Mapped[datetime] = mapped_column(When)
+
+
+class LexiconPhrase(Base):
+    """A service's own additions to the risk-phrase lexicon (or reviewed exceptions)."""
+
+    __tablename__ = "lexicon_phrases"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    category: Mapped[str] = mapped_column(String(40))  # a category, or "exception"
+    phrase: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(When)
+
+
+class Reminder(Base):
+    """One reminder a young person asked for: a weekday and a local time.
+
+    ``next_due_at`` is the next moment (UTC) it should go out, worked out in the
+    service's timezone, so clock changes move it with local time.
+    """
+
+    __tablename__ = "reminders"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE")
+    )
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    local_time: Mapped[str] = mapped_column(String(5))  # HH:MM
+    next_due_at: Mapped[datetime] = mapped_column(When)
+    created_at: Mapped[datetime] = mapped_column(When)
+
+    __table_args__ = (
+        Index("uq_reminders_person_day", "young_person_id", "weekday", unique=True),
+        Index("ix_reminders_due", "next_due_at"),
+    )
+
+
 __all__ = [
-    "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState", "InviteCode", "KekCheck",
-    "KpiAnswer", "ListenedAnswer", "Meta", "OutboxMessage", "ProcessedUpdate", "Service",
-    "Staff", "YoungPerson", "new_id",
+    "Alert", "AlertRecipient", "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState",
+    "InviteCode", "KekCheck", "KpiAnswer", "LexiconPhrase", "ListenedAnswer", "Meta",
+    "OutboxMessage", "ProcessedUpdate", "Reminder", "Service", "Staff", "YoungPerson", "new_id",
 ]

@@ -138,6 +138,9 @@ async def any_tap(
     if who.staff is not None and data.startswith("seen:"):
         await _seen(query, who.staff, data[5:], session, services, outgoing)
         return
+    if who.staff is not None and data.startswith("take:"):
+        await _take(query, who.staff, data[5:], session, services, outgoing)
+        return
     parsed = parse_callback(data)
     if who.young_person is None or parsed is None:
         set_locale(who.staff.locale if who.staff else query.from_user.language_code)
@@ -174,6 +177,43 @@ async def _seen(
         done = InlineKeyboardMarkup(
             inline_keyboard=[[InlineKeyboardButton(
                 text=_("\u2714 Seen by {name}").format(name=result.by), callback_data="seen:done"
+            )]]
+        )
+        outgoing.append(
+            lambda bot: bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=done
+            )
+        )
+
+
+async def _take(
+    query: CallbackQuery, staff: Staff, alert_id: str, session: AsyncSession,
+    services: Services, outgoing: Outgoing,
+) -> None:
+    """ "I'm on it" on an urgent alert: the first tap takes it, later taps learn who did."""
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from safeguarding.taking import take_alert
+
+    set_locale(staff.locale)
+    result = await take_alert(session, services.vault, staff, alert_id, services.clock.now())
+    callback_id = query.id
+    if not result.ok:
+        text = _("That button doesn't work any more.")
+        outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=text))
+        return
+    holder = result.by or "?"
+    note = (
+        _("{name} is already on it.").format(name=holder)
+        if result.already
+        else _("Thank you. Everyone else who was told will know you are on it.")
+    )
+    outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=note, show_alert=True))
+    if query.message is not None:
+        chat_id, message_id = query.message.chat.id, query.message.message_id
+        done = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(
+                text=_("\u2714 {name} is on it").format(name=holder), callback_data="take:done"
             )]]
         )
         outgoing.append(

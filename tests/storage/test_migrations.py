@@ -64,3 +64,18 @@ async def test_stairway_each_step_up_and_down(empty_db: Database) -> None:
         await empty_db.migrate(revision)
         previous = revision
     assert await empty_db.current_revision() == REVISIONS[-1]
+
+
+def _diff(connection) -> list:  # type: ignore[no-untyped-def]
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+
+async def test_migrated_schema_matches_the_models(empty_db: Database) -> None:
+    await empty_db.migrate()
+    async with empty_db.engine.connect() as conn:
+        assert await conn.run_sync(_diff) == []

@@ -77,14 +77,14 @@ async def test_outbox_claims_urgent_first_and_leases(any_runtime: Runtime) -> No
 
 
 async def test_old_update_ids_are_forgotten(any_runtime: Runtime) -> None:
-    from app.scheduler import forget_old_update_ids_job
+    from app.scheduler import forget_old_update_ids
 
     rt = any_runtime
     now = rt.clock.now()
     async with rt.db.transaction() as session:
         await claim_update(session, 1, now - timedelta(days=3))
         await claim_update(session, 2, now)
-    await forget_old_update_ids_job(rt)
+    await forget_old_update_ids(rt.db, rt.vault, rt.clock)
     async with rt.db.transaction() as session:
         assert await claim_update(session, 1, now) is True  # forgotten
         assert await claim_update(session, 2, now) is False  # still remembered

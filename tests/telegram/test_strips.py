@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.clock import FrozenClock
-from app.scheduler import run_jobs_once
+from app.scheduler import run_due
 from tests.telegram.conftest import Service
 from tests.telegram.test_end_to_end import KEYWORKER, SAM, link_everyone
 
@@ -57,11 +57,13 @@ async def test_monday_strip_arrives_through_the_outbox(service: Service, clock: 
     api = service.api
     alex, sam = await link_everyone(service)
     await sam_checks_in(service, sam)  # Monday 23 November: week 2026-W48
+    # Pacing runs on the (frozen) clock: let this send finish before time moves on.
+    await alex.wait_for_message(lambda m: "New check-in" in (m.get("caption") or ""))
     clock.set(datetime(2026, 11, 30, 9, 1, tzinfo=UTC))
     runtime = await service.runtime()
     try:
         runtime.clock = clock
-        assert await run_jobs_once(runtime) == 1
+        assert (await run_due(runtime.db, runtime.vault, clock))["weekly_strips"] == 1
     finally:
         await runtime.close()
     strip = await alex.wait_for_message(

@@ -1,0 +1,106 @@
+"""Reminders the young person chooses: off unless they ask, on the days and at the
+times they pick, and off again in one tap. No streaks, no "you missed a day"."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+
+from app.i18n import N_, _
+from flows.base import Flow, Step
+from flows.context import FlowContext
+from flows.reminder_times import next_occurrence, parse_time
+from flows.screen import Choice, Screen, TextInput
+from flows.state import State
+from storage.models import Reminder, new_id
+
+DAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+        N_("Saturday"), N_("Sunday"))
+TIMES = ("07:30", "08:00", "12:00", "16:00", "18:00", "20:00")
+
+
+async def reminders_of(ctx: FlowContext) -> list[Reminder]:
+    return list((await ctx.session.scalars(
+        select(Reminder).where(Reminder.young_person_id == ctx.person.id).order_by(Reminder.weekday)
+    )).all())
+
+
+async def set_reminder(ctx: FlowContext, weekday: int, local_time: str | None) -> None:
+    """Set (or, with None, remove) the reminder for one day of the week."""
+    await ctx.session.execute(delete(Reminder).where(
+        Reminder.young_person_id == ctx.person.id, Reminder.weekday == weekday))
+    if local_time is None:
+        return
+    tz = ZoneInfo((await ctx.service()).timezone)
+    now = ctx.clock.now()
+    ctx.session.add(Reminder(
+        id=new_id(), young_person_id=ctx.person.id, weekday=weekday, local_time=local_time,
+        next_due_at=next_occurrence(weekday, local_time, tz, now), created_at=now,
+    ))
+
+
+class RemindersFlow(Flow):
+    name = "reminders"
+
+    def begin(self, ctx: FlowContext) -> State:
+        return State(self.name, "menu")
+
+    async def render(self, ctx: FlowContext, state: State) -> Screen:
+        if state.step == "day":
+            return Screen(
+                name="reminders.day",
+                text=_("Which day?"),
+                choices=tuple(Choice(f"d:{i}", _(d)) for i, d in enumerate(DAYS))
+                + (Choice("back", _("Back")),),
+                columns=2,
+            )
+        if state.step == "time":
+            day = _(DAYS[state.data["day"]])
+            return Screen(
+                name="reminders.time",
+                text=_("What time on {day}? Tap one, or type a time like 16:30.").format(day=day),
+                choices=tuple(Choice(f"t:{t}", t) for t in TIMES)
+                + (Choice("none", _("No reminder on {day}").format(day=day)),),
+                columns=3,
+                text_input=TextInput(5, _("A time, like 16:30")),
+            )
+        current = await reminders_of(ctx)
+        if current:
+            lines = [_("You will get a gentle reminder on:")] + [
+                f"\u2022 {_(DAYS[r.weekday])} {r.local_time}" for r in current]
+            lines.append(_("It's always fine to skip."))
+            choices = (Choice("add", _("Add or change a day"), primary=True),
+                       Choice("off", _("Turn reminders off")), Choice("home", _("Done")))
+        else:
+            lines = [_("Reminders are off."),
+                     _("If you like, we can send you a gentle reminder on the days and at the "
+                       "times you choose. It's always fine to skip.")]
+            choices = (Choice("add", _("Choose a day"), primary=True), Choice("home", _("Done")))
+        return Screen(name="reminders", text="\n\n".join(lines), choices=choices)
+
+    async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
+        if choice == "home":
+            return Step(None)
+        if choice == "off":
+            await ctx.session.execute(
+                delete(Reminder).where(Reminder.young_person_id == ctx.person.id))
+            return Step(None, lead=_("Reminders are off. You can turn them on again any time."))
+        if choice in ("add", "back"):
+            return Step(State(self.name, "day" if choice == "add" else "menu"))
+        if choice.startswith("d:"):
+            return Step(State(self.name, "time", {"day": int(choice[2:])}))
+        local_time = None if choice == "none" else choice[2:]
+        return await self._save(ctx, state, local_time)
+
+    async def on_words(self, ctx: FlowContext, state: State, text: str) -> Step | None:
+        if state.step != "time":
+            return None
+        local_time = parse_time(text)
+        if local_time is None:
+            return Step(state, notice=_("Sorry, I didn't get that time. Try something like 16:30."))
+        return await self._save(ctx, state, local_time)
+
+    async def _save(self, ctx: FlowContext, state: State, local_time: str | None) -> Step:
+        await set_reminder(ctx, state.data["day"], local_time)
+        return Step(State(self.name, "menu"))

@@ -1,0 +1,52 @@
+"""When a message cannot be delivered: admins are told, on Telegram, through the
+outbox itself, in the same transaction that marks the message undelivered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.i18n import _, use_locale
+from outbox.message import Message
+from outbox.queue import NORMAL, URGENT, Claimed, enqueue
+from storage.models import Staff, YoungPerson
+from storage.repositories import audit
+from storage.vault import Vault
+
+# A notice about a notice that failed would only fail the same way.
+_NOT_REPORTED = {"undelivered_notice"}
+
+
+async def _service_of_chat(session: AsyncSession, chat_id: int) -> str | None:
+    for model in (Staff, YoungPerson):
+        service_id = await session.scalar(
+            select(model.service_id).where(model.telegram_chat_id == chat_id).limit(1)
+        )
+        if service_id:
+            return service_id
+    return None
+
+
+async def tell_admins(
+    session: AsyncSession, vault: Vault, item: Claimed, error: str, now: datetime
+) -> None:
+    audit(session, at=now, actor_kind="system", actor_id=None, action="outbox.undelivered",
+          detail=f"{item.id} kind={item.kind}")
+    if item.kind in _NOT_REPORTED:
+        return
+    service_id = await _service_of_chat(session, item.chat_id)
+    stmt = select(Staff).where(Staff.role == "admin", Staff.active.is_(True),
+                               Staff.telegram_chat_id.is_not(None),
+                               Staff.telegram_chat_id != item.chat_id)
+    if service_id:
+        stmt = stmt.where(Staff.service_id == service_id)
+    for admin in (await session.scalars(stmt)).all():
+        assert admin.telegram_chat_id is not None
+        with use_locale(admin.locale):
+            text = _("A message from Heard ({kind}) could not be delivered and has stopped "
+                     "trying. See it with: python run.py admin outbox").format(kind=item.kind)
+        await enqueue(session, vault, chat_id=admin.telegram_chat_id, message=Message(text=text),
+                      kind="undelivered_notice", now=now, priority=URGENT if item.priority == URGENT
+                      else NORMAL, dedupe_key=f"undelivered:{item.id}:{admin.id}")

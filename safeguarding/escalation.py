@@ -1,0 +1,43 @@
+"""Moving open alerts on to the next circle when their time comes.
+
+Alerts are rows with a due time (``next_step_at``), scanned by the scheduler, so
+an escalation survives restarts. On PostgreSQL the rows are locked with SKIP
+LOCKED, so two processes never escalate the same alert twice; the outbox's
+dedupe keys make a repeat harmless anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguarding.alerts import LAST_STAGE, tell_stage
+from storage.models import Alert, YoungPerson
+from storage.vault import KeyErased, Vault
+
+
+async def escalate_due(session: AsyncSession, vault: Vault, now: datetime, limit: int = 100) -> int:
+    """Pass every alert whose time has come to its next circle. Returns how many."""
+    stmt = (
+        select(Alert)
+        .where(Alert.status == "open", Alert.next_step_at.is_not(None), Alert.next_step_at <= now)
+        .order_by(Alert.next_step_at)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    count = 0
+    for alert in (await session.scalars(stmt)).all():
+        person = await session.get(YoungPerson, alert.young_person_id)
+        if person is None or alert.stage >= LAST_STAGE:
+            alert.next_step_at = None
+            continue
+        try:
+            await tell_stage(session, vault, alert, person, now, stage=alert.stage + 1)
+        except KeyErased:
+            alert.next_step_at = None  # their data was erased: nothing left to pass on
+            continue
+        count += 1
+    return count
