@@ -253,6 +253,8 @@ class WebLogin(Base):
         ForeignKey("young_people.id", ondelete="CASCADE"), primary_key=True
     )
     link_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The link itself, sealed with their key, so they can see it again once signed in.
+    link_ct: Mapped[bytes] = mapped_column(LargeBinary)
     pin_hash: Mapped[str] = mapped_column(String(200))
     pin_kind: Mapped[str] = mapped_column(String(10))  # digits | pictures
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,6 +23,7 @@ def upgrade() -> None:
     op.create_table('web_logins',
     sa.Column('young_person_id', sa.String(length=32), nullable=False),
     sa.Column('link_hash', sa.String(length=64), nullable=False),
+    sa.Column('link_ct', sa.LargeBinary(), nullable=False),
     sa.Column('pin_hash', sa.String(length=200), nullable=False),
     sa.Column('pin_kind', sa.String(length=10), nullable=False),
     sa.Column('failed_attempts', sa.Integer(), nullable=False),
