@@ -15,11 +15,11 @@ from app.runtime import Runtime
 from web import card_routes, checkin_routes, phone_routes, tablet_routes
 from web.csrf import csrf_middleware
 from web.health import healthz
-from web.keys import BOT, DISPATCHER, PLAIN_PATHS, RUNTIME, TEMPLATES
+from web.keys import BOT, DISPATCHER, PLAIN_PATHS, RUNTIME, TEMPLATES, WRITE_LOCK
 from web.security_headers import security_headers
 from web.sessions import session_middleware
 from web.templating import make_environment
-from web.unit_of_work import unit_of_work
+from web.unit_of_work import unit_of_work, write_lock_for
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -33,6 +33,7 @@ def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     app[BOT] = bot
     app[DISPATCHER] = dispatcher
     app[PLAIN_PATHS] = frozenset()
+    app[WRITE_LOCK] = write_lock_for(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
     app[TEMPLATES] = make_environment(app)

@@ -13,6 +13,7 @@ from web.keys import DB, RUNTIME, SESSION
 from web.people import converse, current_person
 from web.tablets import DEVICE_COOKIE
 from web.templating import render, see_other
+from web.unit_of_work import read_only
 from web.view import View, ends_a_flow, load_view, save_view
 
 # Seconds of quiet before a shared tablet goes back to its start screen, and how
@@ -25,7 +26,9 @@ def _signed_out(request: web.Request) -> web.Response:
     return see_other("/t" if request.cookies.get(DEVICE_COOKIE) else "/")
 
 
+@read_only
 async def show(request: web.Request) -> web.Response:
+    """The current screen. Read-only: it is what every form post redirects to."""
     person = await current_person(request)
     if person is None:
         return _signed_out(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -21,8 +22,11 @@ TEMPLATES = web.AppKey["Environment"]("templates")
 # Paths that are not pages (e.g. the Telegram webhook): no database session from
 # the request scope, no browser session, no CSRF.
 PLAIN_PATHS = web.AppKey["frozenset[str]"]("plain_paths")
+# SQLite only: form posts (the writers) take turns (see web.unit_of_work).
+WRITE_LOCK = web.AppKey["asyncio.Lock | None"]("write_lock")
 
 # Per request: the unit of work's database session, and the browser session.
 DB = web.RequestKey["AsyncSession"]("db")
 SESSION = web.RequestKey["WebSession | None"]("session")
 SESSION_ID = web.RequestKey["str | None"]("session_id")
+READ_ONLY = web.RequestKey[bool]("read_only")

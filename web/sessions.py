@@ -16,7 +16,7 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import delete
 
 from storage.models import WebSession
-from web.keys import DB, RUNTIME, SESSION, SESSION_ID
+from web.keys import DB, READ_ONLY, RUNTIME, SESSION, SESSION_ID
 
 COOKIE = "heard_session"
 # Someone who is only looking (no one signed in): long enough to type a PIN.
@@ -51,12 +51,13 @@ async def _load(request: web.Request) -> None:
         return
     now = _now(request)
     if now >= row.expires_at or now - row.last_seen_at > timedelta(seconds=row.idle_seconds):
-        await db.delete(row)
+        if not request.get(READ_ONLY):
+            await db.delete(row)  # else the next sign-in's housekeeping removes it
         request[_CLEAR] = True
         return
-    # Write the "last seen" time at most every few seconds: one write per tap is
-    # enough, a write per image would not be.
-    if now - row.last_seen_at > timedelta(seconds=5):
+    # Every tap is a form post, so "last seen" moves on posts only: page views stay
+    # read-only (no write, no wait for SQLite's one writer).
+    if request.method == "POST":
         row.last_seen_at = now
     request[SESSION] = row
     request[SESSION_ID] = raw

@@ -7,7 +7,7 @@ else they say, and it goes when the session goes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,13 +31,23 @@ class View:
         return self.screens[-1] if self.screens else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"screens": [asdict(s) for s in self.screens], "notice": self.notice,
+        return {"screens": [_screen_json(s) for s in self.screens], "notice": self.notice,
                 "finished": self.finished}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> View:
         return cls([_screen(s) for s in raw["screens"]], raw.get("notice"),
                    bool(raw.get("finished")))
+
+
+def _screen_json(screen: Screen) -> dict[str, Any]:
+    # By hand rather than dataclasses.asdict: this runs on every tap, and asdict's
+    # deep copy of twenty choices costs more than the encryption does.
+    raw = dict(screen.__dict__)
+    raw["choices"] = [dict(c.__dict__) for c in screen.choices]
+    raw["links"] = [dict(link.__dict__) for link in screen.links]
+    raw["text_input"] = dict(screen.text_input.__dict__) if screen.text_input else None
+    return raw
 
 
 def _screen(raw: dict[str, Any]) -> Screen:
