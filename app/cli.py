@@ -77,7 +77,30 @@ async def create_young_person(runtime: Runtime, args: argparse.Namespace) -> dic
         return await create(session, runtime.vault, service_name=args.service,
                             keyworker_email=args.keyworker, nickname=args.nickname,
                             now=runtime.clock.now(), bot_username=username,
-                            public_url=runtime.settings.public_url)
+                            public_url=runtime.settings.public_url, unit=args.unit)
+
+
+async def set_unit(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from web.tablets import set_unit as set_it
+
+    async with runtime.db.transaction() as session:
+        return await set_it(session, args.young_person, args.unit, runtime.clock.now())
+
+
+async def enrol_tablet(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from web.tablets import create_enrolment
+
+    async with runtime.db.transaction() as session:
+        return await create_enrolment(session, service_name=args.service, unit=args.unit,
+                                      now=runtime.clock.now(),
+                                      public_url=runtime.settings.public_url)
+
+
+async def revoke_tablet(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from web.tablets import revoke
+
+    async with runtime.db.transaction() as session:
+        return await revoke(session, args.tablet, runtime.clock.now())
 
 
 async def erase_young_person(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
@@ -206,7 +229,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True)
     p.add_argument("--keyworker", required=True, metavar="EMAIL")
     p.add_argument("--nickname", required=True)
+    p.add_argument("--unit", help="the unit they live on (for the unit tablet)")
     p.set_defaults(handler=create_young_person)
+    p = asub.add_parser(parents=[common], name="set-unit",
+                        help="set the unit a young person lives on (empty to clear)")
+    p.add_argument("--young-person", required=True, metavar="ID")
+    p.add_argument("--unit", required=True)
+    p.set_defaults(handler=set_unit)
+    p = asub.add_parser(parents=[common], name="enrol-tablet",
+                        help="make a one-time link that sets up a shared tablet for a unit")
+    p.add_argument("--service", required=True)
+    p.add_argument("--unit", required=True)
+    p.set_defaults(handler=enrol_tablet)
+    p = asub.add_parser(parents=[common], name="revoke-tablet",
+                        help="turn a unit tablet off (it must be enrolled again)")
+    p.add_argument("--tablet", required=True, metavar="ID")
+    p.set_defaults(handler=revoke_tablet)
     p = asub.add_parser(parents=[common], name="erase-young-person",
                         help="erase everything a young person said (deletes their key)")
     p.add_argument("--young-person", required=True, metavar="ID")

@@ -118,6 +118,7 @@ async def create_young_person(
     bot_username: str | None,
     public_url: str,
     locale: str = "en",
+    unit: str | None = None,
 ) -> dict[str, object]:
     service = await require_service(session, service_name)
     keyworker = await staff_by_email(session, keyworker_email)
@@ -136,6 +137,7 @@ async def create_young_person(
         locale=locale,
         paused=False,
         created_at=now,
+        unit=(unit or "").strip() or None,
     )
     session.add(person)
     tg_code = await issue_code(session, purpose="telegram", subject_kind="young_person",

@@ -92,6 +92,7 @@ class Database:
         # Queueing our own units of work on an asyncio lock is fairer and far faster.
         # (The embedded default is one process; PostgreSQL needs no such thing.)
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._writer_task: asyncio.Task[object] | None = None
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -102,11 +103,30 @@ class Database:
         return self.engine.dialect.name
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit if the block finishes, roll back if it raises."""
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        """This task's turn to write. Re-entrant within a task, so a transaction opened
+        inside another (a read alongside) does not wait for itself."""
+        task = asyncio.current_task()
+        if self._writer is None or self._writer_task is task:
+            yield
+            return
+        async with self._writer:
+            self._writer_task = task
+            try:
+                yield
+            finally:
+                self._writer_task = None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit if the block finishes, roll back if it raises.
+
+        ``read_only`` units (a page view) do not queue behind writers: SQLite's WAL
+        lets them read while another transaction writes.
+        """
         async with contextlib.AsyncExitStack() as stack:
-            if self._writer is not None:
-                await stack.enter_async_context(self._writer)
+            if not read_only:
+                await stack.enter_async_context(self._writer_turn())
             session = await stack.enter_async_context(self.sessions())
             await stack.enter_async_context(session.begin())
             yield session

@@ -106,6 +106,8 @@ class YoungPerson(Base):
     consented_at: Mapped[datetime | None] = mapped_column(When)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(When)
+    # Where they live within the service, for the unit tablet's list of faces.
+    unit: Mapped[str | None] = mapped_column(String(100), index=True)
 
 
 class DataKey(Base):
@@ -323,8 +325,67 @@ class Reminder(Base):
     )
 
 
+class WebLogin(Base):
+    """How a young person signs in on the web: their short personal link and PIN.
+
+    Only hashes are kept: SHA-256 of the link code (looked up), argon2 of the PIN.
+    """
+
+    __tablename__ = "web_logins"
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE"), primary_key=True
+    )
+    link_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The link itself, sealed with their key, so they can see it again once signed in.
+    link_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    pin_kind: Mapped[str] = mapped_column(String(10))  # digits | pictures
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(When)
+    # Acknowledgements made after this were not yet shown on the web.
+    acks_seen_at: Mapped[datetime | None] = mapped_column(When)
+    created_at: Mapped[datetime] = mapped_column(When)
+    updated_at: Mapped[datetime] = mapped_column(When)
+
+
+class Tablet(Base):
+    """A shared tablet enrolled for one unit. The device keeps a random token in a
+    cookie; only its hash is here, and revoking the row turns the device off."""
+
+    __tablename__ = "tablets"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    unit: Mapped[str] = mapped_column(String(100))
+    device_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(When)
+    enrolled_at: Mapped[datetime | None] = mapped_column(When)
+    revoked_at: Mapped[datetime | None] = mapped_column(When)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime | None] = mapped_column(When)
+    locked_until: Mapped[datetime | None] = mapped_column(When)
+
+
+class WebSession(Base):
+    """A browser session, shared by every worker. The key is a hash of the cookie,
+    so a copy of the database cannot be used to sign in."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    young_person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE"), index=True
+    )
+    tablet_id: Mapped[str | None] = mapped_column(ForeignKey("tablets.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(When)
+    last_seen_at: Mapped[datetime] = mapped_column(When)
+    idle_seconds: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(When, index=True)
+    # The last reply shown, sealed with the young person's key (it names feelings).
+    view_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
 __all__ = [
     "Alert", "AlertRecipient", "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState",
     "InviteCode", "KekCheck", "KpiAnswer", "LexiconPhrase", "ListenedAnswer", "Meta",
-    "OutboxMessage", "ProcessedUpdate", "Reminder", "Service", "Staff", "YoungPerson", "new_id",
+    "OutboxMessage", "ProcessedUpdate", "Reminder", "Service", "Staff", "Tablet", "WebLogin",
+    "WebSession", "YoungPerson", "new_id",
 ]

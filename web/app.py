@@ -1,22 +1,49 @@
-"""The aiohttp application factory. Tests and ``run.py`` build the app the same way."""
+"""The aiohttp application factory. Tests, the benchmark and ``run.py`` build the
+app the same way.
+
+Middlewares, outermost first: security headers on every response; one database
+transaction per request; the browser session; CSRF on every form post.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from aiohttp import web
 
 from app.runtime import Runtime
+from web import card_routes, checkin_routes, phone_routes, tablet_routes
+from web.csrf import csrf_middleware
 from web.health import healthz
-from web.keys import BOT, DISPATCHER, RUNTIME
+from web.keys import BOT, DISPATCHER, PLAIN_PATHS, RUNTIME, TEMPLATES
+from web.security_headers import security_headers
+from web.sessions import session_middleware
+from web.templating import make_environment
+from web.unit_of_work import unit_of_work
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:  # type: ignore[no-untyped-def]
-    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app = web.Application(
+        client_max_size=2 * 1024 * 1024,
+        middlewares=[security_headers, unit_of_work, session_middleware, csrf_middleware],
+    )
     app[RUNTIME] = runtime
     app[BOT] = bot
     app[DISPATCHER] = dispatcher
+    app[PLAIN_PATHS] = frozenset()
     app.router.add_get("/healthz", healthz)
+    app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
+    app[TEMPLATES] = make_environment(app)
+    card_routes.add_routes(app)
+    phone_routes.add_routes(app)
+    tablet_routes.add_routes(app)
+    checkin_routes.add_routes(app)
     if bot is not None and dispatcher is not None and runtime.settings.webhook_url:
-        from web.webhook import add_webhook_route
+        from web.webhook import add_webhook_route, webhook_path
 
         add_webhook_route(app, runtime.settings)
+        # Telegram posts here with its secret token: no browser session, no CSRF.
+        app[PLAIN_PATHS] = frozenset({webhook_path(runtime.settings)})
     return app

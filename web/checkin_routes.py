@@ -1,0 +1,109 @@
+"""The check-in page: shows the current screen of the conversation and takes one
+tap or a few words per form post. Every post redirects back (POST-redirect-GET)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from app.i18n import _, set_locale
+from flows.inputs import Input, Tap, Words
+from storage.models import YoungPerson
+from web import sessions
+from web.keys import DB, RUNTIME, SESSION
+from web.people import converse, current_person
+from web.tablets import DEVICE_COOKIE
+from web.templating import render, see_other
+from web.unit_of_work import read_only
+from web.view import View, ends_a_flow, load_view, save_view
+
+# Seconds of quiet before a shared tablet goes back to its start screen, and how
+# long a "thank you" stays up there after a check-in.
+TABLET_IDLE = 60
+TABLET_THANKS = 15
+
+
+def _signed_out(request: web.Request) -> web.Response:
+    return see_other("/t" if request.cookies.get(DEVICE_COOKIE) else "/")
+
+
+@read_only
+async def show(request: web.Request) -> web.Response:
+    """The current screen. Read-only: it is what every form post redirects to."""
+    person = await current_person(request)
+    if person is None:
+        return _signed_out(request)
+    set_locale(person.locale)
+    row = request[SESSION]
+    assert row is not None
+    view = await load_view(request[DB], request.app[RUNTIME].vault, row) or View()
+    on_tablet = row.tablet_id is not None
+    attrs: dict[str, str] = {}
+    if on_tablet:
+        attrs["data-idle-url"] = "/t/leave"
+        attrs["data-idle-seconds"] = str(TABLET_IDLE)
+        if view.finished:
+            attrs["data-idle-seconds"] = str(TABLET_THANKS)
+    return render(request, "screen.html", view=view, on_tablet=on_tablet, body_attrs=attrs,
+                  idle_seconds=int(attrs.get("data-idle-seconds", 0)))
+
+
+async def answer(request: web.Request) -> web.Response:
+    person = await current_person(request)
+    if person is None:
+        return _signed_out(request)
+    runtime = request.app[RUNTIME]
+    row = request[SESSION]
+    assert row is not None
+    before = await load_view(request[DB], runtime.vault, row) or View()
+    form = await request.post()
+    event = _input(form, before)
+    if event is None:
+        set_locale(person.locale)
+        before.notice = _("That page is from before. Here is where you are now.")
+        await save_view(request[DB], runtime.vault, row, before)
+        return see_other("/me")
+    reply = await converse(request, person, event)
+    if reply.screens:
+        after = View(reply.screens, reply.notice, ends_a_flow(before.screen, reply.screens[-1]))
+    else:  # only a notice ("that is a lot of words"): keep the page as it was
+        after = View(before.screens, reply.notice, before.finished)
+    await save_view(request[DB], runtime.vault, row, after)
+    return see_other("/me")
+
+
+def _input(form, before: View) -> Input | None:  # type: ignore[no-untyped-def]
+    token = str(form.get("token", ""))
+    choice = form.get("choice")
+    if isinstance(choice, str) and choice:
+        return Tap(token, choice)  # the engine refuses a stale token kindly
+    words = form.get("words")
+    if isinstance(words, str):
+        # Words carry no token in the engine, so check here that they answer the
+        # question on screen and not one from an old page.
+        screen = before.screen
+        if screen is None or screen.token != token or screen.text_input is None:
+            return None
+        return Words(words)
+    return None
+
+
+async def leave(request: web.Request) -> web.Response:
+    """"I've finished": sign out. On a tablet, back to the faces."""
+    on_tablet = request.get(SESSION) is not None and request[SESSION].tablet_id is not None
+    await sessions.end(request)
+    return see_other("/t" if on_tablet or request.cookies.get(DEVICE_COOKIE) else "/bye")
+
+
+async def bye(request: web.Request) -> web.Response:
+    return render(request, "message.html", title=_("See you next time"),
+                  text=_("You have left Heard. To come back, open your own link."))
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/me", show)
+    app.router.add_post("/me", answer)
+    app.router.add_post("/leave", leave)
+    app.router.add_get("/bye", bye)
+
+
+__all__ = ["YoungPerson", "add_routes"]

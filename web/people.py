@@ -1,0 +1,69 @@
+"""Who is at the browser: the signed-in young person, and signing them in."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import select
+
+from app.i18n import _
+from flows.context import FlowContext, first_name
+from flows.conversation import Conversation
+from flows.inputs import Command, Input
+from flows.screen import Reply
+from storage.models import CheckIn, Staff, Tablet, WebLogin, YoungPerson
+from storage.repositories import audit
+from web import sessions
+from web.keys import DB, RUNTIME, SESSION
+from web.view import View, save_view
+
+
+async def current_person(request: web.Request) -> YoungPerson | None:
+    row = request.get(SESSION)
+    if row is None or row.young_person_id is None:
+        return None
+    return await request[DB].get(YoungPerson, row.young_person_id)
+
+
+async def converse(request: web.Request, person: YoungPerson, event: Input) -> Reply:
+    """Hand one input to the same conversation engine the Telegram channel uses."""
+    ctx = FlowContext(session=request[DB], services=request.app[RUNTIME].services,
+                      person=person, channel="web")
+    return await Conversation(ctx).handle(event)
+
+
+async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | None = None) -> None:
+    runtime = request.app[RUNTIME]
+    now = runtime.clock.now()
+    row = await sessions.start(
+        request, young_person_id=person.id, tablet_id=tablet.id if tablet else None,
+        idle_seconds=sessions.TABLET_IDLE if tablet else sessions.PHONE_IDLE,
+    )
+    # "start" carries on a half-finished check-in, or shows the welcome / home.
+    reply = await converse(request, person, Command("start"))
+    seen = await acknowledgement_notice(request, person)
+    await save_view(request[DB], runtime.vault, row,
+                    View(reply.screens, seen or reply.notice))
+    audit(request[DB], at=now, actor_kind="young_person", actor_id=person.id,
+          action="web.signed_in", young_person_id=person.id,
+          detail=f"tablet:{tablet.id}" if tablet else "phone")
+
+
+async def acknowledgement_notice(request: web.Request, person: YoungPerson) -> str | None:
+    """"Alex has seen your check-in", once, for acknowledgements made since their
+    last visit (on Telegram the bot says it; on the web we say it here)."""
+    db = request[DB]
+    login = await db.get(WebLogin, person.id)
+    stmt = (select(CheckIn).where(CheckIn.young_person_id == person.id,
+                                  CheckIn.acknowledged_at.is_not(None))
+            .order_by(CheckIn.acknowledged_at.desc()).limit(1))
+    if login is not None and login.acks_seen_at is not None:
+        stmt = stmt.where(CheckIn.acknowledged_at > login.acks_seen_at)
+    latest = await db.scalar(stmt)
+    if latest is None:
+        return None
+    if login is not None:
+        login.acks_seen_at = latest.acknowledged_at
+    staff = await db.get(Staff, latest.acknowledged_by) if latest.acknowledged_by else None
+    if staff is None:
+        return None
+    return _("{name} has seen your check-in.").format(name=first_name(staff.name))

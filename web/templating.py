@@ -1,0 +1,54 @@
+"""Jinja2 templates with gettext, shared by every web page.
+
+Templates call ``_()`` / ``ngettext()`` (the i18n extension, new-style: values are
+escaped), so pages speak the same catalog as the flows and the bot.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from app.i18n import current_locale, gettext, is_rtl, ngettext
+from web.csrf import FIELD, csrf_token
+from web.keys import TEMPLATES
+
+
+def make_environment(app: web.Application) -> Environment:
+    env = Environment(
+        loader=PackageLoader("web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+    @lru_cache(maxsize=64)
+    def static(filename: str) -> str:
+        # ?v=<hash of the file>: cached for a day, refreshed as soon as it changes.
+        return str(app.router["static"].url_for(filename=filename))
+
+    env.globals["static"] = static
+    return env
+
+
+def render(request: web.Request, template: str, *, status: int = 200, **context: Any) -> web.Response:
+    locale = current_locale()
+    context.setdefault("body_attrs", {})
+    html = request.app[TEMPLATES].get_template(template).render(
+        lang=locale.replace("_", "-"),
+        rtl=is_rtl(locale),
+        csrf_field=FIELD,
+        csrf=csrf_token(request),
+        **context,
+    )
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+def see_other(location: str) -> web.Response:
+    """POST-redirect-GET: a refresh or Back never re-sends a form."""
+    return web.Response(status=303, headers={"Location": location})

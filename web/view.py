@@ -1,0 +1,81 @@
+"""The last thing shown to a young person, kept in their session between a form
+post and the page it redirects to (POST-redirect-GET).
+
+It names their feelings, so it is sealed with their own data key like everything
+else they say, and it goes when the session goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.screen import Choice, Link, Screen, TextInput
+from storage.models import WebSession
+from storage.vault import Vault
+
+_TABLE = "web_sessions"
+
+
+@dataclass
+class View:
+    screens: list[Screen] = field(default_factory=list)
+    notice: str | None = None
+    # A check-in (or "listened") was just finished: a tablet goes back to the start.
+    finished: bool = False
+
+    @property
+    def screen(self) -> Screen | None:
+        return self.screens[-1] if self.screens else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"screens": [_screen_json(s) for s in self.screens], "notice": self.notice,
+                "finished": self.finished}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> View:
+        return cls([_screen(s) for s in raw["screens"]], raw.get("notice"),
+                   bool(raw.get("finished")))
+
+
+def _screen_json(screen: Screen) -> dict[str, Any]:
+    # By hand rather than dataclasses.asdict: this runs on every tap, and asdict's
+    # deep copy of twenty choices costs more than the encryption does.
+    raw = dict(screen.__dict__)
+    raw["choices"] = [dict(c.__dict__) for c in screen.choices]
+    raw["links"] = [dict(link.__dict__) for link in screen.links]
+    raw["text_input"] = dict(screen.text_input.__dict__) if screen.text_input else None
+    return raw
+
+
+def _screen(raw: dict[str, Any]) -> Screen:
+    raw = dict(raw)
+    raw["choices"] = tuple(Choice(**c) for c in raw.get("choices", ()))
+    raw["links"] = tuple(Link(**link) for link in raw.get("links", ()))
+    raw["sheet"] = tuple(raw.get("sheet", ()))
+    if raw.get("text_input"):
+        raw["text_input"] = TextInput(**raw["text_input"])
+    return Screen(**raw)
+
+
+def ends_a_flow(before: Screen | None, after: Screen | None) -> bool:
+    """True when the person just finished telling us something and is back home."""
+    return (
+        before is not None and after is not None and after.name == "home"
+        and before.name.startswith(("checkin.", "listened."))
+    )
+
+
+async def save_view(session: AsyncSession, vault: Vault, row: WebSession, view: View) -> None:
+    assert row.young_person_id is not None
+    row.view_ct = await vault.seal(session, row.young_person_id, _TABLE, row.id_hash, view.to_json())
+
+
+async def load_view(session: AsyncSession, vault: Vault, row: WebSession) -> View | None:
+    if row.view_ct is None or row.young_person_id is None:
+        return None
+    return View.from_json(
+        await vault.open(session, row.young_person_id, _TABLE, row.id_hash, row.view_ct)
+    )
