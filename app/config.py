@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_PUBLIC_API = "https://api.telegram.org"
@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        # Without it anyone could post updates "from" a young person's Telegram id.
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "HEARD_WEBHOOK_SECRET must be set when HEARD_WEBHOOK_URL is (webhook mode)"
+            )
+        return self
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -160,13 +160,30 @@ async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str
     """Erase everything a young person said by deleting their data key.
 
     Rows stay (so counts and KPI totals are unchanged) but can never be read again,
-    in this database or in any backup of it.
+    in this database or in any backup of it. Everything that would still let anyone
+    reach them — links, PIN, sessions, a place on a unit tablet, a half-finished
+    check-in, messages not yet sent — goes too.
     """
+    from sqlalchemy import delete, update
+
+    from storage.models import FlowState, InviteCode, OutboxMessage, WebLogin, WebSession
+
     person = await session.get(YoungPerson, person_id)
     if person is None:
         raise AdminError(f"no young person {person_id!r}")
     await vault.erase(session, person_id)
     person.telegram_user_id = None
     person.telegram_chat_id = None
+    person.unit = None
+    await session.execute(delete(WebSession).where(WebSession.young_person_id == person_id))
+    await session.execute(delete(WebLogin).where(WebLogin.young_person_id == person_id))
+    await session.execute(delete(FlowState).where(FlowState.owner == person_id))
+    await session.execute(delete(InviteCode).where(InviteCode.subject_id == person_id,
+                                                   InviteCode.used_at.is_(None)))
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.key_owner == person_id, OutboxMessage.status == "pending")
+        .values(status="cancelled", last_error="the young person's data was erased")
+    )
     audit(session, at=now, actor_kind="operator", actor_id=None, action="young_person.erased",
           young_person_id=person_id)

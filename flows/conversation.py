@@ -13,6 +13,7 @@ from flows.context import FlowContext
 from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_state
 from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.listened import ListenedFlow
+from flows.records import safeguard_words
 from flows.reminders import RemindersFlow
 from flows.screen import Reply
 from flows.state import State, load_state, new_token, save_state
@@ -69,14 +70,18 @@ class Conversation:
                     state = home_state()
                 flow = FLOWS[state.flow]
                 screen = await flow.render(ctx, state)
+                if screen.text_input is None or len(text) > screen.text_input.max_length:
+                    # Not taken as an answer here, but still read for risk first.
+                    reply.screens.extend(await safeguard_words(ctx, text[:MAX_TEXT]))
                 if screen.text_input is None:
-                    reply.notice = _("Please tap one of the buttons.")
-                    return await self._show(state, reply, save=state is not None)
+                    if not reply.screens:
+                        reply.notice = _("Please tap one of the buttons.")
+                    return await self._show(state, reply)
                 if len(text) > screen.text_input.max_length:
                     reply.notice = _(
                         "That is a lot of words! Please keep it under {n} letters."
                     ).format(n=screen.text_input.max_length)
-                    return reply
+                    return reply if not reply.screens else await self._show(state, reply)
                 was = (state.flow, state.step)
                 step = await flow.on_words(ctx, state, text)
                 assert step is not None

@@ -1,7 +1,16 @@
-"""KPI reports: totals only, with small numbers suppressed.
+"""KPI reports: totals only, built so that no small number can be worked out.
 
-"% at least a little listened to" = (a little + mostly + yes, totally) / every answer
-except "I don't know" — the same measure as the national evaluation (84%, 132/156).
+Rules (the usual ones for published statistics about small groups):
+
+- a count of 1 to 4 is never shown ("fewer than 5": ``null``); 0 is shown;
+- every other count, and every total, is rounded to the nearest 5, so small
+  numbers cannot be recovered by subtracting one published figure from another
+  (a month from the whole, one question from the month);
+- "% at least a little listened to" = (a little + mostly + yes, totally) / every
+  answer except "I don't know" — the national evaluation's measure (84%, 132/156) —
+  shown to the whole percent, and only when both the "at least a little" group and
+  the "not at all" group are 0 or at least 5, so the percentage cannot reveal a
+  hidden count either.
 """
 
 from __future__ import annotations
@@ -16,32 +25,29 @@ from flows.records import LISTENED_ANSWERS
 from storage.repositories import kpi_counts
 
 SUPPRESS_BELOW = 5
+ROUND_TO = 5
 AT_LEAST_A_LITTLE = ("a_little", "mostly", "totally")
 
 
-def suppress(counts: dict[str, int]) -> dict[str, int | None]:
-    """Hide counts under 5. If exactly one is hidden, hide the next smallest too, so it
-    cannot be worked out from the total."""
-    shown: dict[str, int | None] = {
-        k: (v if v == 0 or v >= SUPPRESS_BELOW else None) for k, v in counts.items()
-    }
-    hidden = [k for k, v in shown.items() if v is None]
-    if len(hidden) == 1:
-        others = sorted((v, k) for k, v in counts.items() if k not in hidden and v > 0)
-        if others:
-            shown[others[0][1]] = None
-    return shown
+def publishable(n: int) -> int | None:
+    """0 stays 0; 1-4 is hidden; anything else is rounded to the nearest 5."""
+    if n == 0:
+        return 0
+    if n < SUPPRESS_BELOW:
+        return None
+    return max(SUPPRESS_BELOW, ROUND_TO * round(n / ROUND_TO))
 
 
 def listened_summary(counts: dict[str, int]) -> dict[str, Any]:
     total = sum(counts.values())
-    rated = total - counts.get("dont_know", 0)
     positive = sum(counts.get(k, 0) for k in AT_LEAST_A_LITTLE)
-    ok = total >= SUPPRESS_BELOW and rated >= SUPPRESS_BELOW
+    negative = counts.get("not_at_all", 0)
+    rated = positive + negative
+    safe = all(n == 0 or n >= SUPPRESS_BELOW for n in (positive, negative)) and rated > 0
     return {
-        "total": total if total >= SUPPRESS_BELOW else None,
-        "counts": suppress({k: counts.get(k, 0) for k in LISTENED_ANSWERS}),
-        "percent_at_least_a_little": round(100 * positive / rated, 1) if ok else None,
+        "total": publishable(total),
+        "counts": {k: publishable(counts.get(k, 0)) for k in LISTENED_ANSWERS},
+        "percent_at_least_a_little": round(100 * positive / rated) if safe else None,
     }
 
 
@@ -71,6 +77,7 @@ async def kpi_report(
         "from": month_from,
         "to": month_to,
         "suppressed_below": SUPPRESS_BELOW,
+        "rounded_to": ROUND_TO,
         "listened_to": listened_summary(dict(overall)),
         "months": months,
     }

@@ -8,7 +8,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Staff, YoungPerson
-from storage.repositories import audit, redeem_code, staff_by_telegram, young_person_by_telegram
+from storage.repositories import (
+    audit,
+    peek_code,
+    redeem_code,
+    staff_by_telegram,
+    young_person_by_telegram,
+)
 
 
 @dataclass
@@ -25,7 +31,9 @@ async def link_telegram(
 ) -> LinkResult:
     existing_staff = await staff_by_telegram(session, user_id)
     existing_yp = await young_person_by_telegram(session, user_id)
-    invite = await redeem_code(session, code.strip(), purpose="telegram", now=now)
+    # Look before using the code up: a refused link (this Telegram account belongs to
+    # someone else) must leave the code working for the person it was meant for.
+    invite = await peek_code(session, code.strip(), purpose="telegram", now=now)
     if invite is None:
         return LinkResult(problem="invalid")
     if invite.subject_kind == "staff":
@@ -34,6 +42,8 @@ async def link_telegram(
             existing_staff is not None and existing_staff.id != staff.id
         ):
             return LinkResult(problem="already_linked" if staff else "invalid")
+        if await redeem_code(session, code.strip(), purpose="telegram", now=now) is None:
+            return LinkResult(problem="invalid")  # someone else used it a moment ago
         staff.telegram_user_id, staff.telegram_chat_id = user_id, chat_id
         audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="telegram.linked")
         return LinkResult(staff=staff)
@@ -42,6 +52,8 @@ async def link_telegram(
         existing_yp is not None and existing_yp.id != person.id
     ):
         return LinkResult(problem="already_linked" if person else "invalid")
+    if await redeem_code(session, code.strip(), purpose="telegram", now=now) is None:
+        return LinkResult(problem="invalid")
     person.telegram_user_id, person.telegram_chat_id = user_id, chat_id
     audit(
         session,

@@ -17,8 +17,8 @@ from flows.context import FlowContext
 from flows.screen import Screen
 from outbox.message import Button, Message
 from outbox.queue import NORMAL, enqueue
-from storage.models import CheckIn, KpiAnswer, ListenedAnswer, Staff, new_id
-from storage.repositories import audit
+from storage.models import CheckIn, ListenedAnswer, Staff, new_id
+from storage.repositories import audit, count_kpi_answer
 
 LISTENED_WHO = {
     "keyworker": N_("My keyworker"),
@@ -78,7 +78,13 @@ async def record_checkin(
     return CheckInOutcome(checkin, screens)
 
 
-async def _safeguard(ctx: FlowContext, checkin: CheckIn, payload: dict) -> list[Screen]:
+async def safeguard_words(ctx: FlowContext, text: str) -> list[Screen]:
+    """Words typed anywhere — not only where a check-in asks for them — are read for
+    risk: someone who types "I want to die" on the home screen must be heard too."""
+    return await _safeguard(ctx, None, {"cards": [], "words": text})
+
+
+async def _safeguard(ctx: FlowContext, checkin: CheckIn | None, payload: dict) -> list[Screen]:
     """Raise an urgent alert when the check-in asks for one; return the crisis screen."""
     from safeguarding.alerts import raise_alert
     from safeguarding.crisis import crisis_screen
@@ -164,13 +170,12 @@ async def record_listened(ctx: FlowContext, *, who: str, answer: str) -> Listene
     )
     ctx.session.add(row)
     # The de-identified copy for KPIs: no person, no time finer than the month.
-    ctx.session.add(
-        KpiAnswer(
-            service_id=ctx.person.service_id,
-            month=kpi_month(now, await ctx.timezone()),
-            question=f"listened:{who}",
-            answer=answer,
-        )
+    await count_kpi_answer(
+        ctx.session,
+        service_id=ctx.person.service_id,
+        month=kpi_month(now, await ctx.timezone()),
+        question=f"listened:{who}",
+        answer=answer,
     )
     return row
 

@@ -19,7 +19,7 @@ from flows.strips import iso_week, week_summary
 from outbox.message import Message
 from outbox.queue import BULK, enqueue
 from storage.models import CheckIn, ListenedAnswer, OutboxMessage, Service, Staff, YoungPerson
-from storage.repositories import audit
+from storage.repositories import audit, get_meta, set_meta
 from storage.vault import KeyErased, Vault
 
 SEND_AT = time(9, 0)
@@ -50,8 +50,9 @@ async def queue_weekly_strips(session: AsyncSession, vault: Vault, now: datetime
     for service in (await session.scalars(select(Service))).all():
         tz = ZoneInfo(service.timezone)
         week = due_week(now, tz)
-        if week is None:
-            continue
+        done_key = f"weekly_strips_done:{service.id}"
+        if week is None or await get_meta(session, done_key) == week:
+            continue  # a cheap check: passes run every few seconds all week
         start, end = week_bounds(week, tz)
         keyworkers = (await session.scalars(select(Staff).where(
             Staff.service_id == service.id, Staff.active.is_(True),
@@ -87,4 +88,5 @@ async def queue_weekly_strips(session: AsyncSession, vault: Vault, now: datetime
                 audit(session, at=now, actor_kind="staff", actor_id=staff.id,
                       action="strip.sent_to_keyworker", young_person_id=person.id, detail=week)
                 added += 1
+        await set_meta(session, done_key, week)
     return added

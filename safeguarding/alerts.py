@@ -47,12 +47,14 @@ async def raise_alert(
     vault: Vault,
     *,
     person: YoungPerson,
-    checkin: CheckIn,
+    checkin: CheckIn | None,
     payload: dict,
     signal: Signal,
     now: datetime,
 ) -> tuple[Alert, list[Staff]]:
     """Store the alert and tell the first circle that can be reached.
+
+    ``checkin`` is None when the signal came from words typed outside a check-in.
 
     Returns the alert and the staff told now (for the young person's screen).
     """
@@ -67,7 +69,7 @@ async def raise_alert(
         id=alert_id,
         young_person_id=person.id,
         service_id=person.service_id,
-        checkin_id=checkin.id,
+        checkin_id=checkin.id if checkin is not None else None,
         created_at=now,
         certainty=signal.certainty,
         detail_ct=await vault.seal(session, person.id, _TABLE, alert_id, detail),

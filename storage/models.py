@@ -167,20 +167,21 @@ class ListenedAnswer(Base):
     __table_args__ = (Index("ix_listened_person_time", "young_person_id", "created_at"),)
 
 
-class KpiAnswer(Base):
-    """De-identified: service, month, question, answer. No person, no exact time.
+class KpiCount(Base):
+    """De-identified KPI totals: service, month, question, answer and how many.
 
-    The id is random so row order cannot be matched against anyone's history.
+    Answers are counted, not stored one by one, so nothing here (not even the order
+    rows were written in) can be matched back to a young person's history.
     """
 
-    __tablename__ = "kpi_answers"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
-    question: Mapped[str] = mapped_column(String(40))
-    answer: Mapped[str] = mapped_column(String(40))
-
-    __table_args__ = (Index("ix_kpi_service_month", "service_id", "month"),)
+    __tablename__ = "kpi_counts"
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    question: Mapped[str] = mapped_column(String(40), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FlowState(Base):
@@ -385,7 +386,7 @@ class WebSession(Base):
 
 __all__ = [
     "Alert", "AlertRecipient", "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState",
-    "InviteCode", "KekCheck", "KpiAnswer", "LexiconPhrase", "ListenedAnswer", "Meta",
+    "InviteCode", "KekCheck", "KpiCount", "LexiconPhrase", "ListenedAnswer", "Meta",
     "OutboxMessage", "ProcessedUpdate", "Reminder", "Service", "Staff", "Tablet", "WebLogin",
     "WebSession", "YoungPerson", "new_id",
 ]

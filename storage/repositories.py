@@ -19,7 +19,7 @@ from storage.models import (
     DataKey,
     FlowState,
     InviteCode,
-    KpiAnswer,
+    KpiCount,
     ListenedAnswer,
     Meta,
     ProcessedUpdate,
@@ -110,6 +110,20 @@ async def issue_code(
     return code
 
 
+async def peek_code(
+    session: AsyncSession, code: str, *, purpose: str, now: datetime
+) -> InviteCode | None:
+    """A code that could be redeemed now, without using it up."""
+    if not code or len(code) > 64:
+        return None
+    row = await session.get(InviteCode, hash_code(code))
+    if row is None or row.purpose != purpose or row.used_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at < now:
+        return None
+    return row
+
+
 async def redeem_code(
     session: AsyncSession, code: str, *, purpose: str, now: datetime
 ) -> InviteCode | None:
@@ -173,19 +187,34 @@ async def listened_between(
     ).all()
 
 
+async def count_kpi_answer(
+    session: AsyncSession, *, service_id: str, month: str, question: str, answer: str
+) -> None:
+    """Add one to a KPI total (an upsert: one row per service, month, question, answer)."""
+    insert = _insert_for(session)
+    stmt = insert(KpiCount).values(
+        service_id=service_id, month=month, question=question, answer=answer, count=1
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["service_id", "month", "question", "answer"],
+            set_={"count": KpiCount.count + 1},
+        )
+    )
+
+
 async def kpi_counts(
     session: AsyncSession, service_id: str, month_from: str | None, month_to: str | None
 ) -> Sequence[tuple[str, str, str, int]]:
     stmt = (
-        select(KpiAnswer.month, KpiAnswer.question, KpiAnswer.answer, func.count())
-        .where(KpiAnswer.service_id == service_id)
-        .group_by(KpiAnswer.month, KpiAnswer.question, KpiAnswer.answer)
-        .order_by(KpiAnswer.month, KpiAnswer.question, KpiAnswer.answer)
+        select(KpiCount.month, KpiCount.question, KpiCount.answer, KpiCount.count)
+        .where(KpiCount.service_id == service_id)
+        .order_by(KpiCount.month, KpiCount.question, KpiCount.answer)
     )
     if month_from:
-        stmt = stmt.where(KpiAnswer.month >= month_from)
+        stmt = stmt.where(KpiCount.month >= month_from)
     if month_to:
-        stmt = stmt.where(KpiAnswer.month <= month_to)
+        stmt = stmt.where(KpiCount.month <= month_to)
     return [tuple(row) for row in (await session.execute(stmt)).all()]  # type: ignore[misc]
 
 

@@ -20,6 +20,10 @@ from web.view import View, ends_a_flow, load_view, save_view
 # long a "thank you" stays up there after a check-in.
 TABLET_IDLE = 60
 TABLET_THANKS = 15
+# Who to contact right now stays up long enough to read, call or text — never the
+# 15-second thank-you. (After that the tablet still returns to the start, so the next
+# young person does not find it; staff have been told already.)
+TABLET_CRISIS = 600
 
 
 def _signed_out(request: web.Request) -> web.Response:
@@ -41,7 +45,9 @@ async def show(request: web.Request) -> web.Response:
     if on_tablet:
         attrs["data-idle-url"] = "/t/leave"
         attrs["data-idle-seconds"] = str(TABLET_IDLE)
-        if view.finished:
+        if any(screen.urgent for screen in view.screens):
+            attrs["data-idle-seconds"] = str(TABLET_CRISIS)
+        elif view.finished:
             attrs["data-idle-seconds"] = str(TABLET_THANKS)
     return render(request, "screen.html", view=view, on_tablet=on_tablet, body_attrs=attrs,
                   idle_seconds=int(attrs.get("data-idle-seconds", 0)))

@@ -117,6 +117,12 @@ async def try_pin(
     tablet: Tablet | None = None,
 ) -> Attempt:
     """Check a PIN, counting wrong ones per link and per tablet."""
+    # Take the rows' locks first (PostgreSQL; SQLite's single writer does the same):
+    # parallel guesses on one link then queue and each sees the last one's count,
+    # instead of all reading 0 and slipping past the limit together.
+    await session.refresh(login, with_for_update=True)
+    if tablet is not None:
+        await session.refresh(tablet, with_for_update=True)
     if tablet is not None and tablet_locked(tablet, now):
         return Attempt(ok=False, locked_until=tablet.locked_until, tablet_locked=True)
     if is_locked(login, now):

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from app.i18n import _, set_locale
 from storage.models import Tablet, WebLogin, YoungPerson
+from storage.vault import KeyErased
 from web import pins, sessions
 from web.keys import DB, RUNTIME, SESSION
 from web.people import sign_in
@@ -70,8 +71,12 @@ async def start_screen(request: web.Request) -> web.Response:
     vault = request.app[RUNTIME].vault
     faces = []
     for person, has_pin in await unit_people(request[DB], tablet):
-        nickname = await vault.open(request[DB], person.id, "young_people", person.id,
-                                    person.nickname_ct)
+        try:
+            nickname = await vault.open(request[DB], person.id, "young_people", person.id,
+                                        person.nickname_ct)
+        except KeyErased:
+            continue  # erased: nothing of theirs is shown, and the others still work
+
         faces.append({"id": person.id, "name": nickname, "initial": nickname[:1].upper(),
                       "colour": avatar_colour(person.id), "has_pin": has_pin})
     faces.sort(key=lambda f: f["name"].lower())

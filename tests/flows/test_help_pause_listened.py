@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.runtime import Runtime
-from storage.models import KpiAnswer, ListenedAnswer
+from storage.models import KpiCount, ListenedAnswer
 from tests.flows.test_checkin_flow import consented
 from tests.support.people import Cast, load_person
 
@@ -41,13 +41,14 @@ async def test_listened_answer_is_private_and_counted_without_a_name(
     await client.tap("A little")
     async with runtime.db.transaction() as session:
         stored = (await session.scalars(select(ListenedAnswer))).all()
-        kpi = (await session.scalars(select(KpiAnswer))).all()
+        kpi = (await session.scalars(select(KpiCount))).all()
         assert len(stored) == 1 and b"camhs" not in stored[0].payload_ct
-        assert [(k.question, k.answer, k.month) for k in kpi] == [
-            ("listened:camhs", "a_little", "2026-11")
+        assert [(k.question, k.answer, k.month, k.count) for k in kpi] == [
+            ("listened:camhs", "a_little", "2026-11", 1)
         ]
-        columns = set(KpiAnswer.__table__.columns.keys())
-        assert columns == {"id", "service_id", "month", "question", "answer"}
+        # Counted, not stored one by one: no person, no time, no order of answers.
+        columns = set(KpiCount.__table__.columns.keys())
+        assert columns == {"service_id", "month", "question", "answer", "count"}
 
 
 async def test_words_where_a_tap_is_expected(runtime: Runtime, cast: Cast) -> None:

@@ -50,7 +50,7 @@ def test_one_linear_history() -> None:
 async def test_upgrade_to_head_and_back_down(empty_db: Database) -> None:
     await empty_db.migrate()
     assert await empty_db.current_revision() == REVISIONS[-1]
-    assert {"checkins", "young_people", "outbox", "kpi_answers"} <= await _tables(empty_db)
+    assert {"checkins", "young_people", "outbox", "kpi_counts"} <= await _tables(empty_db)
     await empty_db.downgrade("base")
     assert await empty_db.current_revision() is None
     assert await _tables(empty_db) <= {"alembic_version"}

@@ -10,7 +10,7 @@ from app.runtime import Runtime
 from flows.kpi import kpi_report
 from outbox.message import Message
 from outbox.queue import URGENT, claim_due, enqueue
-from storage.models import CheckIn, KpiAnswer
+from storage.models import CheckIn, KpiCount
 from storage.repositories import claim_update, redeem_code
 from tests.storage.test_encryption import full_checkin, listened
 from tests.support.people import make_cast
@@ -20,7 +20,7 @@ async def test_checkin_and_kpi(any_runtime: Runtime) -> None:
     rt = any_runtime
     cast = await make_cast(rt)
     await full_checkin(rt, cast.young_person_id, "on every database")
-    for answer in ["Not at all", "A little", "Mostly", "Mostly", "Yes, totally", "I don't know"]:
+    for answer in ["Mostly"] * 6 + ["Not at all"] * 5 + ["I don't know"]:
         await listened(rt, cast.young_person_id, answer)
     async with rt.db.transaction() as session:
         row = await session.scalar(select(CheckIn))
@@ -30,14 +30,15 @@ async def test_checkin_and_kpi(any_runtime: Runtime) -> None:
         assert payload["words"] == "on every database"
         report = await kpi_report(session, service_name="North", month_from="2026-11",
                                   month_to="2026-11")
-        kpi_rows = (await session.scalars(select(KpiAnswer))).all()
-    assert {r.month for r in kpi_rows} == {"2026-11"}
+        kpi_rows = (await session.scalars(select(KpiCount))).all()
+    assert {(r.month, r.answer, r.count) for r in kpi_rows} == {
+        ("2026-11", "mostly", 6), ("2026-11", "not_at_all", 5), ("2026-11", "dont_know", 1)}
     overall = report["listened_to"]
-    assert overall["total"] == 6
-    # 4 of the 5 who gave a rating felt at least a little listened to.
-    assert overall["percent_at_least_a_little"] == 80.0
-    # Every cell is under 5, so every cell is hidden.
-    assert all(v is None for v in overall["counts"].values())
+    assert overall["total"] == 10  # 12, rounded to the nearest 5
+    # 6 of the 11 who gave a rating felt at least a little listened to.
+    assert overall["percent_at_least_a_little"] == 55
+    assert overall["counts"] == {"not_at_all": 5, "a_little": 0, "mostly": 5, "totally": 0,
+                                 "dont_know": None}
 
 
 async def test_codes_are_one_time_and_updates_once(any_runtime: Runtime) -> None:
