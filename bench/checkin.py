@@ -138,14 +138,21 @@ async def set_up(runtime: Runtime, people: int) -> list[int]:
     return users
 
 
+DATABASE_URL = "sqlite+aiosqlite:///{workdir}/bench.db"
+
+
 def bench_settings(workdir: Path) -> Settings:
-    return Settings(database_url=f"sqlite+aiosqlite:///{workdir}/bench.db",
+    return Settings(database_url=DATABASE_URL.format(workdir=workdir),
                     master_key_file=workdir / "master.key", _env_file=None)
 
 
 async def prepare(workdir: Path, people: int) -> None:
     """Set up the service in the parent process: staff passwords are hashed with
     argon2 (64 MiB each, by design), which is set-up cost, not check-in cost."""
+    if DATABASE_URL.startswith("postgresql"):
+        from tests.conftest import _reset_postgres
+
+        await _reset_postgres(DATABASE_URL)  # a benchmark database starts empty
     runtime = await Runtime.open(bench_settings(workdir))
     try:
         await set_up(runtime, people)
@@ -248,7 +255,7 @@ def run_child(role: str, base_url: str, args: argparse.Namespace, workdir: Path)
     out = subprocess.run(
         [sys.executable, __file__, "--role", role, "--base-url", base_url,
          "--checkins", str(args.checkins), "--people", str(args.people),
-         "--workdir", str(workdir)],
+         "--workdir", str(workdir), "--database-url", DATABASE_URL],
         check=True, stdout=subprocess.PIPE, text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -258,10 +265,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkins", type=int, default=10_000)
     parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--database-url", default=DATABASE_URL,
+                        help="SQLAlchemy URL (default: a fresh SQLite file); a PostgreSQL "
+                        "database given here is emptied first")
     parser.add_argument("--role", choices=["heard", "echo"], help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global DATABASE_URL
+    DATABASE_URL = args.database_url
     if args.role:
         import json
 
@@ -285,8 +297,8 @@ def main() -> None:
 
     h, e = heard["samples"], echo["samples"]
     h_mean, e_mean = statistics.fmean(h) * 1000, statistics.fmean(e) * 1000
-    print(f"check-ins: {args.checkins} ({len(h)} updates, {heard['sent']} keyworker "
-          "notifications sent)")
+    print(f"database: {DATABASE_URL.split(':', 1)[0]}; check-ins: {args.checkins} "
+          f"({len(h)} updates, {heard['sent']} keyworker notifications sent)")
     print(f"heard: {args.checkins / heard['elapsed']:.1f} check-ins/s, "
           f"{len(h) / heard['elapsed']:.0f} updates/s, per update mean {h_mean:.2f} ms, "
           f"p50 {pct(h, 0.5):.2f} ms, p99 {pct(h, 0.99):.2f} ms")

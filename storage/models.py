@@ -139,8 +139,10 @@ class InviteCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(When)
 
 
-class CheckIn(Base):
-    __tablename__ = "checkins"
+class _SaidByAYoungPerson:
+    """Columns of anything a young person tells us: whose, when, where, and what
+    (sealed with their own data key)."""
+
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     young_person_id: Mapped[str] = mapped_column(
         ForeignKey("young_people.id", ondelete="CASCADE")
@@ -148,21 +150,18 @@ class CheckIn(Base):
     channel: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(When)
     payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CheckIn(_SaidByAYoungPerson, Base):
+    __tablename__ = "checkins"
     acknowledged_at: Mapped[datetime | None] = mapped_column(When)
     acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
 
     __table_args__ = (Index("ix_checkins_person_time", "young_person_id", "created_at"),)
 
 
-class ListenedAnswer(Base):
+class ListenedAnswer(_SaidByAYoungPerson, Base):
     __tablename__ = "listened_answers"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    young_person_id: Mapped[str] = mapped_column(
-        ForeignKey("young_people.id", ondelete="CASCADE")
-    )
-    channel: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(When)
-    payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_listened_person_time", "young_person_id", "created_at"),)
 

@@ -7,7 +7,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app.i18n import _, set_locale
-from storage.models import InviteCode, WebLogin, YoungPerson
+from storage.models import InviteCode, Tablet, WebLogin, YoungPerson
 from storage.repositories import hash_code, redeem_code
 from web import pins, sessions
 from web.keys import DB, RUNTIME, SESSION
@@ -117,13 +117,23 @@ async def _login_for(request: web.Request) -> WebLogin | None:
     return await request[DB].scalar(select(WebLogin).where(WebLogin.link_hash == hash_code(code)))
 
 
-async def pin_form(request: web.Request) -> web.Response:
+async def _login_and_person(request: web.Request) -> tuple[WebLogin, YoungPerson] | None:
+    """The personal link's login and its young person, speaking their language."""
     login = await _login_for(request)
     if login is None:
-        return link_not_working(request)
+        return None
     person = await request[DB].get(YoungPerson, login.young_person_id)
-    assert person is not None
+    if person is None:
+        return None
     set_locale(person.locale)
+    return login, person
+
+
+async def pin_form(request: web.Request) -> web.Response:
+    found = await _login_and_person(request)
+    if found is None:
+        return link_not_working(request)
+    login, _person = found
     await sessions.ensure(request)
     now = request.app[RUNTIME].clock.now()
     if pins.is_locked(login, now):
@@ -141,21 +151,27 @@ def locked_page(request: web.Request, *, tablet: bool = False) -> web.Response:
 
 
 async def pin_login(request: web.Request) -> web.Response:
-    login = await _login_for(request)
-    if login is None:
+    found = await _login_and_person(request)
+    if found is None:
         return link_not_working(request)
-    person = await request[DB].get(YoungPerson, login.young_person_id)
-    assert person is not None
-    set_locale(person.locale)
+    login, person = found
+    return await attempt_sign_in(request, login, person)
+
+
+async def attempt_sign_in(
+    request: web.Request, login: WebLogin, person: YoungPerson, tablet: Tablet | None = None
+) -> web.Response:
+    """Check the posted PIN; sign in on success. Every outcome is a redirect, so the
+    PIN is never left in the browser's history to be re-posted."""
     runtime = request.app[RUNTIME]
     form = await request.post()
     attempt = await pins.try_pin(request[DB], runtime.vault, login, pin_from(form),
-                                 runtime.clock.now())
+                                 runtime.clock.now(), tablet=tablet)
     if attempt.locked_until is not None:
         return see_other(request.path)  # the GET shows the resting page
     if not attempt.ok:
         return see_other(f"{request.path}?m=wrong")
-    await sign_in(request, person)
+    await sign_in(request, person, tablet)
     return see_other("/me")
 
 

@@ -15,8 +15,7 @@ from storage.models import Tablet, WebLogin, YoungPerson
 from storage.vault import KeyErased
 from web import pins, sessions
 from web.keys import DB, RUNTIME, SESSION
-from web.people import sign_in
-from web.phone_routes import flash, locked_page, pin_from
+from web.phone_routes import attempt_sign_in, flash, locked_page
 from web.tablets import DEVICE_COOKIE, enrol, enrolment_is_open, tablet_for_token, unit_people
 from web.templating import render, see_other
 
@@ -127,16 +126,7 @@ async def pin_login(request: web.Request) -> web.Response:
         return see_other("/t")
     person, login = found
     assert login is not None
-    runtime = request.app[RUNTIME]
-    form = await request.post()
-    attempt = await pins.try_pin(request[DB], runtime.vault, login, pin_from(form),
-                                 runtime.clock.now(), tablet=tablet)
-    if attempt.locked_until is not None:
-        return see_other(request.path)
-    if not attempt.ok:
-        return see_other(f"{request.path}?m=wrong")
-    await sign_in(request, person, tablet)
-    return see_other("/me")
+    return await attempt_sign_in(request, login, person, tablet)
 
 
 async def leave(request: web.Request) -> web.Response:

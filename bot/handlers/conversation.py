@@ -153,37 +153,47 @@ async def any_tap(
     )
 
 
+def _staff_answer(
+    outgoing: Outgoing, query: CallbackQuery, note: str, *, done_label: str | None,
+    done_data: str, show_alert: bool = False,
+) -> None:
+    """Answer a staff tap and, when it changed something, turn its button into a
+    plain record of who did it (so the button cannot be pressed twice)."""
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    callback_id = query.id
+    outgoing.append(
+        lambda bot: bot.answer_callback_query(callback_id, text=note, show_alert=show_alert)
+    )
+    if query.message is None or done_label is None:
+        return
+    chat_id, message_id = query.message.chat.id, query.message.message_id
+    done = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=done_label, callback_data=done_data)]]
+    )
+    outgoing.append(
+        lambda bot: bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=done
+        )
+    )
+
+
 async def _seen(
     query: CallbackQuery, staff: Staff, checkin_id: str, session: AsyncSession,
     services: Services, outgoing: Outgoing,
 ) -> None:
-    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-
     set_locale(staff.locale)
     result = await acknowledge_checkin(session, services.vault, staff, checkin_id, services.clock.now())
-    callback_id = query.id
     if not result.ok:
-        text = _("That button doesn't work any more.")
-        outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=text))
-        return
-    note = (
-        _("Already marked seen by {name}.").format(name=result.by)
-        if result.already
-        else _("Thank you. They will be told you have seen it.")
-    )
-    outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=note))
-    if query.message is not None and not result.already:
-        chat_id, message_id = query.message.chat.id, query.message.message_id
-        done = InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(
-                text=_("\u2714 Seen by {name}").format(name=result.by), callback_data="seen:done"
-            )]]
-        )
-        outgoing.append(
-            lambda bot: bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=done
-            )
-        )
+        _staff_answer(outgoing, query, _("That button doesn't work any more."),
+                      done_label=None, done_data="")
+    elif result.already:
+        _staff_answer(outgoing, query, _("Already marked seen by {name}.").format(name=result.by),
+                      done_label=None, done_data="")
+    else:
+        _staff_answer(outgoing, query, _("Thank you. They will be told you have seen it."),
+                      done_label=_("\u2714 Seen by {name}").format(name=result.by),
+                      done_data="seen:done")
 
 
 async def _take(
@@ -191,16 +201,13 @@ async def _take(
     services: Services, outgoing: Outgoing,
 ) -> None:
     """ "I'm on it" on an urgent alert: the first tap takes it, later taps learn who did."""
-    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-
     from safeguarding.taking import take_alert
 
     set_locale(staff.locale)
     result = await take_alert(session, services.vault, staff, alert_id, services.clock.now())
-    callback_id = query.id
     if not result.ok:
-        text = _("That button doesn't work any more.")
-        outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=text))
+        _staff_answer(outgoing, query, _("That button doesn't work any more."),
+                      done_label=None, done_data="")
         return
     holder = result.by or "?"
     note = (
@@ -208,19 +215,8 @@ async def _take(
         if result.already
         else _("Thank you. Everyone else who was told will know you are on it.")
     )
-    outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=note, show_alert=True))
-    if query.message is not None:
-        chat_id, message_id = query.message.chat.id, query.message.message_id
-        done = InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(
-                text=_("\u2714 {name} is on it").format(name=holder), callback_data="take:done"
-            )]]
-        )
-        outgoing.append(
-            lambda bot: bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=done
-            )
-        )
+    _staff_answer(outgoing, query, note, show_alert=True, done_data="take:done",
+                  done_label=_("\u2714 {name} is on it").format(name=holder))
 
 
 def make_router() -> Router:

@@ -9,18 +9,13 @@ from app.runtime import Runtime
 from flows import admin
 from tests.support.people import Cast
 from tests.support.web_client import WebPerson
-from tests.web.test_tablet_and_parity import add_person, enrolled_tablet
+from tests.web.test_tablet_and_parity import add_person, enrolled_tablet, signed_in_on_tablet
 
 
 async def test_crisis_screen_is_not_whisked_away_on_a_tablet(
     client: TestClient, runtime: Runtime, cast: Cast
 ) -> None:
-    jo = await add_person(runtime, cast, "Jo", "Oak")
-    await WebPerson(client).set_pin(str(jo["web_link"]), "1111")
-    client.session.cookie_jar.clear()
-    tablet, _ = await enrolled_tablet(client, runtime, cast)
-    await tablet.get(f"/t/who/{jo['young_person_id']}")
-    await tablet.post(f"/t/who/{jo['young_person_id']}", {"pin": "1111"})
+    tablet = await signed_in_on_tablet(client, runtime, cast)
     for label in ("OK, let's go", "Show how I feel", "I need help now", "Done", "A lot",
                   "Just sit with me", "Skip"):
         await tablet.tap(label)

@@ -74,15 +74,23 @@ async def _ids(runtime: Runtime) -> dict[str, str]:
                 for p in people}
 
 
+async def signed_in_on_tablet(
+    client: TestClient, runtime: Runtime, cast: Cast, nickname: str = "Jo"
+) -> WebPerson:
+    """A young person of unit Oak, signed in with their PIN on the unit's tablet."""
+    person = await add_person(runtime, cast, nickname, "Oak")
+    await WebPerson(client).set_pin(str(person["web_link"]), "1111")
+    client.session.cookie_jar.clear()
+    tablet, _ = await enrolled_tablet(client, runtime, cast)
+    await tablet.get(f"/t/who/{person['young_person_id']}")
+    await tablet.post(f"/t/who/{person['young_person_id']}", {"pin": "1111"})
+    return tablet
+
+
 async def test_tablet_finish_returns_to_start_soon(
     client: TestClient, runtime: Runtime, cast: Cast
 ) -> None:
-    jo = await add_person(runtime, cast, "Jo", "Oak")
-    await WebPerson(client).set_pin(str(jo["web_link"]), "1111")
-    client.session.cookie_jar.clear()
-    tablet, _ = await enrolled_tablet(client, runtime, cast)
-    await tablet.get(f"/t/who/{jo['young_person_id']}")
-    await tablet.post(f"/t/who/{jo['young_person_id']}", {"pin": "1111"})
+    tablet = await signed_in_on_tablet(client, runtime, cast)
     for label in ("OK, let's go", "Show how I feel", "Calm", "Done", "A little", "Some space",
                   "Skip"):
         await tablet.tap(label)
