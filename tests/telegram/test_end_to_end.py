@@ -148,3 +148,30 @@ async def test_bad_input_keeps_the_step_and_duplicates_are_ignored(service: Serv
     # the long text got exactly one kind answer.
     assert len(api.calls_to("editMessageReplyMarkup", chat_id=SAM)) == edits_before
     assert len(api.calls_to("sendMessage", chat_id=SAM)) == sends_before + 1
+
+
+async def test_urgent_card_reaches_keyworker_who_takes_it(service: Service) -> None:
+    api = service.api
+    alex, sam = await link_everyone(service)
+    mark = api.mark()
+    await sam.send("/checkin")
+    await sam.wait_for_message(lambda m: "photo" in m, after=mark)
+    await sam.click("I don't feel safe")
+    await sam.wait_for_message(lambda m: "\u2705 I don't feel safe" in str(m.get("reply_markup")))
+    await sam.click("Done")
+    await sam.wait_for_message("How much")
+    await sam.click("A lot")
+    await sam.wait_for_message("What would help")
+    await sam.click("Talk to my keyworker")
+    await sam.wait_for_message("a few words")
+    await sam.click("Skip")
+    # Who to contact right now, straight away, whatever happens to the alert.
+    crisis = await sam.wait_for_message("Childline")
+    assert "0800 1111" in crisis["text"] and "116 123" in crisis["text"]
+    alert = await alex.wait_for_message(
+        lambda m: "I'm on it" in str(m.get("reply_markup")), timeout=10)
+    assert api.calls_to("sendPhoto", chat_id=KEYWORKER) or api.calls_to("sendMessage",
+                                                                         chat_id=KEYWORKER)
+    await alex.click("I'm on it", message=alert)
+    await sam.wait_for_message("Alex knows, and is going to help you", timeout=10)
+    await alex.wait_for_message(lambda m: "is on it" in str(m.get("reply_markup")))
