@@ -25,10 +25,17 @@ DEFAULT_LOCALE = "en"
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("heard_locale", default=DEFAULT_LOCALE)
 
 
+@lru_cache(maxsize=1)
+def _catalogs() -> tuple[str, ...]:
+    # Catalogs ship with the code; looking once per process is enough (every
+    # update sets a locale, and a directory scan each time showed up in profiles).
+    found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return (DEFAULT_LOCALE, *(code for code in found if code != DEFAULT_LOCALE))
+
+
 def available_locales() -> list[str]:
     """Locales that have a catalog, default first."""
-    found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    return [DEFAULT_LOCALE] + [code for code in found if code != DEFAULT_LOCALE]
+    return list(_catalogs())
 
 
 def normalise_locale(code: str | None) -> str:

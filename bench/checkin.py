@@ -262,6 +262,7 @@ def run_child(role: str, base_url: str, args: argparse.Namespace, workdir: Path)
 
 
 def main() -> None:
+    global DATABASE_URL
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkins", type=int, default=10_000)
     parser.add_argument("--people", type=int, default=200)
@@ -272,7 +273,6 @@ def main() -> None:
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    global DATABASE_URL
     DATABASE_URL = args.database_url
     if args.role:
         import json
