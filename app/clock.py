@@ -28,6 +28,3 @@ class FrozenClock(Clock):
     def set(self, when: datetime) -> None:
         self._now = when
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -82,10 +82,6 @@ class Settings(BaseSettings):
     def telegram_enabled(self) -> bool:
         return self.bot_token is not None
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 def load_settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]

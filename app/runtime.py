@@ -47,7 +47,6 @@ class Runtime:
             vault=self.vault,
             clock=self.clock,
             public_url=self.settings.public_url,
-            default_timezone=self.settings.timezone,
         )
 
     @classmethod

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,12 +23,6 @@ _hasher = PasswordHasher()
 
 class AdminError(Exception):
     """A set-up request that cannot be done as asked; the message says why."""
-
-
-@dataclass
-class Links:
-    telegram_link: str | None
-    web_link: str
 
 
 def telegram_link(bot_username: str | None, code: str) -> str | None:
@@ -100,13 +93,6 @@ async def create_staff(
     }
 
 
-def verify_password(staff: Staff, password: str) -> bool:
-    try:
-        return _hasher.verify(staff.password_hash, password)
-    except Exception:  # noqa: BLE001 - any mismatch or malformed hash is simply "no"
-        return False
-
-
 async def create_young_person(
     session: AsyncSession,
     vault: Vault,
@@ -144,12 +130,11 @@ async def create_young_person(
                                subject_id=person_id, now=now, expires_at=now + LINK_LIFETIME)
     web_code = await issue_code(session, purpose="web", subject_kind="young_person",
                                 subject_id=person_id, now=now, expires_at=now + LINK_LIFETIME)
-    invite_code = tg_code
     audit(session, at=now, actor_kind="operator", actor_id=None, action="young_person.created",
           young_person_id=person_id)
     return {
         "young_person_id": person_id,
-        "invite_code": invite_code,
+        "invite_code": tg_code,
         "telegram_link": telegram_link(bot_username, tg_code),
         "web_link": f"{public_url}/j/{web_code}",
     }

@@ -20,7 +20,6 @@ class Services:
     vault: Vault
     clock: Clock
     public_url: str = "http://127.0.0.1:8080"
-    default_timezone: str = "Europe/London"
 
 
 @dataclass

@@ -6,6 +6,8 @@ to the current flow, saves the new state and returns the screens to show.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.i18n import _, set_locale
 from flows.base import Flow, Step
 from flows.checkin import CheckInFlow
@@ -15,7 +17,7 @@ from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.listened import ListenedFlow
 from flows.records import safeguard_words
 from flows.reminders import RemindersFlow
-from flows.screen import Reply
+from flows.screen import Reply, Screen
 from flows.state import State, load_state, new_token, save_state
 
 FLOWS: dict[str, Flow] = {
@@ -140,7 +142,5 @@ class Conversation:
         return reply
 
 
-def _with_token(screen, token: str):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
+def _with_token(screen: Screen, token: str) -> Screen:
     return replace(screen, token=token)

@@ -41,7 +41,6 @@ class HomeFlow(Flow):
                 Choice("go:reminders", _("Reminders")),
                 Choice("go:help", _("Help")),
             ),
-            links=crisis_links() if state.data.get("links") else (),
         )
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:

@@ -17,7 +17,7 @@ from flows.context import FlowContext
 from flows.screen import Screen
 from outbox.message import Button, Message
 from outbox.queue import NORMAL, enqueue
-from storage.models import CheckIn, ListenedAnswer, Staff, new_id
+from storage.models import CheckIn, ListenedAnswer, new_id
 from storage.repositories import audit, count_kpi_answer
 
 LISTENED_WHO = {
@@ -179,8 +179,3 @@ async def record_listened(ctx: FlowContext, *, who: str, answer: str) -> Listene
     )
     return row
 
-
-def staff_display_name(staff: Staff) -> str:
-    from flows.context import first_name
-
-    return first_name(staff.name)

@@ -140,14 +140,6 @@ async def mark_sent_many(
     )
 
 
-async def mark_sent(session: AsyncSession, message_id: str, worker: str, now: datetime) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker)
-        .values(status="sent", sent_at=now, locked_until=None, attempts=OutboxMessage.attempts + 1)
-    )
-
-
 async def mark_retry(
     session: AsyncSession,
     message_id: str,

@@ -47,8 +47,3 @@ class DataCipher:
         except InvalidTag as exc:
             raise DecryptError("ciphertext does not match this key or this row") from exc
 
-    def encrypt_text(self, text: str, associated: bytes) -> bytes:
-        return self.encrypt(text.encode("utf-8"), associated)
-
-    def decrypt_text(self, blob: bytes, associated: bytes) -> str:
-        return self.decrypt(blob, associated).decode("utf-8")

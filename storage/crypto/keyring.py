@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -141,6 +140,3 @@ class Keyring:
 def _owner_aad(owner: str) -> bytes:
     return b"heard:data-key:" + owner.encode()
 
-
-def random_code(nbytes: int = 16) -> str:
-    return secrets.token_urlsafe(nbytes)

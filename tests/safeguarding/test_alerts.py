@@ -17,7 +17,6 @@ from tests.support.safeguarding import (
     LEAD_CHAT,
     ON_CALL_CHAT,
     YP_CHAT,
-    Team,
     check_in,
     consented,
     make_team,

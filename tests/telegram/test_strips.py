@@ -54,7 +54,6 @@ async def test_young_people_cannot_ask_for_strips(service: Service) -> None:
 
 
 async def test_monday_strip_arrives_through_the_outbox(service: Service, clock: FrozenClock) -> None:
-    api = service.api
     alex, sam = await link_everyone(service)
     await sam_checks_in(service, sam)  # Monday 23 November: week 2026-W48
     # Pacing runs on the (frozen) clock: let this send finish before time moves on.
