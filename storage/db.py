@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,7 +32,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 7_405_118
 _PG_KEY_ROTATION_LOCK = 7_405_119
 # How often wiping a deleted key is tried before the operator is asked to run again.
-_SCRUB_TRIES = 3
+_SCRUB_TRIES = 8
+_KEPT_DEAD = re.compile(r"(\d+) dead row versions cannot be removed yet")
 
 
 class ScrubError(Exception):
@@ -202,6 +204,7 @@ class Database:
                 if attempt == _SCRUB_TRIES:
                     raise
                 log.warning("wiping deleted keys: database busy, trying again (%d)", attempt)
+                await asyncio.sleep(0.1 * attempt)  # whatever holds the old row is short
 
     async def _checkpoint_sqlite(self) -> None:
         async with self._writer_turn(), self.engine.connect() as conn:
@@ -215,16 +218,29 @@ class Database:
 
         async with self.engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            driver = (await conn.get_raw_connection()).driver_connection
+            notes: list[str] = []
+
+            def listen(_conn: object, message: Any) -> None:
+                notes.append(f"{message.message} {getattr(message, 'detail', '') or ''}")
+
+            driver.add_log_listener(listen)
             # VACUUM FULL locks the key table; never queue every request behind it for long.
             await conn.exec_driver_sql("SET lock_timeout = '5s'")
             try:
-                await conn.exec_driver_sql("VACUUM FULL data_keys")
+                await conn.exec_driver_sql("VACUUM (FULL, VERBOSE) data_keys")
             except DBAPIError as exc:
                 if "lock timeout" not in str(exc):
                     raise
                 raise ScrubError("the key table was busy") from exc
             finally:
+                driver.remove_log_listener(listen)
                 await conn.exec_driver_sql("RESET lock_timeout")
+        # A transaction that began before the delete (autovacuum's ANALYZE, a slow
+        # request) still sees the row, and VACUUM must keep it: try again shortly.
+        kept = sum(int(n) for note in notes for n in _KEPT_DEAD.findall(note))
+        if kept:
+            raise ScrubError(f"{kept} deleted row(s) still visible to an older transaction")
 
     @contextlib.asynccontextmanager
     async def key_rotation_lock(self) -> AsyncIterator[bool]:

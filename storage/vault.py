@@ -64,7 +64,12 @@ class Vault:
             if ring.has(kid):
                 ring.verify_check(kid, blob)
         if checks and not any(ring.has(kid) for kid in checks):
-            ring.verify_check(next(iter(checks)), next(iter(checks.values())))
+            raise MasterKeyError(
+                f"{ring.path or 'the master key file'} does not match this database: it holds "
+                f"none of the master keys this database is locked with ({', '.join(checks)}). "
+                "Use the master key file this database was created with; a backup taken "
+                "before the keys were retired can no longer be opened. Nothing was changed."
+            )
         for kid in ring.key_ids:
             if kid not in checks:
                 _, blob = ring.make_check(kid)

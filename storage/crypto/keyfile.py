@@ -1,10 +1,13 @@
 """The master key file as a running process sees it: re-read when it changes.
 
 Another process (``admin rotate-key``, or a scheduled retirement) may replace the
-file while Heard runs. A process that meets a key id it does not know re-reads the
-file (at most once a second, and only when the file changed on disk), and SIGHUP or
-the scheduler's pass re-read it at once. A file that cannot be read keeps the keys
-already loaded, so a bad edit never takes a running service down.
+file while Heard runs. A process that meets a key id it does not know looks at the
+file's identity (inode, size, modification time: one ``stat``) and re-reads it only
+if it changed, so however many unknown ids arrive the file is read once per change;
+a file that failed to load is not read again until it changes. SIGHUP re-reads it
+at once, and each scheduler pass re-reads it if it changed (so retired keys leave
+memory). A file that cannot be read keeps the keys already loaded: a bad edit never
+takes a running service down.
 """
 
 from __future__ import annotations
@@ -13,17 +16,12 @@ import contextlib
 import fcntl
 import logging
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from storage.crypto.keyring import Keyring, MasterKeyError
 
 log = logging.getLogger(__name__)
-
-# Unknown key ids re-read the file at most this often (seconds).
-RELOAD_INTERVAL = 1.0
-
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
     try:
@@ -42,28 +40,29 @@ class KeyFile:
         self.path = ring.path
         self.ring = ring
         self._signature = _signature(self.path)
-        self._last_try = time.monotonic()
+        self._failed: tuple[int, int, int] | None = None
+        self.reloads = 0
 
     def refresh(self, *, force: bool = False) -> bool:
         """Re-read the file if it changed (or always, with ``force``). True if reloaded."""
         signature = _signature(self.path)
-        if not force and signature == self._signature:
+        if not force and signature in (self._signature, self._failed):
             return False
-        self._last_try = time.monotonic()
         try:
             ring = Keyring.load(self.path)
         except MasterKeyError as exc:
+            self._failed = signature
             log.error("kept the master keys already loaded: %s", exc)
             return False
+        self.reloads += 1
         before, self.ring, self._signature = self.ring.key_ids, ring, signature
         if before != ring.key_ids:
             log.info("master key file re-read: keys %s (were %s)", ring.key_ids, before)
         return True
 
     def with_key(self, kid: str) -> Keyring:
-        """The keyring, re-read first (rate-limited) if it does not hold ``kid`` yet."""
-        if not self.ring.has(kid) and time.monotonic() - self._last_try >= RELOAD_INTERVAL:
-            self._last_try = time.monotonic()
+        """The keyring, re-read first if it does not hold ``kid`` and the file changed."""
+        if not self.ring.has(kid):
             self.refresh()
         return self.ring
 
