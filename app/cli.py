@@ -119,7 +119,7 @@ async def erase_young_person(runtime: Runtime, args: argparse.Namespace) -> dict
             f"old copy from its files ({exc}). Run the same command again in a minute."
         ) from None
     return {"young_person_id": args.young_person, "erased": True,
-            "old_backups_unreadable_by": (runtime.clock.now() + within).isoformat()}
+            "old_keys_retired_by": (runtime.clock.now() + within).isoformat()}
 
 
 async def rotate_key(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:

@@ -171,6 +171,46 @@ async def test_postgres_heap_after_erase_holds_no_key(tmp_path: Path, clock: Fro
         await runtime.close()
 
 
+async def test_postgres_erase_waits_for_an_older_snapshot_and_says_so_if_it_stays(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """A transaction that began before the delete still sees the row, so VACUUM must
+    keep it; the erase tries again and, if it stays, says to run again."""
+    from storage.db import ScrubError
+    from tests.conftest import POSTGRES_URL, _reset_postgres
+
+    if not POSTGRES_URL:
+        pytest.skip("HEARD_TEST_POSTGRES_URL is not set (CI sets it to the local PostgreSQL)")
+    await _reset_postgres(POSTGRES_URL)
+    settings = Settings(database_url=POSTGRES_URL, master_key_file=tmp_path / "master.key",
+                        _env_file=None)  # type: ignore[call-arg]
+    runtime = await Runtime.open(settings, clock=clock)
+    try:
+        other, victim = await two_people(runtime)
+        async with runtime.db.engine.connect() as old_reader:
+            await old_reader.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+            await old_reader.execute(text("SELECT count(*) FROM services"))  # takes a snapshot
+            with pytest.raises(ScrubError, match="still visible to an older transaction"):
+                await erase_and_scrub(runtime.db, runtime.vault, victim.young_person_id,
+                                      clock.now())
+            with pytest.raises(KeyErased):  # the key itself is deleted all the same
+                await words_of(runtime, victim.young_person_id)
+        await erase_and_scrub(runtime.db, runtime.vault, victim.young_person_id, clock.now())
+        async with runtime.db.engine.connect() as conn:
+            await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+            await conn.commit()
+            # Every tuple left in the key table's pages is a live one: no dead copy.
+            rows = (await conn.execute(text(
+                "SELECT count(*), count(*) FILTER (WHERE t_data IS NULL) "
+                "FROM generate_series(0, pg_relation_size('data_keys') / 8192 - 1) AS b, "
+                "LATERAL heap_page_items(get_raw_page('data_keys', b::int))"))).one()
+            live = await conn.scalar(text("SELECT count(*) FROM data_keys"))
+        assert rows == (live, 0)
+        assert await words_of(runtime, other.young_person_id) == OTHER_WORDS
+    finally:
+        await runtime.close()
+
+
 async def test_backup_from_before_erase_is_unreadable_once_keys_are_retired(
     settings: Settings, clock: FrozenClock, tmp_path: Path
 ) -> None:
