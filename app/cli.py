@@ -104,21 +104,30 @@ async def revoke_tablet(runtime: Runtime, args: argparse.Namespace) -> dict[str,
 
 
 async def erase_young_person(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.admin import erase_young_person as erase
+    from datetime import timedelta
 
-    async with runtime.db.transaction() as session:
-        await erase(session, runtime.vault, args.young_person, runtime.clock.now())
-    return {"young_person_id": args.young_person, "erased": True}
+    from flows.admin import erase_and_scrub
+    from storage.db import ScrubError
+
+    within = timedelta(hours=runtime.settings.key_retire_hours)
+    try:
+        await erase_and_scrub(runtime.db, runtime.vault, args.young_person,
+                              runtime.clock.now(), within)
+    except ScrubError as exc:
+        raise AdminError(
+            f"the young person's key is deleted, but the database was too busy to wipe the "
+            f"old copy from its files ({exc}). Run the same command again in a minute."
+        ) from None
+    return {"young_person_id": args.young_person, "erased": True,
+            "old_keys_retired_by": (runtime.clock.now() + within).isoformat()}
 
 
 async def rotate_key(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    ring = runtime.vault.keyring
-    new_id = ring.add_key()
-    ring.save()
-    async with runtime.db.transaction() as session:
-        await runtime.vault.verify(session)
-        count = await runtime.vault.rewrap_all(session)
-    return {"active_key": new_id, "rewrapped_data_keys": count}
+    from storage.rotation import rotate
+
+    done = await rotate(runtime.db, runtime.vault, retire=args.retire)
+    assert done is not None  # waited for the lock
+    return done.as_dict()
 
 
 async def report_kpi(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
@@ -249,7 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="erase everything a young person said (deletes their key)")
     p.add_argument("--young-person", required=True, metavar="ID")
     p.set_defaults(handler=erase_young_person)
-    p = asub.add_parser(parents=[common], name="rotate-key", help="add a new master key and re-wrap every data key")
+    p = asub.add_parser(parents=[common], name="rotate-key",
+                        help="add a new master key and re-wrap every data key "
+                        "(running processes pick it up by themselves)")
+    p.add_argument("--retire", action="store_true",
+                   help="then destroy every older master key: backups taken before "
+                   "can no longer be read (see docs/backups.md)")
     p.set_defaults(handler=rotate_key)
     p = asub.add_parser(parents=[common], name="outbox",
                         help="messages waiting to be sent, or that could not be delivered")

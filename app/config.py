@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     send_concurrency: int = Field(16, ge=1)
     # How often escalations and reminders are looked for.
     schedule_poll_seconds: float = Field(5.0, gt=0)
+    # After an erasure, the master keys that wrapped the erased key are retired
+    # (destroyed) within this many hours; from then on older backups cannot show it.
+    key_retire_hours: float = Field(24.0, gt=0, le=24 * 30)
 
     @field_validator("bot_token", "webhook_url", "redis_url", "webhook_secret", mode="before")
     @classmethod

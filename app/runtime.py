@@ -15,6 +15,7 @@ from app.clock import Clock
 from app.config import Settings
 from flows.context import Services
 from storage.crypto import Keyring, MasterKeyError
+from storage.crypto.keyfile import KeyFile
 from storage.db import Database
 from storage.vault import Vault
 
@@ -51,11 +52,11 @@ class Runtime:
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
-        keyring = Keyring.load_or_create(settings.master_key_file, on_create=_announce_new_key)
         db = Database.from_url(settings.database_url)
         try:
+            keyring = await _open_keyring(db, settings.master_key_file)
             await db.migrate()
-            vault = Vault(keyring)
+            vault = Vault(KeyFile(keyring))
             async with db.transaction() as session:
                 await vault.verify(session)
         except BaseException:
@@ -65,6 +66,21 @@ class Runtime:
 
     async def close(self) -> None:
         await self.db.close()
+
+
+async def _open_keyring(db: Database, path: Path) -> Keyring:
+    """The master keys; a new file only for a database that has nothing locked yet.
+
+    With data already in the database, a missing key file is a mistake to fix (a
+    moved file, a wrong HEARD_MASTER_KEY_FILE), never a reason to make a new key.
+    """
+    if not path.exists() and await db.holds_encrypted_data():
+        raise MasterKeyError(
+            f"the master key file {path} is missing, but this database already holds data "
+            "locked with a master key. Put the key file back (from your key backup) or set "
+            "HEARD_MASTER_KEY_FILE to where it is. No new key was made; nothing was changed."
+        )
+    return Keyring.load_or_create(path, on_create=_announce_new_key)
 
 
 __all__ = ["MasterKeyError", "Runtime"]

@@ -58,12 +58,24 @@ async def forget_old_update_ids(db: Database, vault: Vault, clock: Clock) -> int
     return 0
 
 
+async def retire_keys(db: Database, vault: Vault, clock: Clock) -> int:
+    """Destroy old master keys once an erasure's retirement is due (one process runs
+    it; the others find it done or the lock taken). Each pass also re-reads the key
+    file if it changed, so retired keys leave this process's memory too."""
+    from storage.rotation import retire_if_due
+
+    vault.keys.refresh()
+    await retire_if_due(db, vault, clock.now())
+    return 0
+
+
 # Most urgent first: an escalation must not wait behind a long strip pass.
 JOBS: dict[str, Job] = {
     "escalations": escalations,
     "reminders": reminders,
     "weekly_strips": weekly_strips,
     "forget_old_update_ids": forget_old_update_ids,
+    "retire_keys": retire_keys,
 }
 
 

@@ -78,6 +78,14 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
+def _reload_keys_on_sighup(runtime: Runtime) -> None:
+    """``kill -HUP`` re-reads the master key file at once (it is also re-read by
+    itself when it changes: on an unknown key id, and on every scheduler pass)."""
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, lambda: runtime.vault.keys.refresh(force=True))
+
+
 async def work(settings: Settings) -> None:
     """Only deliver and schedule: an extra process beside ``serve`` at scale."""
     from bot.factory import make_bot
@@ -87,6 +95,7 @@ async def work(settings: Settings) -> None:
     async with contextlib.AsyncExitStack() as cleanup:
         runtime = await Runtime.open(settings)
         cleanup.push_async_callback(runtime.close)
+        _reload_keys_on_sighup(runtime)
         bot = make_bot(settings)
         cleanup.push_async_callback(bot.session.close)
         sender = make_sender(runtime, bot)
@@ -109,6 +118,7 @@ async def serve(
     async with contextlib.AsyncExitStack() as cleanup:
         runtime = await Runtime.open(settings, clock=clock)
         cleanup.push_async_callback(runtime.close)
+        _reload_keys_on_sighup(runtime)
         bot = dispatcher = sender = None
         if settings.telegram_enabled:
             from bot.factory import make_bot, make_dispatcher, register_commands

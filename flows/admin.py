@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import Database
 from storage.models import Service, Staff, YoungPerson, new_id
 from storage.repositories import audit, issue_code, service_by_name, staff_by_email
 from storage.vault import Vault
@@ -140,35 +141,71 @@ async def create_young_person(
     }
 
 
+# An erasure is out of every backup once the KEKs that wrapped the key are retired.
+RETIRE_WITHIN = timedelta(hours=24)
+
+
 async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str,
-                             now: datetime) -> None:
+                             now: datetime, retire_within: timedelta = RETIRE_WITHIN) -> None:
     """Erase everything a young person said by deleting their data key.
 
-    Rows stay (so counts and KPI totals are unchanged) but can never be read again,
-    in this database or in any backup of it. Everything that would still let anyone
-    reach them — links, PIN, sessions, a place on a unit tablet, a half-finished
-    check-in, messages not yet sent — goes too.
+    Rows stay (so counts and KPI totals are unchanged) but can never be read again:
+    in this database once ``erase_and_scrub`` has wiped the deleted key from its
+    files, and in older backups once the retirement scheduled here has destroyed the
+    master keys that wrapped it (docs/backups.md). Everything that would still let
+    anyone reach them or tell who they were — links, PIN, sessions, a place on a unit
+    tablet, their keyworker, reminders, a half-finished check-in, messages not yet
+    sent, their Telegram chat id on messages already sent — goes too. Audit rows keep
+    their facts (who did what, when) under the young person's random id, which after
+    this leads to nobody (see docs/backups.md, "What erasure keeps").
     """
     from sqlalchemy import delete, update
 
-    from storage.models import FlowState, InviteCode, OutboxMessage, WebLogin, WebSession
+    from storage.models import (
+        FlowState,
+        InviteCode,
+        OutboxMessage,
+        Reminder,
+        WebLogin,
+        WebSession,
+    )
+    from storage.rotation import schedule_retirement
 
     person = await session.get(YoungPerson, person_id)
     if person is None:
         raise AdminError(f"no young person {person_id!r}")
     await vault.erase(session, person_id)
+    await schedule_retirement(session, now, retire_within)
+    chat_id = person.telegram_chat_id
     person.telegram_user_id = None
     person.telegram_chat_id = None
     person.unit = None
+    person.keyworker_id = None
     await session.execute(delete(WebSession).where(WebSession.young_person_id == person_id))
     await session.execute(delete(WebLogin).where(WebLogin.young_person_id == person_id))
     await session.execute(delete(FlowState).where(FlowState.owner == person_id))
-    await session.execute(delete(InviteCode).where(InviteCode.subject_id == person_id,
-                                                   InviteCode.used_at.is_(None)))
+    await session.execute(delete(Reminder).where(Reminder.young_person_id == person_id))
+    await session.execute(delete(InviteCode).where(InviteCode.subject_kind == "young_person",
+                                                   InviteCode.subject_id == person_id))
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.key_owner == person_id, OutboxMessage.status == "pending")
         .values(status="cancelled", last_error="the young person's data was erased")
     )
+    if chat_id is not None:
+        # Sent messages stay for delivery statistics, addressed to no one.
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.chat_id == chat_id).values(chat_id=0)
+        )
     audit(session, at=now, actor_kind="operator", actor_id=None, action="young_person.erased",
           young_person_id=person_id)
+
+
+async def erase_and_scrub(db: Database, vault: Vault, person_id: str, now: datetime,
+                          retire_within: timedelta = RETIRE_WITHIN) -> None:
+    """Erase, commit, then wipe the deleted key from the database files, so no copy of
+    them taken after this returns holds it. Running it again for the same young
+    person only wipes again (for when the files were busy the first time)."""
+    async with db.transaction() as session:
+        await erase_young_person(session, vault, person_id, now, retire_within)
+    await db.scrub_deleted_keys()

@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import re
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -27,6 +30,14 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: it only has to be the same in every Heard process.
 _PG_MIGRATION_LOCK = 7_405_118
+_PG_KEY_ROTATION_LOCK = 7_405_119
+# How often wiping a deleted key is tried before the operator is asked to run again.
+_SCRUB_TRIES = 8
+_KEPT_DEAD = re.compile(r"(\d+) dead row versions cannot be removed yet")
+
+
+class ScrubError(Exception):
+    """A deleted key could not yet be wiped from the database files (they were busy)."""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -37,7 +48,28 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Deleted rows are overwritten with zeros, not just unlinked: an erased young
+    # person's wrapped key must not linger in free space of a page.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
+
+
+def _prepare_sqlite_file(db_path: Path) -> None:
+    """A new database starts as an empty file only this user can read, in a private
+    directory; SQLite gives its -wal and -shm files the same permissions."""
+    from storage.crypto.keyring import make_private_dir
+
+    make_private_dir(db_path.parent)
+    try:
+        fd = os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(db_path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("the database file %s can be read by other users (mode %04o): "
+                        "make it private with chmod 600", db_path, mode)
+        return
+    os.close(fd)
+    os.chmod(db_path, 0o600)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -45,7 +77,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         db_path = parsed.database
         if db_path and db_path != ":memory:":
-            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            _prepare_sqlite_file(Path(db_path))
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -142,6 +174,91 @@ class Database:
     async def current_revision(self) -> str | None:
         async with self.engine.connect() as conn:
             return await conn.run_sync(_current)
+
+    async def holds_encrypted_data(self) -> bool:
+        """True when this database already has data locked by some master key."""
+        async with self.engine.connect() as conn:
+            if not await conn.run_sync(lambda c: inspect(c).has_table("kek_checks")):
+                return False
+            for table in ("kek_checks", "data_keys"):
+                if await conn.scalar(text(f"SELECT 1 FROM {table} LIMIT 1")):
+                    return True
+        return False
+
+    async def scrub_deleted_keys(self) -> None:
+        """Wipe deleted data keys from the database files, after the delete committed.
+
+        SQLite: deleted cells are already zeroed (secure_delete); a checkpoint
+        (TRUNCATE) copies the zeroed pages into the main file and empties the WAL,
+        which still held the old page. PostgreSQL: a plain VACUUM leaves a dead row's
+        bytes in the page's free space, so VACUUM FULL rewrites the (small) key table
+        into a new file and drops the old one. The server's own WAL and archive are
+        another matter: see docs/backups.md.
+        """
+        for attempt in range(1, _SCRUB_TRIES + 1):
+            try:
+                await (self._checkpoint_sqlite() if self.dialect == "sqlite"
+                       else self._vacuum_keys_postgres())
+                return
+            except ScrubError:
+                if attempt == _SCRUB_TRIES:
+                    raise
+                log.warning("wiping deleted keys: database busy, trying again (%d)", attempt)
+                await asyncio.sleep(0.1 * attempt)  # whatever holds the old row is short
+
+    async def _checkpoint_sqlite(self) -> None:
+        async with self._writer_turn(), self.engine.connect() as conn:
+            busy, _log, _done = (await conn.exec_driver_sql(
+                "PRAGMA wal_checkpoint(TRUNCATE)")).one()
+        if busy:
+            raise ScrubError("another connection was reading an older copy of the database")
+
+    async def _vacuum_keys_postgres(self) -> None:
+        from sqlalchemy.exc import DBAPIError
+
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            driver = (await conn.get_raw_connection()).driver_connection
+            notes: list[str] = []
+
+            def listen(_conn: object, message: Any) -> None:
+                notes.append(f"{message.message} {getattr(message, 'detail', '') or ''}")
+
+            driver.add_log_listener(listen)
+            # VACUUM FULL locks the key table; never queue every request behind it for long.
+            await conn.exec_driver_sql("SET lock_timeout = '5s'")
+            try:
+                await conn.exec_driver_sql("VACUUM (FULL, VERBOSE) data_keys")
+            except DBAPIError as exc:
+                if "lock timeout" not in str(exc):
+                    raise
+                raise ScrubError("the key table was busy") from exc
+            finally:
+                driver.remove_log_listener(listen)
+                await conn.exec_driver_sql("RESET lock_timeout")
+        # A transaction that began before the delete (autovacuum's ANALYZE, a slow
+        # request) still sees the row, and VACUUM must keep it: try again shortly.
+        kept = sum(int(n) for note in notes for n in _KEPT_DEAD.findall(note))
+        if kept:
+            raise ScrubError(f"{kept} deleted row(s) still visible to an older transaction")
+
+    @contextlib.asynccontextmanager
+    async def key_rotation_lock(self) -> AsyncIterator[bool]:
+        """On PostgreSQL, one key rotation at a time across every machine (the key
+        file's own lock covers processes on one machine). Yields False if taken."""
+        if self.dialect != "postgresql":
+            yield True
+            return
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            got = await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"),
+                                    {"k": _PG_KEY_ROTATION_LOCK})
+            try:
+                yield bool(got)
+            finally:
+                if got:
+                    await conn.execute(text("SELECT pg_advisory_unlock(:k)"),
+                                       {"k": _PG_KEY_ROTATION_LOCK})
 
     async def ping(self) -> bool:
         try:

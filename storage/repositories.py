@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -269,3 +269,15 @@ async def set_meta(session: AsyncSession, key: str, value: str) -> None:
         .values(key=key, value=value)
         .on_conflict_do_update(index_elements=["key"], set_={"value": value})
     )
+
+
+async def insert_meta_once(session: AsyncSession, key: str, value: str) -> None:
+    """Set a fact only if no process has set it yet (several may start at once)."""
+    insert = _insert_for(session)
+    await session.execute(
+        insert(Meta).values(key=key, value=value).on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+async def delete_meta(session: AsyncSession, key: str) -> None:
+    await session.execute(delete(Meta).where(Meta.key == key))

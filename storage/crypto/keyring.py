@@ -1,7 +1,12 @@
 """The master key file: one or more key-encryption keys (KEKs), each with an id.
 
 Holding several KEKs at once lets an operator rotate: add a new active KEK, re-wrap
-the data keys (small), and retire the old one, without touching any ciphertext.
+the data keys (small), and retire (destroy) the old one, without touching any
+ciphertext. Retiring is what makes an erased young person unreadable in old backups:
+their data key was only ever wrapped by KEKs that no longer exist anywhere.
+
+The file must be private to the user Heard runs as: one that others can read (or
+change) is refused, because with it and any copy of the database everything opens.
 
 File format (JSON, mode 0600)::
 
@@ -13,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +45,7 @@ class Keyring:
 
     @classmethod
     def load(cls, path: Path) -> Keyring:
+        check_private(path)
         try:
             raw = json.loads(path.read_text("utf-8"))
             keys = {kid: base64.b64decode(val, validate=True) for kid, val in raw["keys"].items()}
@@ -64,9 +71,12 @@ class Keyring:
         return ring
 
     def save(self) -> None:
+        """Replace the file atomically: a crash leaves the old file or the new one,
+        never half of either (write a private temporary file, fsync, rename, fsync
+        the directory so the rename itself survives a power cut)."""
         if self.path is None:
             raise MasterKeyError("this keyring has no file to save to")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
         body = json.dumps(
             {
                 "active": self.active_id,
@@ -82,21 +92,40 @@ class Keyring:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
         tmp.replace(self.path)
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
     def add_key(self, *, activate: bool = True) -> str:
-        """Add a fresh KEK (for rotation) and return its id."""
-        n = 1
-        while f"k{n}" in self._keys:
-            n += 1
-        kid = f"k{n}"
+        """Add a fresh KEK (for rotation) and return its id.
+
+        Ids only ever grow (one past the highest), so an id is never reused for
+        different key material after older keys were retired.
+        """
+        numbers = [int(k[1:]) for k in self._keys if k[:1] == "k" and k[1:].isdigit()]
+        kid = f"k{max(numbers, default=0) + 1}"
         self._keys[kid] = new_data_key()
         if activate:
             self.active_id = kid
         return kid
 
+    def retain_only(self, kid: str) -> list[str]:
+        """Destroy every KEK but ``kid`` (which becomes active); return the destroyed ids."""
+        if kid not in self._keys:
+            raise MasterKeyError(f"key {kid!r} is not in the master key file")
+        gone = [k for k in self._keys if k != kid]
+        self._keys = {kid: self._keys[kid]}
+        self.active_id = kid
+        return gone
+
     @property
     def key_ids(self) -> list[str]:
         return list(self._keys)
+
+    def has(self, kid: str) -> bool:
+        return kid in self._keys
 
     # -- wrapping ----------------------------------------------------------------
 
@@ -108,9 +137,10 @@ class Keyring:
                 f"data is wrapped with key {kid!r}, which is not in the master key file"
             ) from None
 
-    def wrap(self, data_key: bytes, owner: str) -> tuple[str, bytes]:
-        """Wrap a data key with the active KEK, bound to its owner."""
-        return self.active_id, self._cipher(self.active_id).encrypt(data_key, _owner_aad(owner))
+    def wrap(self, data_key: bytes, owner: str, kid: str | None = None) -> tuple[str, bytes]:
+        """Wrap a data key with a KEK (the active one unless named), bound to its owner."""
+        kid = kid or self.active_id
+        return kid, self._cipher(kid).encrypt(data_key, _owner_aad(owner))
 
     def unwrap(self, kid: str, wrapped: bytes, owner: str) -> bytes:
         try:
@@ -135,6 +165,28 @@ class Keyring:
                 f"{where} does not match this database (key {kid!r} fails its check). "
                 "Use the master key file this database was created with; nothing was changed."
             )
+
+
+def check_private(path: Path) -> None:
+    """Refuse a key file that other users can read or change."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        raise MasterKeyError(f"master key file {path} does not exist") from None
+    if mode & 0o077:
+        raise MasterKeyError(
+            f"master key file {path} can be read or changed by other users (mode {mode:04o}). "
+            f"Anyone who can read it can read everything young people said. "
+            f"Make it private with: chmod 600 {path}"
+        )
+
+
+def make_private_dir(path: Path) -> None:
+    """Create a directory only this user can enter (an existing one is left as it is)."""
+    if path.exists():
+        return
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)  # mkdir's mode is reduced by the umask
 
 
 def _owner_aad(owner: str) -> bytes:
