@@ -169,3 +169,69 @@ async def test_mail_server_down_then_back_gets_the_email_once(
     clock.advance(hours=1)
     await drain(runtime, clock, sender)
     assert len(mail.handler.received) == 1
+
+
+async def test_every_route_once_and_im_on_it_by_email_names_nobody(
+    runtime: Runtime, cast: Cast, clock: FrozenClock, mail: MailServer
+) -> None:
+    from safeguarding.taking import take_alert
+    from tests.support.outbox_driver import ScriptedTransport
+    from tests.support.safeguarding import check_in, consented
+
+    await add_staff(runtime, cast, "Jo Patel", "jo@north.example", "keyworker", on_call=True)
+    async with runtime.db.transaction() as session:
+        alex = await session.get(Staff, cast.keyworker_id)
+        assert alex is not None
+        alex.telegram_chat_id = 1001  # Alex has both routes
+    client = await consented(runtime, cast)
+    await check_in(client, ["I don't feel safe"], "the purple lighthouse")
+    clock.advance(minutes=15)
+    await run_due(runtime.db, runtime.vault, clock)  # Jo (email only) is told too
+    async with runtime.db.transaction() as session:
+        (alert,) = (await session.scalars(select(Alert))).all()
+        jo = await session.scalar(select(Staff).where(Staff.email == "jo@north.example"))
+        assert jo is not None
+        assert (await take_alert(session, runtime.vault, jo, alert.id, clock.now())).ok
+    telegram = ScriptedTransport(clock)
+    sender = email_sender(runtime, clock)
+    sender.transports["telegram"] = telegram
+    await drain(runtime, clock, sender)
+    # Alex: the alert by Telegram (with the name, in Alex's own chat) and by email;
+    # then "Jo is on it" by both. Jo: the alert by email only.
+    assert [(chat, "URGENT" in text) for _, chat, text in telegram.delivered] == [
+        (1001, True), (1001, False)]
+    assert "Jo is on it" in telegram.delivered[1][2]
+    alex_mail = mail.handler.to(cast.keyworker_email)
+    assert len(alex_mail) == 2 and "Jo is on it" in alex_mail[1].text
+    assert len(mail.handler.to("jo@north.example")) == 1
+    for received in mail.handler.received:
+        assert "Sam" not in received.whole and "purple" not in received.whole
+
+
+async def test_a_sender_without_email_leaves_email_rows_queued(
+    runtime: Runtime, cast: Cast, clock: FrozenClock
+) -> None:
+    from tests.support.outbox_driver import ScriptedTransport, simulated_sender
+    from tests.support.safeguarding import check_in, consented
+
+    client = await consented(runtime, cast)
+    await check_in(client, ["I don't feel safe"])
+    transport = ScriptedTransport(clock)
+    assert await simulated_sender(runtime, clock, transport).run_once() == 0
+    (row,) = await _outbox_emails(runtime)
+    assert row.status == "pending" and row.attempts == 0 and transport.attempts == []
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"smtp_url": "smtp://mail.example.org:587"}, "HEARD_MAIL_FROM must be set"),
+        ({"smtp_url": "http://mail.example.org", "mail_from": "a@b.org"}, "smtp://"),
+        ({"smtp_url": "smtp://mail.example.org:port", "mail_from": "a@b.org"}, "port"),
+    ],
+)
+def test_mail_settings_are_checked(tmp_path: Path, values: dict, message: str) -> None:  # type: ignore[type-arg]
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        Settings(master_key_file=tmp_path / "k", _env_file=None, **values)  # type: ignore[call-arg]
