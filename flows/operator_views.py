@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.admin import require_service
 from outbox.routes import routes_of
 from safeguarding.alerts import STAGE_NAMES
-from safeguarding.reach import chain_reach
+from safeguarding.reach import ChainCache
 from storage.models import (
     Alert,
     AlertRecipient,
@@ -54,7 +54,8 @@ async def list_staff(session: AsyncSession, service_name: str | None) -> dict[st
         stmt = stmt.where(Staff.service_id == service.id)
     return {"staff": [
         {"staff_id": s.id, "service": name, "name": s.name, "email": s.email, "role": s.role,
-         "active": s.active, "on_call": s.on_call, "telegram_linked": s.telegram_chat_id is not None,
+         "active": s.active, "on_call": s.on_call,
+         "telegram_linked": s.telegram_chat_id is not None,
          "email_allowed": not s.no_email, "routes": routes_of(s), "created_at": _iso(s.created_at)}
         for s, name in (await session.execute(stmt)).all()]}
 
@@ -134,8 +135,9 @@ async def check_report(session: AsyncSession, service_name: str | None) -> dict[
     if service is not None:
         stmt = stmt.where(YoungPerson.service_id == service.id)
     people = []
+    chains = ChainCache(session)
     for person, name in (await session.execute(stmt)).all():
-        reach = await chain_reach(session, person)
+        reach = await chains.of(person)
         people.append({"young_person_id": person.id, "service": name, **reach.to_json()})
     unreachable = [p["young_person_id"] for p in people if not p["reachable"]]
     return {"ok": not unreachable, "unreachable": unreachable, "young_people": people}

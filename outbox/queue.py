@@ -131,8 +131,8 @@ async def claim_due(
         except KeyErased:
             message = None
         claimed.append(
-            Claimed(row.id, row.chat_id, row.kind, row.priority, row.attempts, row.created_at, message,
-                    row.channel)
+            Claimed(row.id, row.chat_id, row.kind, row.priority, row.attempts, row.created_at,
+                    message, row.channel)
         )
     return claimed
 

@@ -194,7 +194,8 @@ async def _send_alert(
                               now=now, key_owner=person.id, priority=URGENT,
                               dedupe_key=f"alert:{alert.id}:{staff.id}")
     audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="alert.sent_to_staff",
-          young_person_id=person.id, detail=f"{alert.id} stage={alert.stage} via={'+'.join(routes)}")
+          young_person_id=person.id,
+          detail=f"{alert.id} stage={alert.stage} via={'+'.join(routes)}")
 
 
 def alert_email(alert: Alert, service_name: str, now: datetime) -> Email:

@@ -59,6 +59,21 @@ async def chain_reach(session: AsyncSession, person: YoungPerson) -> ChainReach:
     return result
 
 
+class ChainCache:
+    """Chains of many young people at once: everyone in a service shares its on-call
+    staff, leads and admins, so a chain is worked out once per (service, keyworker)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._known: dict[tuple[str, str | None], ChainReach] = {}
+
+    async def of(self, person: YoungPerson) -> ChainReach:
+        key = (person.service_id, person.keyworker_id)
+        if key not in self._known:
+            self._known[key] = await chain_reach(self.session, person)
+        return self._known[key]
+
+
 def unreached_alerts():  # type: ignore[no-untyped-def]
     """Open alerts that have reached nobody yet (no one was told by any route)."""
     told = exists().where(AlertRecipient.alert_id == Alert.id)
@@ -75,12 +90,13 @@ async def services_without_reach(session: AsyncSession) -> dict[str, list[str]]:
     from storage.models import DataKey, Service
 
     found: dict[str, list[str]] = {}
+    chains = ChainCache(session)
     rows = await session.execute(
         select(YoungPerson, Service.name).join(Service, Service.id == YoungPerson.service_id)
         .join(DataKey, DataKey.owner == YoungPerson.id)  # erased people raise no alerts
         .order_by(Service.name, YoungPerson.created_at)
     )
     for person, service_name in rows.all():
-        if not (await chain_reach(session, person)).reachable:
+        if not (await chains.of(person)).reachable:
             found.setdefault(service_name, []).append(person.id)
     return found
