@@ -92,10 +92,18 @@ async def tell_staff(
     key_owner: str = SYSTEM_OWNER,
     priority: int = NORMAL,
     dedupe_key: str | None = None,
+    skip: tuple[str, int] | None = None,
 ) -> list[str]:
     """Queue ``telegram`` and ``email`` on every route ``staff`` has; returns the
-    routes used. Call inside the transaction that records the cause."""
+    routes used. Call inside the transaction that records the cause.
+
+    ``skip``: a (channel, chat id) known not to work, e.g. the one a notice about an
+    undelivered message would fail on in the same way."""
     used = routes_of(staff)
+    if skip == (TELEGRAM, staff.telegram_chat_id):
+        used = [r for r in used if r != TELEGRAM]
+    if EMAIL in used and skip == (EMAIL, chat_key(staff.email)):
+        used = [r for r in used if r != EMAIL]
     if TELEGRAM in used:
         assert staff.telegram_chat_id is not None
         await enqueue(session, vault, chat_id=staff.telegram_chat_id, message=telegram, kind=kind,

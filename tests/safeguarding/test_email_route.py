@@ -54,13 +54,14 @@ async def client(runtime: Runtime) -> AsyncIterator[TestClient]:
         yield c
 
 
-def email_sender(runtime: Runtime, clock: FrozenClock) -> Sender:
+def email_sender(runtime: Runtime, clock: FrozenClock, **settings: object) -> Sender:
     async def sleep(seconds: float) -> None:
         clock.advance(seconds=seconds)
 
     s = runtime.settings
     assert s.smtp_url and s.mail_from
-    return Sender(runtime.db, runtime.vault, None, clock, SenderSettings(), sleep=sleep,
+    return Sender(runtime.db, runtime.vault, None, clock,
+                  SenderSettings(**settings), sleep=sleep,  # type: ignore[arg-type]
                   routes={"email": SmtpTransport(s.smtp_url, s.mail_from)})
 
 
@@ -235,3 +236,29 @@ def test_mail_settings_are_checked(tmp_path: Path, values: dict, message: str) -
 
     with pytest.raises(ValidationError, match=message):
         Settings(master_key_file=tmp_path / "k", _env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def test_an_email_that_never_goes_is_reported_to_admins_by_their_routes(
+    client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock, mail: MailServer
+) -> None:
+    from tests.support.outbox_driver import ScriptedTransport
+
+    await add_staff(runtime, cast, "Ada Admin", "ada@north.example", "admin")
+    async with runtime.db.transaction() as session:
+        ada = await session.scalar(select(Staff).where(Staff.email == "ada@north.example"))
+        assert ada is not None
+        ada.telegram_chat_id = 4004
+    mail.handler.refuse = ["451 4.3.0 try again later"] * 1000  # refuses for good
+    await urgent_card_on_tablet(client, runtime, cast)
+    sender = email_sender(runtime, clock, give_up_after=timedelta(minutes=5))
+    telegram = ScriptedTransport(clock)
+    sender.transports["telegram"] = telegram
+    await drain(runtime, clock, sender)
+    (alert_row,) = [r for r in await _outbox_emails(runtime) if r.kind == "alert"]
+    assert alert_row.status == "undelivered" and alert_row.attempts > 1
+    # Ada hears of it on Telegram; her email notice fails like everything else, and
+    # a notice about a notice is not sent again.
+    assert any("could not be delivered" in text for _, chat, text in telegram.delivered
+               if chat == 4004)
+    notices = [r for r in await _outbox_emails(runtime) if r.kind == "undelivered_notice"]
+    assert len(notices) == 1 and notices[0].status == "undelivered"
