@@ -155,16 +155,23 @@ def _count_on_tablet(session: AsyncSession, tablet: Tablet, now: datetime) -> No
               detail=tablet.id)
 
 
+async def keyworker_told(session: AsyncSession, person: YoungPerson) -> bool:
+    """Whether a lock-out notice reaches their keyworker by any route."""
+    staff = await session.get(Staff, person.keyworker_id) if person.keyworker_id else None
+    return staff is not None and bool(routes_of(staff))
+
+
 async def _tell_keyworker_of_lock(
     session: AsyncSession, vault: Vault, person_id: str, now: datetime
 ) -> None:
     person = await session.get(YoungPerson, person_id)
     assert person is not None
-    staff = await session.get(Staff, person.keyworker_id) if person.keyworker_id else None
     audit(session, at=now, actor_kind="system", actor_id=None, action="web.pin_locked",
           young_person_id=person_id)
-    if staff is None or not routes_of(staff):
+    if not await keyworker_told(session, person):
         return
+    staff = await session.get(Staff, person.keyworker_id)
+    assert staff is not None
     nickname = await vault.open(session, person_id, "young_people", person_id, person.nickname_ct)
     command = f"python run.py admin reset-pin --young-person {person_id}"
     with use_locale(staff.locale):

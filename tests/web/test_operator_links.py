@@ -106,3 +106,18 @@ async def test_channel_must_fit_who(cast: Cast, runtime: Runtime) -> None:
     with pytest.raises(AdminError, match="Telegram only"):
         await cli.new_link(runtime, argparse.Namespace(
             young_person=None, staff=cast.keyworker_email, channel="web"))
+
+
+async def test_lock_out_page_only_says_the_keyworker_was_told_when_they_were(
+    client: TestClient, cast: Cast, runtime: Runtime
+) -> None:
+    # Alex has no route (no Telegram, no mail): nobody can be told of the lock-out.
+    personal = await lock_out(client, await signed_up(client, cast))
+    page = WebPerson(client)
+    await page.get(personal)
+    assert page.status == 429 and "resting for 15 minutes" in page.text
+    assert "has been told" not in page.text and "ask an adult where you are" in page.text
+    async with runtime.db.transaction() as session:
+        sent = (await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "pin_locked"))).all()
+    assert sent == []
