@@ -66,7 +66,7 @@ async def create_staff(runtime: Runtime, args: argparse.Namespace) -> dict[str, 
     async with runtime.db.transaction() as session:
         return await create(session, service_name=args.service, name=args.name,
                             email=args.email, role=args.role, now=runtime.clock.now(),
-                            bot_username=username)
+                            bot_username=username, no_email=args.no_email)
 
 
 async def create_young_person(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
@@ -78,6 +78,89 @@ async def create_young_person(runtime: Runtime, args: argparse.Namespace) -> dic
                             keyworker_email=args.keyworker, nickname=args.nickname,
                             now=runtime.clock.now(), bot_username=username,
                             public_url=runtime.settings.public_url, unit=args.unit)
+
+
+async def list_things(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows import operator_views as views
+
+    async with runtime.db.transaction(read_only=True) as session:
+        if args.what == "services":
+            if args.service:
+                raise AdminError("--service does not apply to: admin list services")
+            return await views.list_services(session)
+        if args.what == "staff":
+            return await views.list_staff(session, args.service)
+        return await views.list_young_people(session, args.service)
+
+
+_LIST_COLUMNS = {
+    "services": ["service_id", "name", "timezone", "on_call_minutes", "lead_minutes",
+                 "created_at"],
+    "staff": ["staff_id", "service", "email", "role", "active", "on_call", "routes",
+              "created_at"],
+    "young_people": ["young_person_id", "service", "unit", "keyworker", "channels", "erased",
+                     "created_at"],
+}
+
+
+def list_text(result: dict[str, Any]) -> str:
+    from flows.operator_views import table_text
+
+    (key, rows), = result.items()
+    return table_text(rows, _LIST_COLUMNS[key])
+
+
+def _alerts_text(result: dict[str, Any]) -> str:
+    from flows.operator_views import alerts_text
+
+    return alerts_text(result)
+
+
+def _check_text(result: dict[str, Any]) -> str:
+    from flows.operator_views import check_text
+
+    return check_text(result)
+
+
+async def alerts_report(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.operator_views import alerts_report as report
+
+    async with runtime.db.transaction(read_only=True) as session:
+        return await report(session, open_only=args.open)
+
+
+async def check_chains(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.operator_views import check_report
+
+    async with runtime.db.transaction(read_only=True) as session:
+        result = await check_report(session, args.service)
+    result["email"] = "on" if runtime.settings.mail_enabled else "off"
+    return result
+
+
+async def new_link(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.links_admin import new_staff_link, new_young_person_link
+
+    if bool(args.young_person) == bool(args.staff):
+        raise AdminError("give either --young-person ID or --staff EMAIL")
+    if args.staff and args.channel not in (None, "telegram"):
+        raise AdminError("staff links are for Telegram only (--channel telegram)")
+    username = await _bot_username(runtime)
+    async with runtime.db.transaction() as session:
+        if args.staff:
+            return await new_staff_link(session, args.staff, now=runtime.clock.now(),
+                                        bot_username=username)
+        return await new_young_person_link(
+            session, args.young_person, args.channel, now=runtime.clock.now(),
+            bot_username=username, public_url=runtime.settings.public_url)
+
+
+async def reset_pin(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.links_admin import reset_pin as reset
+
+    async with runtime.db.transaction() as session:
+        return await reset(session, args.young_person, now=runtime.clock.now(),
+                           public_url=runtime.settings.public_url)
 
 
 async def set_unit(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
@@ -233,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--email", required=True)
     p.add_argument("--role", required=True, choices=["keyworker", "placement", "lead", "admin"])
+    p.add_argument("--no-email", action="store_true",
+                   help="never send this person email (alerts reach them by other routes)")
     p.set_defaults(handler=create_staff)
     p = asub.add_parser(parents=[common], name="create-young-person", help="create a young person; prints their links")
     p.add_argument("--service", required=True)
@@ -280,6 +365,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-call-minutes", type=int, required=True)
     p.add_argument("--lead-minutes", type=int, required=True)
     p.set_defaults(handler=set_escalation)
+    p = asub.add_parser(parents=[common], name="list",
+                        help="list services, staff or young people (ids, never nicknames)")
+    p.add_argument("what", choices=["services", "staff", "young-people"])
+    p.add_argument("--service", metavar="NAME", help="only this service")
+    p.set_defaults(handler=list_things, text=list_text)
+    p = asub.add_parser(parents=[common], name="alerts",
+                        help="urgent alerts: stage, who was told by which route and when, "
+                        "who took it")
+    p.add_argument("--open", action="store_true", help="only alerts nobody has taken yet")
+    p.set_defaults(handler=alerts_report, text=_alerts_text)
+    p = asub.add_parser(parents=[common], name="check",
+                        help="can each young person's alert chain reach a person? "
+                        "what is missing")
+    p.add_argument("--service", metavar="NAME", help="only this service")
+    p.set_defaults(handler=check_chains, text=_check_text)
+    p = asub.add_parser(parents=[common], name="new-link",
+                        help="a fresh one-time link (old unused ones stop working)")
+    p.add_argument("--young-person", metavar="ID")
+    p.add_argument("--staff", metavar="EMAIL")
+    p.add_argument("--channel", choices=["telegram", "web"],
+                   help="young person: only this link (default: both)")
+    p.set_defaults(handler=new_link)
+    p = asub.add_parser(parents=[common], name="reset-pin",
+                        help="clear a young person's PIN and lock-out; prints a new web link")
+    p.add_argument("--young-person", required=True, metavar="ID")
+    p.set_defaults(handler=reset_pin)
     lex = asub.add_parser("lexicon", help="a service's own risk phrases")
     lsub = lex.add_subparsers(dest="lexicon_command", metavar="ACTION", required=True)
     p = lsub.add_parser(parents=[common], name="add",
@@ -314,9 +425,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print(result: dict[str, Any], as_json: bool) -> None:
+def _print(result: dict[str, Any], as_json: bool,
+           text: Callable[[dict[str, Any]], str] | None = None) -> None:
     if as_json:
         print(json.dumps(result, ensure_ascii=False, default=str))
+        return
+    if text is not None:
+        print(text(result))
         return
     for key, value in result.items():
         if isinstance(value, (dict, list)):
@@ -361,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
 
             asyncio.run(serve(settings))
             return 0
-        _print(asyncio.run(_run_command(settings, args)), args.json)
+        _print(asyncio.run(_run_command(settings, args)), args.json, getattr(args, "text", None))
         return 0
     except AdminError as exc:
         if args.json:

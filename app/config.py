@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     web_port: int = Field(8080, ge=0, le=65535)
     public_url: str = "http://127.0.0.1:8080"
     timezone: str = "Europe/London"
+    # Email as a route for alerts and staff notices: smtp://[user:password@]host:port
+    # (STARTTLS when the server offers it) or smtps:// (TLS from the start).
+    smtp_url: str | None = None
+    mail_from: str | None = None
 
     # Outgoing Telegram traffic: Telegram allows about 30 messages/s overall and
     # about 1 message/s to one chat; we stay under both by default.
@@ -49,7 +54,8 @@ class Settings(BaseSettings):
     # (destroyed) within this many hours; from then on older backups cannot show it.
     key_retire_hours: float = Field(24.0, gt=0, le=24 * 30)
 
-    @field_validator("bot_token", "webhook_url", "redis_url", "webhook_secret", mode="before")
+    @field_validator("bot_token", "webhook_url", "redis_url", "webhook_secret", "smtp_url",
+                     "mail_from", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -68,6 +74,28 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("HEARD_SMTP_URL must look like smtp://mail.example.org:587 "
+                             "(or smtps:// for TLS from the start)")
+        try:
+            parts.port
+        except ValueError:
+            raise ValueError("HEARD_SMTP_URL has a port that is not a number") from None
+        return value
+
+    @model_validator(mode="after")
+    def _mail_needs_a_sender(self) -> Settings:
+        if self.smtp_url and not self.mail_from:
+            raise ValueError("HEARD_MAIL_FROM must be set when HEARD_SMTP_URL is "
+                             "(the address alert emails come from)")
+        return self
+
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Settings:
         # Without it anyone could post updates "from" a young person's Telegram id.
@@ -84,6 +112,10 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return self.bot_token is not None
+
+    @property
+    def mail_enabled(self) -> bool:
+        return self.smtp_url is not None and self.mail_from is not None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -62,6 +62,9 @@ class Runtime:
         except BaseException:
             await db.close()
             raise
+        from outbox.routes import Routes, configure
+
+        configure(Routes(mail=settings.mail_enabled, public_url=settings.public_url))
         return cls(settings=settings, db=db, vault=vault, clock=clock or Clock())
 
     async def close(self) -> None:

@@ -31,6 +31,13 @@ async def escalations(db: Database, vault: Vault, clock: Clock) -> int:
         return await escalate_due(session, vault, clock.now())
 
 
+async def unreached_alerts(db: Database, vault: Vault, clock: Clock) -> int:
+    from safeguarding.escalation import deliver_unreached
+
+    async with db.transaction() as session:
+        return await deliver_unreached(session, vault, clock.now())
+
+
 async def reminders(db: Database, vault: Vault, clock: Clock) -> int:
     from flows.reminder_times import queue_due_reminders
 
@@ -72,6 +79,7 @@ async def retire_keys(db: Database, vault: Vault, clock: Clock) -> int:
 # Most urgent first: an escalation must not wait behind a long strip pass.
 JOBS: dict[str, Job] = {
     "escalations": escalations,
+    "unreached_alerts": unreached_alerts,
     "reminders": reminders,
     "weekly_strips": weekly_strips,
     "forget_old_update_ids": forget_old_update_ids,

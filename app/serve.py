@@ -46,21 +46,48 @@ async def set_webhook_once(runtime: Runtime, bot) -> None:  # type: ignore[no-un
 
 
 def make_sender(runtime: Runtime, bot):  # type: ignore[no-untyped-def]
+    """The outbox sender with a transport for every route this process has:
+    Telegram when ``bot`` is given, email when mail is configured."""
     from datetime import timedelta
 
-    from bot.transport import TelegramTransport
-    from flows.strips import render_picture
     from outbox.sender import Sender, SenderSettings
 
     s = runtime.settings
-    transport = TelegramTransport(bot, lambda spec: render_picture(runtime.db, runtime.vault, spec))
+    transport = None
+    if bot is not None:
+        from bot.transport import TelegramTransport
+        from flows.strips import render_picture
+
+        transport = TelegramTransport(
+            bot, lambda spec: render_picture(runtime.db, runtime.vault, spec))
+    routes = {}
+    if s.mail_enabled:
+        from outbox.email import SmtpTransport
+
+        assert s.smtp_url and s.mail_from
+        routes["email"] = SmtpTransport(s.smtp_url, s.mail_from)
     return Sender(
         runtime.db, runtime.vault, transport, runtime.clock,
         SenderSettings(rate_global=s.send_rate_global, rate_per_chat=s.send_rate_per_chat,
                        give_up_after=timedelta(hours=s.send_give_up_hours),
                        lease=timedelta(seconds=s.send_lease_seconds),
                        concurrency=s.send_concurrency),
+        routes=routes,
     )
+
+
+async def warn_unreachable_services(runtime: Runtime) -> dict[str, list[str]]:
+    """One warning per service where an urgent alert could reach nobody."""
+    from safeguarding.reach import services_without_reach
+
+    async with runtime.db.transaction(read_only=True) as session:
+        found = await services_without_reach(session)
+    for service, people in found.items():
+        log.warning(
+            "service %r: urgent alerts of %d young person(s) could reach NOBODY (no keyworker, "
+            "on-call staff, lead or admin on Telegram or email). See: python run.py admin "
+            "check --service %r", service, len(people), service)
+    return found
 
 
 async def _schedule(runtime: Runtime, stop: asyncio.Event, sender) -> None:  # type: ignore[no-untyped-def]
@@ -96,8 +123,9 @@ async def work(settings: Settings) -> None:
         runtime = await Runtime.open(settings)
         cleanup.push_async_callback(runtime.close)
         _reload_keys_on_sighup(runtime)
-        bot = make_bot(settings)
-        cleanup.push_async_callback(bot.session.close)
+        bot = make_bot(settings) if settings.telegram_enabled else None
+        if bot is not None:
+            cleanup.push_async_callback(bot.session.close)
         sender = make_sender(runtime, bot)
         log.info("outbox worker %s started", sender.worker_id)
         await asyncio.gather(sender.run_forever(stop), _schedule(runtime, stop, sender))
@@ -119,6 +147,7 @@ async def serve(
         runtime = await Runtime.open(settings, clock=clock)
         cleanup.push_async_callback(runtime.close)
         _reload_keys_on_sighup(runtime)
+        await warn_unreachable_services(runtime)
         bot = dispatcher = sender = None
         if settings.telegram_enabled:
             from bot.factory import make_bot, make_dispatcher, register_commands
@@ -133,6 +162,11 @@ async def serve(
             tasks.append(asyncio.create_task(sender.run_forever(stop), name="outbox-sender"))
         else:
             log.warning("Telegram is off: HEARD_BOT_TOKEN is not set. The web app still serves.")
+        if settings.mail_enabled:
+            log.info("email is on: alerts and staff notices also go by email")
+            if sender is None:
+                sender = make_sender(runtime, None)
+                tasks.append(asyncio.create_task(sender.run_forever(stop), name="outbox-sender"))
         tasks.append(asyncio.create_task(_schedule(runtime, stop, sender), name="scheduler"))
 
         app = init_app(runtime, bot=bot, dispatcher=dispatcher)

@@ -65,7 +65,9 @@ async def create_staff(
     role: str,
     now: datetime,
     bot_username: str | None,
+    no_email: bool = False,
 ) -> dict[str, object]:
+    """``no_email``: this person must never be sent email (their choice is kept)."""
     service = await require_service(session, service_name)
     email = email.strip().lower()
     if role not in ROLES:
@@ -80,6 +82,7 @@ async def create_staff(
     staff = Staff(
         id=new_id(), service_id=service.id, name=name.strip(), email=email, role=role,
         password_hash=_hasher.hash(password), locale="en", active=True, created_at=now,
+        no_email=no_email,
     )
     session.add(staff)
     code = await issue_code(session, purpose="telegram", subject_kind="staff",

@@ -99,7 +99,8 @@ async def _safeguard(ctx: FlowContext, checkin: CheckIn | None, payload: dict) -
                                     payload=payload, signal=signal, now=ctx.clock.now())
     keyworker = await ctx.keyworker()
     named = keyworker is not None and any(s.id == keyworker.id for s in told)
-    return [crisis_screen(await ctx.keyworker_first_name() if named else None)]
+    return [crisis_screen(await ctx.keyworker_first_name() if named else None,
+                          reached=bool(told))]
 
 
 async def notify_keyworker_of_checkin(ctx: FlowContext, checkin: CheckIn, payload: dict) -> None:

@@ -77,7 +77,7 @@ async def outbox_report(session: AsyncSession, now: datetime, *,
         stmt = stmt.where(OutboxMessage.status.in_(("pending", "undelivered")))
     messages = [
         {"id": m.id, "status": m.status, "kind": m.kind, "priority": m.priority,
-         "chat_id": m.chat_id, "attempts": m.attempts, "created_at": m.created_at.isoformat(),
+         "channel": m.channel, "chat_id": m.chat_id, "attempts": m.attempts, "created_at": m.created_at.isoformat(),
          "due_at": m.due_at.isoformat(), "sent_at": m.sent_at.isoformat() if m.sent_at else None,
          "last_error": m.last_error}
         for m in (await session.scalars(stmt)).all()

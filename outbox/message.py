@@ -22,6 +22,9 @@ class Message:
     picture: dict[str, Any] = field(default_factory=dict)
     # The recipient's language, for words drawn inside pictures.
     locale: str = "en"
+    # Email only: where it goes and its subject line (a Telegram message has neither).
+    address: str = ""
+    subject: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -34,4 +37,6 @@ class Message:
             card_ids=tuple(raw.get("card_ids", ())),
             picture=dict(raw.get("picture") or {}),
             locale=raw.get("locale", "en"),
+            address=raw.get("address", ""),
+            subject=raw.get("subject", ""),
         )

@@ -36,15 +36,20 @@ async def enqueue(
     priority: int = NORMAL,
     due_at: datetime | None = None,
     dedupe_key: str | None = None,
+    channel: str = "telegram",
 ) -> OutboxMessage:
-    """Add a message to send. Call inside the transaction that records its cause."""
+    """Add a message to send. Call inside the transaction that records its cause.
+
+    ``channel`` picks the sender's transport: "telegram" (``chat_id`` is the chat) or
+    "email" (the address is in the message; ``chat_id`` is ``outbox.email.chat_key``
+    of it, so pacing per recipient works the same way)."""
     row_id = new_id()
     row = OutboxMessage(
         id=row_id,
         created_at=now,
         due_at=due_at or now,
         priority=priority,
-        channel="telegram",
+        channel=channel,
         chat_id=chat_id,
         key_owner=key_owner,
         kind=kind,
@@ -68,6 +73,7 @@ class Claimed:
     attempts: int
     created_at: datetime
     message: Message | None  # None when the owner's key was erased
+    channel: str = "telegram"
 
 
 async def claim_due(
@@ -79,6 +85,7 @@ async def claim_due(
     limit: int,
     lease: timedelta = timedelta(seconds=60),
     exclude_chats: frozenset[int] = frozenset(),
+    channels: frozenset[str] | None = None,
 ) -> list[Claimed]:
     """Lease up to ``limit`` due messages to this worker, most urgent first.
 
@@ -89,7 +96,7 @@ async def claim_due(
     o = OutboxMessage
     stmt = (
         select(o.id, o.chat_id, o.kind, o.priority, o.attempts, o.created_at, o.key_owner,
-               o.payload_ct)
+               o.payload_ct, o.channel)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.due_at <= now,
@@ -100,6 +107,9 @@ async def claim_due(
     )
     if exclude_chats:
         stmt = stmt.where(OutboxMessage.chat_id.not_in(exclude_chats))
+    if channels is not None:
+        # Only what this sender can deliver: rows for a route it lacks wait for one that has it.
+        stmt = stmt.where(OutboxMessage.channel.in_(channels))
     if session.bind.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     rows = (await session.execute(stmt)).all()
@@ -121,7 +131,8 @@ async def claim_due(
         except KeyErased:
             message = None
         claimed.append(
-            Claimed(row.id, row.chat_id, row.kind, row.priority, row.attempts, row.created_at, message)
+            Claimed(row.id, row.chat_id, row.kind, row.priority, row.attempts, row.created_at,
+                    message, row.channel)
         )
     return claimed
 

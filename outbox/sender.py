@@ -30,7 +30,7 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -109,19 +109,23 @@ class Sender:
         self,
         db: Database,
         vault: Vault,
-        transport: Transport,
+        transport: Transport | None,
         clock: Clock,
         settings: SenderSettings | None = None,
         *,
         worker_id: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_undelivered: UndeliveredHook | None = None,
+        routes: Mapping[str, Transport] | None = None,
     ) -> None:
         from outbox.undelivered import tell_admins
 
         self.db = db
         self.vault = vault
-        self.transport = transport
+        # One transport per outbox channel: ``transport`` is Telegram's, ``routes``
+        # adds others (e.g. "email"). Rows for a channel without one stay queued.
+        self.transports: dict[str, Transport] = {} if transport is None else {"telegram": transport}
+        self.transports.update(routes or {})
         self.clock = clock
         self.settings = settings or SenderSettings()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -207,6 +211,7 @@ class Sender:
             batch = await claim_due(
                 session, self.vault, worker=self.worker_id, now=now, limit=self._claim_limit(),
                 lease=self.settings.lease, exclude_chats=self._busy_chats(now.timestamp()),
+                channels=frozenset(self.transports),
             )
         self._unsaved = []  # committed: only now may they be forgotten
         if not batch:
@@ -253,7 +258,7 @@ class Sender:
     async def _send(self, item: Claimed, gate: asyncio.Semaphore) -> _Outcome:
         assert item.message is not None
         try:
-            await self.transport.send(item.chat_id, item.message)
+            await self.transports[item.channel].send(item.chat_id, item.message)
         except RetryLater as exc:
             self._told_to_wait(item.chat_id, exc.seconds)
             return _Outcome(item, "retry", delay=exc.seconds, error=f"429: {exc}", count=False)

@@ -1,5 +1,6 @@
-"""When a message cannot be delivered: admins are told, on Telegram, through the
-outbox itself, in the same transaction that marks the message undelivered."""
+"""When a message cannot be delivered: admins are told, by every route they have
+(``outbox.routes.tell_staff``), through the outbox itself, in the same transaction
+that marks the message undelivered."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import _, use_locale
+from outbox.email import chat_key
 from outbox.message import Message
-from outbox.queue import NORMAL, URGENT, Claimed, enqueue
+from outbox.queue import NORMAL, URGENT, Claimed
+from outbox.routes import EMAIL, Email, tell_staff
 from storage.models import Staff, YoungPerson
 from storage.repositories import audit
 from storage.vault import Vault
@@ -19,7 +22,15 @@ from storage.vault import Vault
 _NOT_REPORTED = {"undelivered_notice"}
 
 
-async def _service_of_chat(session: AsyncSession, chat_id: int) -> str | None:
+async def _service_of_chat(session: AsyncSession, item: Claimed) -> str | None:
+    chat_id = item.chat_id
+    if item.channel == EMAIL:
+        # An email's chat id is a key made from the address: find whose it is.
+        for service_id, email in (await session.execute(
+                select(Staff.service_id, Staff.email))).all():
+            if chat_key(email) == chat_id:
+                return str(service_id)
+        return None
     for model in (Staff, YoungPerson):
         service_id = await session.scalar(
             select(model.service_id).where(model.telegram_chat_id == chat_id).limit(1)
@@ -36,17 +47,17 @@ async def tell_admins(
           detail=f"{item.id} kind={item.kind}")
     if item.kind in _NOT_REPORTED:
         return
-    service_id = await _service_of_chat(session, item.chat_id)
-    stmt = select(Staff).where(Staff.role == "admin", Staff.active.is_(True),
-                               Staff.telegram_chat_id.is_not(None),
-                               Staff.telegram_chat_id != item.chat_id)
+    service_id = await _service_of_chat(session, item)
+    stmt = select(Staff).where(Staff.role == "admin", Staff.active.is_(True))
     if service_id:
         stmt = stmt.where(Staff.service_id == service_id)
     for admin in (await session.scalars(stmt)).all():
-        assert admin.telegram_chat_id is not None
         with use_locale(admin.locale):
             text = _("A message from Heard ({kind}) could not be delivered and has stopped "
                      "trying. See it with: python run.py admin outbox").format(kind=item.kind)
-        await enqueue(session, vault, chat_id=admin.telegram_chat_id, message=Message(text=text),
-                      kind="undelivered_notice", now=now, priority=URGENT if item.priority == URGENT
-                      else NORMAL, dedupe_key=f"undelivered:{item.id}:{admin.id}")
+            email = Email(subject=_("A message from Heard could not be delivered"), text=text)
+        await tell_staff(session, vault, admin, telegram=Message(text=text), email=email,
+                         kind="undelivered_notice", now=now,
+                         priority=URGENT if item.priority == URGENT else NORMAL,
+                         dedupe_key=f"undelivered:{item.id}:{admin.id}",
+                         skip=(item.channel, item.chat_id))

@@ -18,6 +18,7 @@ from app.i18n import _, use_locale
 from flows.context import first_name
 from outbox.message import Message
 from outbox.queue import URGENT, enqueue
+from outbox.routes import Email, alert_url, tell_staff
 from safeguarding.alerts import recipients
 from storage.models import Alert, CheckIn, Staff, YoungPerson
 from storage.repositories import audit
@@ -71,14 +72,18 @@ async def take_alert(
         if person else "?"
     )
     for other in await recipients(session, alert.id):
-        if other.id == staff.id or other.telegram_chat_id is None:
+        if other.id == staff.id:
             continue
         with use_locale(other.locale):
             text = _("\u2714 {name} is on it: the urgent alert about {nickname}.").format(
                 name=name, nickname=nickname)
-        await enqueue(session, vault, chat_id=other.telegram_chat_id, message=Message(text=text),
-                      kind="alert_taken", now=now, key_owner=alert.young_person_id,
-                      priority=URGENT, dedupe_key=f"alert-taken:{alert.id}:{other.id}")
+            email = Email(
+                subject=_("{name} is on the urgent alert").format(name=name),
+                text=_("\u2714 {name} is on it: the urgent alert you were sent. {url}").format(
+                    name=name, url=alert_url(alert.id)))
+        await tell_staff(session, vault, other, telegram=Message(text=text), email=email,
+                         kind="alert_taken", now=now, key_owner=alert.young_person_id,
+                         priority=URGENT, dedupe_key=f"alert-taken:{alert.id}:{other.id}")
     if alert.checkin_id:
         checkin = await session.get(CheckIn, alert.checkin_id)
         if checkin is not None and checkin.acknowledged_at is None:

@@ -90,6 +90,8 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(When)
     on_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Chosen at creation (``create-staff --no-email``): never send this person email.
+    no_email: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class YoungPerson(Base):

@@ -133,19 +133,26 @@ async def pin_form(request: web.Request) -> web.Response:
     found = await _login_and_person(request)
     if found is None:
         return link_not_working(request)
-    login, _person = found
+    login, person = found
     await sessions.ensure(request)
     now = request.app[RUNTIME].clock.now()
     if pins.is_locked(login, now):
-        return locked_page(request)
+        return locked_page(request, told=await pins.keyworker_told(request[DB], person))
     return render(request, "pin_enter.html", kind=login.pin_kind, pictures=pins.PICTURES,
                   message=flash(request), action=request.path, who=None, back=None)
 
 
-def locked_page(request: web.Request, *, tablet: bool = False) -> web.Response:
-    text = (_("Too many wrong PINs on this tablet. Please ask a member of staff.") if tablet
-            else _("Too many wrong tries, so this link is resting for 15 minutes. "
-                   "Your keyworker has been told, so they can help."))
+def locked_page(request: web.Request, *, tablet: bool = False, told: bool = True) -> web.Response:
+    """``told``: whether their keyworker could be told of the lock-out (never say so
+    when they could not)."""
+    if tablet:
+        text = _("Too many wrong PINs on this tablet. Please ask a member of staff.")
+    elif told:
+        text = _("Too many wrong tries, so this link is resting for 15 minutes. "
+                 "Your keyworker has been told, so they can help.")
+    else:
+        text = _("Too many wrong tries, so this link is resting for 15 minutes. "
+                 "If you need help, please ask an adult where you are.")
     return render(request, "message.html", status=429, title=_("Let's take a break"), text=text,
                   link=("/t", _("Back")) if tablet else None)
 

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import _, use_locale
 from outbox.message import Message
-from outbox.queue import NORMAL, enqueue
+from outbox.queue import NORMAL
+from outbox.routes import Email, routes_of, tell_staff
 from storage.models import Staff, Tablet, WebLogin, YoungPerson
 from storage.repositories import audit, hash_code
 from storage.vault import Vault
@@ -154,24 +155,40 @@ def _count_on_tablet(session: AsyncSession, tablet: Tablet, now: datetime) -> No
               detail=tablet.id)
 
 
+async def keyworker_told(session: AsyncSession, person: YoungPerson) -> bool:
+    """Whether a lock-out notice reaches their keyworker by any route."""
+    staff = await session.get(Staff, person.keyworker_id) if person.keyworker_id else None
+    return staff is not None and bool(routes_of(staff))
+
+
 async def _tell_keyworker_of_lock(
     session: AsyncSession, vault: Vault, person_id: str, now: datetime
 ) -> None:
     person = await session.get(YoungPerson, person_id)
     assert person is not None
-    staff = await session.get(Staff, person.keyworker_id) if person.keyworker_id else None
     audit(session, at=now, actor_kind="system", actor_id=None, action="web.pin_locked",
           young_person_id=person_id)
-    if staff is None or staff.telegram_chat_id is None:
+    if not await keyworker_told(session, person):
         return
+    staff = await session.get(Staff, person.keyworker_id)
+    assert staff is not None
     nickname = await vault.open(session, person_id, "young_people", person_id, person.nickname_ct)
+    command = f"python run.py admin reset-pin --young-person {person_id}"
     with use_locale(staff.locale):
         text = _(
             "{nickname} typed a wrong PIN 5 times, so their web check-in is locked for "
-            "15 minutes. If it wasn't them, or they have forgotten their PIN, you can make "
-            "them a new link."
-        ).format(nickname=nickname)
-    await enqueue(session, vault, chat_id=staff.telegram_chat_id, message=Message(text=text),
-                  kind="pin_locked", now=now, key_owner=person_id, priority=NORMAL)
+            "15 minutes. If it wasn't them, or they have forgotten their PIN, a new link "
+            "and PIN can be made with: {command}"
+        ).format(nickname=nickname, command=command)
+        # Email names no young person: only the id the command needs.
+        email = Email(
+            subject=_("A web check-in is locked for 15 minutes"),
+            text=_("A young person you key-work typed a wrong PIN 5 times, so their web "
+                   "check-in is locked for 15 minutes. If it wasn't them, or they have "
+                   "forgotten their PIN, a new link and PIN can be made with: {command}"
+                   ).format(command=command))
+    routes = await tell_staff(session, vault, staff, telegram=Message(text=text), email=email,
+                              kind="pin_locked", now=now, key_owner=person_id, priority=NORMAL)
     audit(session, at=now, actor_kind="staff", actor_id=staff.id,
-          action="web.pin_locked.sent_to_keyworker", young_person_id=person_id)
+          action="web.pin_locked.sent_to_keyworker", young_person_id=person_id,
+          detail="via=" + "+".join(routes))

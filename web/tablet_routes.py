@@ -110,7 +110,7 @@ async def pin_form(request: web.Request) -> web.Response:
     if pins.tablet_locked(tablet, now):
         return locked_page(request, tablet=True)
     if pins.is_locked(login, now):
-        return locked_page(request)
+        return locked_page(request, told=await pins.keyworker_told(request[DB], person))
     who = {"name": nickname, "initial": nickname[:1].upper(), "colour": avatar_colour(person.id)}
     return render(request, "pin_enter.html", kind=login.pin_kind, pictures=pins.PICTURES,
                   message=flash(request), action=request.path, who=who, back="/t",
