@@ -34,7 +34,9 @@ def is_open(row: InviteCode | None, purpose: str, now: datetime) -> bool:
     )
 
 
-async def peek(session: AsyncSession, code: str, *, purpose: str, now: datetime) -> InviteCode | None:
+async def peek(
+    session: AsyncSession, code: str, *, purpose: str, now: datetime
+) -> InviteCode | None:
     """The code's row if it could be used now, without using it up."""
     code = code.strip()
     if not code or len(code) > MAX_CODE_LENGTH:
@@ -43,7 +45,9 @@ async def peek(session: AsyncSession, code: str, *, purpose: str, now: datetime)
     return row if is_open(row, purpose, now) else None
 
 
-async def redeem(session: AsyncSession, code: str, *, purpose: str, now: datetime) -> InviteCode | None:
+async def redeem(
+    session: AsyncSession, code: str, *, purpose: str, now: datetime
+) -> InviteCode | None:
     """Use a code up and return it; None when it does not open this door now.
 
     Claiming is atomic (two people racing with one code cannot both win). For a

@@ -76,7 +76,7 @@ async def this_tablet(request: web.Request) -> Tablet | None:
     return tablet
 
 
-def _tablet_idle(request: web.Request) -> dict[str, object]:
+def tablet_idle() -> dict[str, object]:
     """Template arguments that send a tablet's PIN page back to the faces."""
     return {"body_attrs": {"data-idle-url": "/t", "data-idle-seconds": str(TABLET_PIN_IDLE)},
             "idle_seconds": TABLET_PIN_IDLE}
@@ -101,7 +101,7 @@ async def setup_form(request: web.Request) -> web.Response:
     kind = request.query.get("kind", "digits")
     return render(request, "pin_setup.html", kind=kind if kind in pins.KINDS else "digits",
                   pictures=pins.PICTURES, message=flash(request), action=request.path,
-                  **(_tablet_idle(request) if tablet else {}))
+                  **(tablet_idle() if tablet else {}))
 
 
 def pin_from(form) -> str:  # type: ignore[no-untyped-def]
@@ -207,7 +207,7 @@ async def pin_form(request: web.Request) -> web.Response:
         return locked_page(request, now, login.locked_until)
     return render(request, "pin_enter.html", kind=login.pin_kind, pictures=pins.PICTURES,
                   message=flash(request), action=request.path, who=None, back=None,
-                  **(_tablet_idle(request) if tablet else {}))
+                  **(tablet_idle() if tablet else {}))
 
 
 def locked_page(request: web.Request, now: datetime, until: datetime | None, *,

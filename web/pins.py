@@ -101,11 +101,14 @@ def new_link_code() -> str:
     return secrets.token_urlsafe(8)
 
 
-async def _sealed_link(session: AsyncSession, vault: Vault, person_id: str) -> tuple[str, str, bytes]:
+async def _sealed_link(
+    session: AsyncSession, vault: Vault, person_id: str
+) -> tuple[str, str, bytes]:
     """A new personal link code, its hash (to look it up) and itself sealed (to show
     it to them again)."""
     code = new_link_code()
-    return code, hash_code(code), await vault.seal(session, person_id, "web_logins", person_id, code)
+    sealed = await vault.seal(session, person_id, "web_logins", person_id, code)
+    return code, hash_code(code), sealed
 
 
 async def set_pin(

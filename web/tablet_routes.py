@@ -15,7 +15,7 @@ from storage.models import Tablet, WebLogin, YoungPerson
 from storage.vault import KeyErased
 from web import pins, sessions
 from web.keys import DB, RUNTIME, SESSION
-from web.phone_routes import attempt_sign_in, flash, locked_page, not_set_up
+from web.phone_routes import attempt_sign_in, flash, locked_page, not_set_up, tablet_idle
 from web.tablets import DEVICE_COOKIE, enrol, enrolment_is_open, tablet_for_token, unit_people
 from web.templating import render, see_other
 
@@ -109,7 +109,7 @@ async def pin_form(request: web.Request) -> web.Response:
     who = {"name": nickname, "initial": nickname[:1].upper(), "colour": avatar_colour(person.id)}
     return render(request, "pin_enter.html", kind=login.pin_kind, pictures=pins.PICTURES,
                   message=flash(request), action=request.path, who=who, back="/t",
-                  body_attrs={"data-idle-url": "/t", "data-idle-seconds": "60"}, idle_seconds=60)
+                  **tablet_idle())
 
 
 async def pin_login(request: web.Request) -> web.Response:
