@@ -215,7 +215,7 @@ def locked_page(request: web.Request, now: datetime, until: datetime | None, *,
     if tablet:
         text = _("Too many wrong PINs on this tablet. Please ask a member of staff.")
     else:
-        rest = pins.how_long(until - now) if until is not None else pins.how_long(pins.LOCK_FOR)
+        rest = pins.how_long(until - now) if until is not None else pins.how_long(pins.RESTS[0])
         text = _("Too many wrong tries, so this link is resting for {time}. "
                  "Your keyworker has been told, so they can help.").format(time=rest)
     return render(request, "message.html", status=429, title=_("Let's take a break"), text=text,

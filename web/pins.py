@@ -37,10 +37,10 @@ PICTURES = ("sun", "moon", "star", "heart", "tree", "fish", "house", "flower", "
 # Wrong PINs before each rest, and how long each rest is: the last one repeats.
 MAX_TRIES = 5
 RESTS = (timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4), timedelta(hours=24))
-LOCK_FOR = RESTS[0]
 # A shared tablet may see many people's mistakes, so it allows more before it
 # stops taking PINs for a while; this still stops anyone trying PIN after PIN.
 TABLET_MAX_TRIES = 20
+TABLET_REST = timedelta(minutes=15)
 _DIGITS = re.compile(r"^[0-9]{4}$")
 _PICTURES = re.compile(r"^[1-9]{4}$")
 _hasher = PasswordHasher()
@@ -239,11 +239,11 @@ async def try_pin(
 
 
 def _count_on_tablet(session: AsyncSession, tablet: Tablet, now: datetime) -> None:
-    if tablet.window_start is None or now - tablet.window_start > LOCK_FOR:
+    if tablet.window_start is None or now - tablet.window_start > TABLET_REST:
         tablet.window_start, tablet.failed_attempts = now, 0
     tablet.failed_attempts += 1
     if tablet.failed_attempts >= TABLET_MAX_TRIES:
-        tablet.locked_until = now + LOCK_FOR
+        tablet.locked_until = now + TABLET_REST
         tablet.window_start, tablet.failed_attempts = None, 0
         audit(session, at=now, actor_kind="system", actor_id=None, action="web.tablet_locked",
               detail=tablet.id)
