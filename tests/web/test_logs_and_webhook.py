@@ -113,3 +113,4 @@ async def test_webhook_refuses_a_body_that_is_not_an_update_and_carries_on(
             await task
     assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
     assert caplog.text.count("refused a body that is not a Telegram update") == 4
+    assert "this is not json" not in caplog.text and "seven" not in caplog.text  # no bodies
