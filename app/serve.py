@@ -14,6 +14,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.runtime import Runtime
 from storage.repositories import set_meta
+from web.access_log import RUNNER_OPTIONS
 from web.app import init_app
 
 log = logging.getLogger("heard")
@@ -170,7 +171,7 @@ async def serve(
         tasks.append(asyncio.create_task(_schedule(runtime, stop, sender), name="scheduler"))
 
         app = init_app(runtime, bot=bot, dispatcher=dispatcher)
-        runner = web.AppRunner(app)
+        runner = web.AppRunner(app, **RUNNER_OPTIONS)
         await runner.setup()
         cleanup.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.web_host, settings.web_port)

@@ -7,6 +7,7 @@ from app.i18n import N_, _
 from cards.deck import DECK, get_card
 from flows.base import Flow, Step
 from flows.context import FlowContext
+from flows.inputs import note_or_none
 from flows.records import record_checkin
 from flows.screen import Choice, Screen, TextInput
 from flows.state import State
@@ -106,7 +107,7 @@ class CheckInFlow(Flow):
     async def on_words(self, ctx: FlowContext, state: State, text: str) -> Step | None:
         if state.step != "words":
             return None
-        return await self._finish(ctx, state, text.strip() or None)
+        return await self._finish(ctx, state, note_or_none(text))
 
     async def _finish(self, ctx: FlowContext, state: State, words: str | None) -> Step:
         outcome = await record_checkin(

@@ -7,14 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.invites import peek, redeem
 from storage.models import Staff, YoungPerson
-from storage.repositories import (
-    audit,
-    peek_code,
-    redeem_code,
-    staff_by_telegram,
-    young_person_by_telegram,
-)
+from storage.repositories import audit, staff_by_telegram, young_person_by_telegram
 
 
 @dataclass
@@ -33,7 +28,7 @@ async def link_telegram(
     existing_yp = await young_person_by_telegram(session, user_id)
     # Look before using the code up: a refused link (this Telegram account belongs to
     # someone else) must leave the code working for the person it was meant for.
-    invite = await peek_code(session, code.strip(), purpose="telegram", now=now)
+    invite = await peek(session, code, purpose="telegram", now=now)
     if invite is None:
         return LinkResult(problem="invalid")
     if invite.subject_kind == "staff":
@@ -42,7 +37,7 @@ async def link_telegram(
             existing_staff is not None and existing_staff.id != staff.id
         ):
             return LinkResult(problem="already_linked" if staff else "invalid")
-        if await redeem_code(session, code.strip(), purpose="telegram", now=now) is None:
+        if await redeem(session, code, purpose="telegram", now=now) is None:
             return LinkResult(problem="invalid")  # someone else used it a moment ago
         staff.telegram_user_id, staff.telegram_chat_id = user_id, chat_id
         audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="telegram.linked")
@@ -52,7 +47,7 @@ async def link_telegram(
         existing_yp is not None and existing_yp.id != person.id
     ):
         return LinkResult(problem="already_linked" if person else "invalid")
-    if await redeem_code(session, code.strip(), purpose="telegram", now=now) is None:
+    if await redeem(session, code, purpose="telegram", now=now) is None:
         return LinkResult(problem="invalid")
     person.telegram_user_id, person.telegram_chat_id = user_id, chat_id
     audit(

@@ -110,46 +110,28 @@ async def issue_code(
     return code
 
 
-async def peek_code(
-    session: AsyncSession, code: str, *, purpose: str, now: datetime
-) -> InviteCode | None:
-    """A code that could be redeemed now, without using it up."""
-    if not code or len(code) > 64:
-        return None
-    row = await session.get(InviteCode, hash_code(code))
-    if row is None or row.purpose != purpose or row.used_at is not None:
-        return None
-    if row.expires_at is not None and row.expires_at < now:
-        return None
-    return row
-
-
-async def redeem_code(
-    session: AsyncSession, code: str, *, purpose: str, now: datetime
-) -> InviteCode | None:
-    """Mark a code used and return it; None when unknown, used, expired or for elsewhere.
-
-    The UPDATE ... WHERE used_at IS NULL makes redemption atomic: two people racing
-    with one code cannot both win.
-    """
-    if not code or len(code) > 64:
-        return None
-    hashed = hash_code(code)
+async def claim_code(session: AsyncSession, code_hash: str, now: datetime) -> bool:
+    """Mark a code used. The UPDATE ... WHERE used_at IS NULL makes it atomic: of two
+    transactions racing with one code, only one gets True. (Whether a code may be
+    used at all is flows.invites.is_open's decision.)"""
     result = await session.execute(
         update(InviteCode)
-        .where(
-            InviteCode.code_hash == hashed,
-            InviteCode.purpose == purpose,
-            InviteCode.used_at.is_(None),
-        )
+        .where(InviteCode.code_hash == code_hash, InviteCode.used_at.is_(None))
         .values(used_at=now)
     )
-    if result.rowcount != 1:
-        return None
-    row = await session.get(InviteCode, hashed)
-    if row is None or (row.expires_at is not None and row.expires_at < now):
-        return None
-    return row
+    return bool(result.rowcount == 1)
+
+
+async def close_other_codes(session: AsyncSession, subject_id: str, *, keep: str,
+                            now: datetime) -> int:
+    """Close (mark used) every other open code of one subject; returns how many."""
+    result = await session.execute(
+        update(InviteCode)
+        .where(InviteCode.subject_id == subject_id, InviteCode.code_hash != keep,
+               InviteCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return int(result.rowcount or 0)
 
 
 # -- what young people tell us --------------------------------------------------------

@@ -1,11 +1,17 @@
 """Headers on every response: a strict Content-Security-Policy (our own scripts,
 styles and pictures only - nothing from anyone else), no framing, no referrer, and
-no caching of pages, so a shared tablet's Back button shows nobody's answers."""
+no caching of pages, so a shared tablet's Back button shows nobody's answers.
+
+When Heard is published over https (HEARD_PUBLIC_URL), browsers are also told to
+use https only (HSTS), so nobody on the same Wi-Fi can catch a link or a session
+on a plain-http first visit."""
 
 from __future__ import annotations
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+
+from web.keys import RUNTIME
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -28,6 +34,9 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 STATIC_CACHE = "public, max-age=86400"
+# Two years, the usual figure; not includeSubDomains, as the service may share its
+# domain with sites that are not ours.
+HSTS = "max-age=63072000"
 
 
 @web.middleware
@@ -45,6 +54,8 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 def _apply(request: web.Request, response: web.StreamResponse) -> None:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.app[RUNTIME].settings.public_url.startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", STATIC_CACHE)
     else:

@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy import delete
 
-from storage.models import WebSession
+from storage.models import Tablet, WebSession
 from web.keys import DB, READ_ONLY, RUNTIME, SESSION, SESSION_ID
 
 COOKIE = "heard_session"
@@ -50,7 +50,8 @@ async def _load(request: web.Request) -> None:
     if row is None:
         return
     now = _now(request)
-    if now >= row.expires_at or now - row.last_seen_at > timedelta(seconds=row.idle_seconds):
+    if (now >= row.expires_at or now - row.last_seen_at > timedelta(seconds=row.idle_seconds)
+            or await _tablet_revoked(request, row)):
         if not request.get(READ_ONLY):
             await db.delete(row)  # else the next sign-in's housekeeping removes it
         request[_CLEAR] = True
@@ -61,6 +62,15 @@ async def _load(request: web.Request) -> None:
         row.last_seen_at = now
     request[SESSION] = row
     request[SESSION_ID] = raw
+
+
+async def _tablet_revoked(request: web.Request, row: WebSession) -> bool:
+    """Revoking a tablet deletes its sessions; this also catches one that was being
+    signed in at that very moment."""
+    if row.tablet_id is None:
+        return False
+    tablet = await request[DB].get(Tablet, row.tablet_id)
+    return tablet is None or tablet.revoked_at is not None
 
 
 async def start(

@@ -15,7 +15,7 @@ from storage.models import Tablet, WebLogin, YoungPerson
 from storage.vault import KeyErased
 from web import pins, sessions
 from web.keys import DB, RUNTIME, SESSION
-from web.phone_routes import attempt_sign_in, flash, locked_page
+from web.phone_routes import attempt_sign_in, flash, locked_page, not_set_up, tablet_idle
 from web.tablets import DEVICE_COOKIE, enrol, enrolment_is_open, tablet_for_token, unit_people
 from web.templating import render, see_other
 
@@ -30,11 +30,6 @@ def avatar_colour(person_id: str) -> int:
 
 async def _tablet(request: web.Request) -> Tablet | None:
     return await tablet_for_token(request[DB], request.cookies.get(DEVICE_COOKIE))
-
-
-def not_set_up(request: web.Request) -> web.Response:
-    return render(request, "message.html", status=403, title=_("This tablet isn't set up"),
-                  text=_("Please ask a member of staff."))
 
 
 async def enrol_form(request: web.Request) -> web.Response:
@@ -108,13 +103,14 @@ async def pin_form(request: web.Request) -> web.Response:
                              "you make one."), link=("/t", _("Back")))
     now = request.app[RUNTIME].clock.now()
     if pins.tablet_locked(tablet, now):
-        return locked_page(request, tablet=True)
+        return locked_page(request, now, tablet.locked_until, tablet=True)
     if pins.is_locked(login, now):
-        return locked_page(request, told=await pins.keyworker_told(request[DB], person))
+        return locked_page(request, now, login.locked_until,
+                           told=await pins.keyworker_told(request[DB], person))
     who = {"name": nickname, "initial": nickname[:1].upper(), "colour": avatar_colour(person.id)}
     return render(request, "pin_enter.html", kind=login.pin_kind, pictures=pins.PICTURES,
                   message=flash(request), action=request.path, who=who, back="/t",
-                  body_attrs={"data-idle-url": "/t", "data-idle-seconds": "60"}, idle_seconds=60)
+                  **tablet_idle())
 
 
 async def pin_login(request: web.Request) -> web.Response:

@@ -7,12 +7,13 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.admin import AdminError, require_service
-from storage.models import Tablet, WebLogin, YoungPerson, new_id
-from storage.repositories import audit, hash_code, issue_code, redeem_code
+from flows.invites import peek, redeem
+from storage.models import Tablet, WebLogin, WebSession, YoungPerson, new_id
+from storage.repositories import audit, hash_code, issue_code
 
 DEVICE_COOKIE = "heard_tablet"
 ENROL_LIFETIME = timedelta(days=2)
@@ -42,14 +43,16 @@ async def revoke(session: AsyncSession, tablet_id: str, now: datetime) -> dict[s
         raise AdminError(f"no tablet {tablet_id!r}")
     tablet.revoked_at = now
     tablet.device_hash = None
+    # Whoever is signed in on it now is signed out now: a tap after this stores nothing.
+    ended = await session.execute(delete(WebSession).where(WebSession.tablet_id == tablet.id))
     audit(session, at=now, actor_kind="operator", actor_id=None, action="tablet.revoked",
           detail=tablet.id)
-    return {"tablet_id": tablet.id, "revoked": True}
+    return {"tablet_id": tablet.id, "revoked": True, "sessions_ended": int(ended.rowcount or 0)}
 
 
 async def enrol(session: AsyncSession, code: str, now: datetime) -> str | None:
     """Redeem an enrolment code; returns the device token for the tablet's cookie."""
-    invite = await redeem_code(session, code, purpose="tablet", now=now)
+    invite = await redeem(session, code, purpose="tablet", now=now)
     if invite is None:
         return None
     tablet = await session.get(Tablet, invite.subject_id)
@@ -64,13 +67,7 @@ async def enrol(session: AsyncSession, code: str, now: datetime) -> str | None:
 
 
 async def enrolment_is_open(session: AsyncSession, code: str, now: datetime) -> bool:
-    from storage.models import InviteCode
-
-    if not code or len(code) > 64:
-        return False
-    row = await session.get(InviteCode, hash_code(code))
-    return bool(row and row.purpose == "tablet" and row.used_at is None
-                and (row.expires_at is None or row.expires_at > now))
+    return await peek(session, code, purpose="tablet", now=now) is not None
 
 
 async def tablet_for_token(session: AsyncSession, token: str | None) -> Tablet | None:

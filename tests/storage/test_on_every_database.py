@@ -11,7 +11,8 @@ from flows.kpi import kpi_report
 from outbox.message import Message
 from outbox.queue import URGENT, claim_due, enqueue
 from storage.models import CheckIn, KpiCount
-from storage.repositories import claim_update, redeem_code
+from flows.invites import redeem as redeem_code
+from storage.repositories import claim_update
 from tests.storage.test_encryption import full_checkin, listened
 from tests.support.people import make_cast
 

@@ -118,7 +118,7 @@ async def test_tablet_two_young_people_one_after_the_other(
         # Staff help each young person make a PIN (in a separate browser).
         setup = await browser.new_context(viewport=PHONE)
         staff_page = await setup.new_page()
-        for name, pin in (("Jo", "1111"), ("Kai", "2222"), ("Rae", "3333")):
+        for name, pin in (("Jo", "1471"), ("Kai", "2683"), ("Rae", "3691")):
             await _set_pin_on(staff_page, base, links[name], pin)
         await setup.close()
 
@@ -135,7 +135,7 @@ async def test_tablet_two_young_people_one_after_the_other(
 
             # Jo checks in.
             await page.click(".face:has-text('Jo')")
-            await page.fill("#pin", "1111")
+            await page.fill("#pin", "1471")
             await page.click("button:has-text('Go')")
             await page.click("text=OK, let's go")
             await page.click("text=Show how I feel")
@@ -164,7 +164,7 @@ async def test_tablet_two_young_people_one_after_the_other(
 
             # Kai starts a check-in and sees only Kai's own things.
             await page.click(".face:has-text('Kai')")
-            await page.fill("#pin", "2222")
+            await page.fill("#pin", "2683")
             await page.click("button:has-text('Go')")
             await page.wait_for_selector("text=Hi Kai!")
             content = await page.content()

@@ -45,13 +45,13 @@ async def test_tablet_shows_only_its_unit_and_signs_people_out(
 ) -> None:
     jo = await add_person(runtime, cast, "Jo", "Oak")
     await add_person(runtime, cast, "Lee", "Elm")
-    await WebPerson(client).set_pin(str(jo["web_link"]), "1111")
+    await WebPerson(client).set_pin(str(jo["web_link"]), "1471")
     client.session.cookie_jar.clear()
     tablet, _ = await enrolled_tablet(client, runtime, cast)
     assert "Who is checking in?" in tablet.text
     assert "Jo" in tablet.text and "Lee" not in tablet.text and "Sam" not in tablet.text
     await tablet.get(f"/t/who/{jo['young_person_id']}")
-    await tablet.post(f"/t/who/{jo['young_person_id']}", {"pin": "1111"})
+    await tablet.post(f"/t/who/{jo['young_person_id']}", {"pin": "1471"})
     assert "Hi Jo!" in tablet.text
     assert 'data-idle-url="/t/leave"' in tablet.html and 'data-idle-seconds="60"' in tablet.html
     assert 'http-equiv="refresh" content="60;url=/t/leave"' in tablet.html  # without JS too
@@ -61,7 +61,7 @@ async def test_tablet_shows_only_its_unit_and_signs_people_out(
     assert "Who is checking in?" in tablet.text
     # After 90 quiet seconds the server has forgotten Jo on this tablet.
     await tablet.get(f"/t/who/{jo['young_person_id']}")
-    await tablet.post(f"/t/who/{jo['young_person_id']}", {"pin": "1111"})
+    await tablet.post(f"/t/who/{jo['young_person_id']}", {"pin": "1471"})
     clock.advance(seconds=91)
     await tablet.get("/me")
     assert "Who is checking in?" in tablet.text
@@ -79,11 +79,11 @@ async def signed_in_on_tablet(
 ) -> WebPerson:
     """A young person of unit Oak, signed in with their PIN on the unit's tablet."""
     person = await add_person(runtime, cast, nickname, "Oak")
-    await WebPerson(client).set_pin(str(person["web_link"]), "1111")
+    await WebPerson(client).set_pin(str(person["web_link"]), "1471")
     client.session.cookie_jar.clear()
     tablet, _ = await enrolled_tablet(client, runtime, cast)
     await tablet.get(f"/t/who/{person['young_person_id']}")
-    await tablet.post(f"/t/who/{person['young_person_id']}", {"pin": "1111"})
+    await tablet.post(f"/t/who/{person['young_person_id']}", {"pin": "1471"})
     return tablet
 
 
@@ -110,7 +110,7 @@ async def test_revoked_tablet_is_turned_off(client: TestClient, runtime: Runtime
 async def test_tablet_limits_pin_guessing(client: TestClient, runtime: Runtime, cast: Cast) -> None:
     people = [await add_person(runtime, cast, f"P{i}", "Oak") for i in range(5)]
     for person in people:
-        await WebPerson(client).set_pin(str(person["web_link"]), "1111")
+        await WebPerson(client).set_pin(str(person["web_link"]), "1471")
     client.session.cookie_jar.clear()
     tablet, _ = await enrolled_tablet(client, runtime, cast)
     # 4 wrong PINs each for 5 people = 20 on one tablet: the tablet rests.
