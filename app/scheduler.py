@@ -31,6 +31,15 @@ async def escalations(db: Database, vault: Vault, clock: Clock) -> int:
         return await escalate_due(session, vault, clock.now())
 
 
+async def unfinished_checkins(db: Database, vault: Vault, clock: Clock) -> int:
+    from flows.context import Services
+    from flows.unfinished import record_unfinished_due
+
+    async with db.transaction() as session:
+        return await record_unfinished_due(session, Services(vault=vault, clock=clock),
+                                           clock.now())
+
+
 async def reminders(db: Database, vault: Vault, clock: Clock) -> int:
     from flows.reminder_times import queue_due_reminders
 
@@ -61,6 +70,7 @@ async def forget_old_update_ids(db: Database, vault: Vault, clock: Clock) -> int
 # Most urgent first: an escalation must not wait behind a long strip pass.
 JOBS: dict[str, Job] = {
     "escalations": escalations,
+    "unfinished_checkins": unfinished_checkins,
     "reminders": reminders,
     "weekly_strips": weekly_strips,
     "forget_old_update_ids": forget_old_update_ids,
