@@ -12,10 +12,13 @@ from flows.state import State
 # Who a young person can contact right now, whatever Heard is doing.
 def crisis_links() -> tuple[Link, ...]:
     return (
-        Link(_("Childline: 0800 1111"), "tel:08001111"),
-        Link(_("Shout: text SHOUT to 85258"), "sms:85258?body=SHOUT"),
-        Link(_("Samaritans: 116 123"), "tel:116123"),
-        Link(_("Emergency: 999"), "tel:999"),
+        Link(_("Childline: 0800 1111"), "tel:08001111", "call", _("Childline"),
+             _("Call 0800 1111")),
+        Link(_("Shout: text SHOUT to 85258"), "sms:85258?body=SHOUT", "text", _("Shout"),
+             _("Text SHOUT to 85258")),
+        Link(_("Samaritans: 116 123"), "tel:116123", "call", _("Samaritans"),
+             _("Call 116 123")),
+        Link(_("Emergency: 999"), "tel:999", "call", _("In an emergency"), _("Call 999")),
     )
 
 

@@ -115,7 +115,7 @@ async def safeguard_tap(ctx: FlowContext, cards: list[str]) -> tuple[str | None,
     alert, told = await raise_alert(ctx.session, ctx.vault, person=ctx.person, checkin=None,
                                     payload={"cards": cards, "words": None},
                                     signal=Signal(urgent), now=ctx.clock.now())
-    return alert.id, [await _crisis_for(ctx, told)]
+    return alert.id, [await _crisis_for(ctx, told, mid_checkin=True)]
 
 
 async def _safeguard(ctx: FlowContext, checkin: CheckIn | None, payload: dict) -> list[Screen]:
@@ -137,12 +137,14 @@ async def _lexicon(ctx: FlowContext):  # type: ignore[no-untyped-def]
     return await service_lexicon(ctx.session, ctx.person.service_id, ctx.person.locale)
 
 
-async def _crisis_for(ctx: FlowContext, told: Sequence[Staff]) -> Screen:
+async def _crisis_for(ctx: FlowContext, told: Sequence[Staff], *, mid_checkin: bool = False
+                      ) -> Screen:
     from safeguarding.crisis import crisis_screen
 
     keyworker = await ctx.keyworker()
     named = keyworker is not None and any(s.id == keyworker.id for s in told)
-    return crisis_screen(await ctx.keyworker_first_name() if named else None)
+    return crisis_screen(await ctx.keyworker_first_name() if named else None,
+                         mid_checkin=mid_checkin)
 
 
 async def _join_alert(

@@ -11,8 +11,15 @@ from flows.home import crisis_links
 from flows.screen import Screen
 
 
-def crisis_screen(told: str | None) -> Screen:
-    """``told``: the first name of the adult being told now, if we know who."""
+def crisis_screen(told: str | None, *, mid_checkin: bool = False) -> Screen:
+    """What the crisis screen says — the one place its words are decided.
+
+    ``told``: the first name of the adult being told now, if we know who.
+    ``mid_checkin``: shown at the tap of an urgent card, with the check-in still open.
+
+    Channels decide how it looks: the contacts (``links``, under ``links_title``)
+    come first and clearest, then ``text``.
+    """
     if told:
         telling = _("We are telling {name} now, so they can help you.").format(name=told)
     else:
@@ -20,11 +27,13 @@ def crisis_screen(told: str | None) -> Screen:
     lines = [
         _("Thank you for telling us. You did the right thing."),
         telling,
-        _("If you want to talk to someone right now, you can call or text for free:"),
     ]
+    if mid_checkin:
+        lines.append(_("You can carry on with your check-in, or stop here. Both are OK."))
     return Screen(
         name="safeguarding.crisis",
         text="\n\n".join(lines),
         links=crisis_links(),
+        links_title=_("You can talk to someone right now. It's free:"),
         urgent=True,
     )
