@@ -179,6 +179,14 @@ async def set_escalation(runtime: Runtime, args: argparse.Namespace) -> dict[str
                                  runtime.clock.now())
 
 
+async def set_unfinished(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.safeguarding_admin import set_unfinished_minutes
+
+    async with runtime.db.transaction() as session:
+        return await set_unfinished_minutes(session, args.service, args.minutes,
+                                            runtime.clock.now())
+
+
 async def lexicon_add(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
     from flows.safeguarding_admin import lexicon_add as add
 
@@ -266,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-call-minutes", type=int, required=True)
     p.add_argument("--lead-minutes", type=int, required=True)
     p.set_defaults(handler=set_escalation)
+    p = asub.add_parser(parents=[common], name="set-unfinished",
+                        help="minutes of silence before a half-finished check-in is recorded "
+                             "and the keyworker told (default 30)")
+    p.add_argument("--service", required=True)
+    p.add_argument("--minutes", type=int, required=True)
+    p.set_defaults(handler=set_unfinished)
     lex = asub.add_parser("lexicon", help="a service's own risk phrases")
     lsub = lex.add_subparsers(dest="lexicon_command", metavar="ACTION", required=True)
     p = lsub.add_parser(parents=[common], name="add",

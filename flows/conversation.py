@@ -17,7 +17,7 @@ from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_stat
 from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.listened import ListenedFlow
 from flows.records import safeguard_words
-from flows.reminders import RemindersFlow
+from flows.reminders import RemindersFlow, can_remind
 from flows.screen import Reply, Screen
 from flows.state import State, load_state, new_token, save_state
 
@@ -110,6 +110,9 @@ class Conversation:
             )
         if ctx.person.paused:
             ctx.person.paused = False
+        if name == "reminders" and not can_remind(ctx.person):
+            return home_state(_("Reminders can only come through Telegram, and you use Heard "
+                                "here. You can check in any time you like."))
         if name in STARTABLE:
             if state is not None and state.flow == name:
                 return state  # carry on where they were

@@ -33,17 +33,21 @@ class HomeFlow(Flow):
         return home_state()
 
     async def render(self, ctx: FlowContext, state: State) -> Screen:
+        from flows.reminders import can_remind
+
         lead = state.data.get("lead")
         ask = _("What would you like to do?")
+        choices = [
+            Choice("go:checkin", _("Show how I feel"), primary=True),
+            Choice("go:listened", _("Did I feel listened to?")),
+        ]
+        if can_remind(ctx.person):
+            choices.append(Choice("go:reminders", _("Reminders")))
+        choices.append(Choice("go:help", _("Help")))
         return Screen(
             name="home",
             text=f"{lead}\n\n{ask}" if lead else ask,
-            choices=(
-                Choice("go:checkin", _("Show how I feel"), primary=True),
-                Choice("go:listened", _("Did I feel listened to?")),
-                Choice("go:reminders", _("Reminders")),
-                Choice("go:help", _("Help")),
-            ),
+            choices=tuple(choices),
         )
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
