@@ -59,8 +59,10 @@ def on_a_tablet(request: web.Request) -> bool:
     from web.tablets import DEVICE_COOKIE
 
     row = request.get(SESSION)
+    # Read without loading: an error page may be drawn after the request's unit of
+    # work has closed, when the session row can no longer be refreshed.
     return bool(request.cookies.get(DEVICE_COOKIE)) or (
-        row is not None and row.tablet_id is not None)
+        row is not None and row.__dict__.get("tablet_id") is not None)
 
 
 def see_other(location: str) -> web.Response:
