@@ -34,6 +34,11 @@ class Service:
 
 @pytest.fixture
 async def service(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Service]:
+    from bot import pictures
+
+    # Each test has a fresh Bot API server: file ids another test's server gave out
+    # mean nothing here (the first sheet of each test is a real upload).
+    pictures._file_ids.clear()
     async with FakeBotAPI(bot_username="heard_test_bot") as api:
         settings = Settings(
             database_url=f"sqlite+aiosqlite:///{tmp_path}/heard.db",
