@@ -6,10 +6,7 @@ same alert."""
 from __future__ import annotations
 
 import aiohttp
-from sqlalchemy import select
-
 from app.clock import FrozenClock
-from storage.models import Alert, CheckIn
 from tests.support.web_client import WebPerson
 from tests.telegram.conftest import Service, service  # noqa: F401 - the whole service
 from tests.telegram.test_alert_at_the_tap import ALERT_BOUND, _rows, _said
@@ -67,6 +64,3 @@ async def test_web_tap_and_stop_alerts_the_keyworker_then_finishing_joins(
     assert len(checkins) == 1 and checkins[0].channel == "web"
     assert len(alerts) == 1 and alerts[0].checkin_id == checkins[0].id
     assert len([m for m in api.messages(KEYWORKER) if "URGENT" in _said(m)]) == 1
-
-
-__all__ = ["Alert", "CheckIn", "select"]
