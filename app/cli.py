@@ -271,6 +271,14 @@ async def set_escalation(runtime: Runtime, args: argparse.Namespace) -> dict[str
                                  runtime.clock.now())
 
 
+async def set_unfinished(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.safeguarding_admin import set_unfinished_minutes
+
+    async with runtime.db.transaction() as session:
+        return await set_unfinished_minutes(session, args.service, args.minutes,
+                                            runtime.clock.now())
+
+
 async def lexicon_add(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
     from flows.safeguarding_admin import lexicon_add as add
 
@@ -391,6 +399,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="clear a young person's PIN and lock-out; prints a new web link")
     p.add_argument("--young-person", required=True, metavar="ID")
     p.set_defaults(handler=reset_pin)
+    p = asub.add_parser(parents=[common], name="set-unfinished",
+                        help="minutes of silence before a half-finished check-in is recorded "
+                             "and the keyworker told (default 30)")
+    p.add_argument("--service", required=True)
+    p.add_argument("--minutes", type=int, required=True)
+    p.set_defaults(handler=set_unfinished)
     lex = asub.add_parser("lexicon", help="a service's own risk phrases")
     lsub = lex.add_subparsers(dest="lexicon_command", metavar="ACTION", required=True)
     p = lsub.add_parser(parents=[common], name="add",

@@ -38,6 +38,15 @@ async def unreached_alerts(db: Database, vault: Vault, clock: Clock) -> int:
         return await deliver_unreached(session, vault, clock.now())
 
 
+async def unfinished_checkins(db: Database, vault: Vault, clock: Clock) -> int:
+    from flows.context import Services
+    from flows.unfinished import record_unfinished_due
+
+    async with db.transaction() as session:
+        return await record_unfinished_due(session, Services(vault=vault, clock=clock),
+                                           clock.now())
+
+
 async def reminders(db: Database, vault: Vault, clock: Clock) -> int:
     from flows.reminder_times import queue_due_reminders
 
@@ -80,6 +89,7 @@ async def retire_keys(db: Database, vault: Vault, clock: Clock) -> int:
 JOBS: dict[str, Job] = {
     "escalations": escalations,
     "unreached_alerts": unreached_alerts,
+    "unfinished_checkins": unfinished_checkins,
     "reminders": reminders,
     "weekly_strips": weekly_strips,
     "forget_old_update_ids": forget_old_update_ids,

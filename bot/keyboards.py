@@ -49,10 +49,20 @@ def screen_keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+# A symbol beside each contact, so "call" and "text" can be told apart at a glance.
+LINK_SYMBOLS = {"call": "\U0001f4de", "text": "\U0001f4ac"}
+
+
 def screen_text(screen: Screen) -> str:
     if not screen.links:
         return screen.text
-    return screen.text + "\n\n" + "\n".join(link.label for link in screen.links)
+    contacts = "\n".join(f"{LINK_SYMBOLS.get(link.kind, '')} {link.label}".strip()
+                         for link in screen.links)
+    if screen.urgent:
+        # The crisis leads: who to contact now comes before anything else.
+        head = f"{screen.links_title}\n{contacts}" if screen.links_title else contacts
+        return head + "\n\n" + screen.text
+    return screen.text + "\n\n" + contacts
 
 
 def message_keyboard(message: Message) -> InlineKeyboardMarkup | None:

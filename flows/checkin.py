@@ -8,9 +8,10 @@ from cards.deck import DECK, get_card
 from flows.base import Flow, Step
 from flows.context import FlowContext
 from flows.inputs import note_or_none
-from flows.records import record_checkin
+from flows.records import record_checkin, safeguard_tap
 from flows.screen import Choice, Screen, TextInput
 from flows.state import State
+from storage.models import new_id
 
 MAX_CARDS = 3
 MAX_WORDS = 500
@@ -36,7 +37,10 @@ class CheckInFlow(Flow):
     name = "checkin"
 
     def begin(self, ctx: FlowContext) -> State:
-        return State(self.name, "cards", {"cards": []})
+        # The record's id is chosen now, so an alert raised at a tap, the record kept
+        # after a silence and the finished check-in are all the same check-in.
+        return State(self.name, "cards", {"cards": [], "checkin_id": new_id(),
+                                          "channel": ctx.channel})
 
     async def render(self, ctx: FlowContext, state: State) -> Screen:
         data = state.data
@@ -89,6 +93,11 @@ class CheckInFlow(Flow):
                     return Step(state, notice=_("You can pick up to 3. Tap a card again to take it off."))
                 else:
                     picked.append(card_id)
+                    if not data.get("alert_id"):
+                        # Tapping it off and on again is still the same one alert.
+                        data["alert_id"], crisis = await safeguard_tap(ctx, list(picked))
+                        if crisis:
+                            return Step(state, before=crisis)
                 return Step(state)
             if not data["cards"]:
                 return Step(state, notice=_("Tap at least one card first. \u201cI don't know\u201d is fine too."))
@@ -110,12 +119,15 @@ class CheckInFlow(Flow):
         return await self._finish(ctx, state, note_or_none(text))
 
     async def _finish(self, ctx: FlowContext, state: State, words: str | None) -> Step:
+        data = state.data
         outcome = await record_checkin(
             ctx,
-            cards=list(state.data["cards"]),
-            amount=state.data["amount"],
-            help_choice=state.data["help"],
+            cards=list(data["cards"]),
+            amount=data["amount"],
+            help_choice=data["help"],
             words=words,
+            checkin_id=data.get("checkin_id"),
+            alert_id=data.get("alert_id"),
         )
         name = await ctx.keyworker_first_name()
         thanks = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.i18n import _, set_locale
+from flows import unfinished
 from flows.base import Flow, Step
 from flows.checkin import CheckInFlow
 from flows.context import FlowContext
@@ -16,7 +17,7 @@ from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_stat
 from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.listened import ListenedFlow
 from flows.records import safeguard_words
-from flows.reminders import RemindersFlow
+from flows.reminders import RemindersFlow, can_remind
 from flows.screen import Reply, Screen
 from flows.state import State, load_state, new_token, save_state
 
@@ -28,6 +29,8 @@ FLOWS: dict[str, Flow] = {
 # Flows a command or a home button can start.
 STARTABLE = {"checkin", "listened", "language", "reminders"}
 COMMANDS = STARTABLE | {"help", "pause", "start", "home"}
+# Commands that replace an open check-in rather than carry it on.
+LEAVES_A_CHECKIN = (STARTABLE - {"checkin"}) | {"help", "pause"}
 # Longest typed message we look at; anything longer is refused kindly, not cut.
 MAX_TEXT = 4096
 
@@ -97,6 +100,9 @@ class Conversation:
 
     async def _command(self, name: str, state: State | None, reply: Reply) -> State:
         ctx = self.ctx
+        if state is not None and unfinished.waiting(state) and name in LEAVES_A_CHECKIN:
+            # They moved on from a check-in with cards chosen: keep what they chose.
+            await unfinished.record_as_it_stands(ctx, state)
         if name == "pause":
             ctx.person.paused = True
             return home_state(
@@ -104,6 +110,9 @@ class Conversation:
             )
         if ctx.person.paused:
             ctx.person.paused = False
+        if name == "reminders" and not can_remind(ctx.person):
+            return home_state(_("Reminders can only come through Telegram, and you use Heard "
+                                "here. You can check in any time you like."))
         if name in STARTABLE:
             if state is not None and state.flow == name:
                 return state  # carry on where they were
@@ -125,7 +134,7 @@ class Conversation:
             if then in STARTABLE:
                 return FLOWS[then].begin(self.ctx)
             return home_state(step.lead)
-        if (step.state.flow, step.state.step) == was:
+        if (step.state.flow, step.state.step) == was and not step.before:
             # Same question (a card toggled, or a gentle "not yet"): the buttons on
             # screen stay valid, and a channel may redraw them in place.
             reply.in_place = True
@@ -138,7 +147,8 @@ class Conversation:
         screen = await FLOWS[state.flow].render(ctx, state)
         reply.screens.append(_with_token(screen, state.token))
         if save:
-            await save_state(ctx.session, ctx.vault, ctx.person.id, state, ctx.clock.now())
+            await save_state(ctx.session, ctx.vault, ctx.person.id, state, ctx.clock.now(),
+                             unfinished_due_at=await unfinished.due_at(ctx, state))
         return reply
 
 

@@ -12,10 +12,13 @@ from flows.state import State
 # Who a young person can contact right now, whatever Heard is doing.
 def crisis_links() -> tuple[Link, ...]:
     return (
-        Link(_("Childline: 0800 1111"), "tel:08001111"),
-        Link(_("Shout: text SHOUT to 85258"), "sms:85258?body=SHOUT"),
-        Link(_("Samaritans: 116 123"), "tel:116123"),
-        Link(_("Emergency: 999"), "tel:999"),
+        Link(_("Childline: 0800 1111"), "tel:08001111", "call", _("Childline"),
+             _("Call 0800 1111")),
+        Link(_("Shout: text SHOUT to 85258"), "sms:85258?body=SHOUT", "text", _("Shout"),
+             _("Text SHOUT to 85258")),
+        Link(_("Samaritans: 116 123"), "tel:116123", "call", _("Samaritans"),
+             _("Call 116 123")),
+        Link(_("Emergency: 999"), "tel:999", "call", _("In an emergency"), _("Call 999")),
     )
 
 
@@ -30,17 +33,21 @@ class HomeFlow(Flow):
         return home_state()
 
     async def render(self, ctx: FlowContext, state: State) -> Screen:
+        from flows.reminders import can_remind
+
         lead = state.data.get("lead")
         ask = _("What would you like to do?")
+        choices = [
+            Choice("go:checkin", _("Show how I feel"), primary=True),
+            Choice("go:listened", _("Did I feel listened to?")),
+        ]
+        if can_remind(ctx.person):
+            choices.append(Choice("go:reminders", _("Reminders")))
+        choices.append(Choice("go:help", _("Help")))
         return Screen(
             name="home",
             text=f"{lead}\n\n{ask}" if lead else ask,
-            choices=(
-                Choice("go:checkin", _("Show how I feel"), primary=True),
-                Choice("go:listened", _("Did I feel listened to?")),
-                Choice("go:reminders", _("Reminders")),
-                Choice("go:help", _("Help")),
-            ),
+            choices=tuple(choices),
         )
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:

@@ -7,6 +7,7 @@ stored, the notification will be sent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,8 +17,8 @@ from cards.deck import get_card
 from flows.context import FlowContext
 from flows.screen import Screen
 from outbox.message import Button, Message
-from outbox.queue import NORMAL, enqueue
-from storage.models import CheckIn, ListenedAnswer, new_id
+from outbox.queue import NORMAL, URGENT, enqueue
+from storage.models import Alert, CheckIn, ListenedAnswer, Staff, new_id
 from storage.repositories import audit, count_kpi_answer
 
 LISTENED_WHO = {
@@ -55,27 +56,44 @@ def kpi_month(when: datetime, tz: ZoneInfo) -> str:
 
 
 async def record_checkin(
-    ctx: FlowContext, *, cards: list[str], amount: str, help_choice: str, words: str | None
+    ctx: FlowContext, *, cards: list[str], amount: str | None, help_choice: str | None,
+    words: str | None, checkin_id: str | None = None, alert_id: str | None = None,
+    unfinished: bool = False,
 ) -> CheckInOutcome:
+    """Store a check-in (or complete the one already recorded as unfinished under
+    ``checkin_id``) and tell the keyworker.
+
+    ``alert_id``: the alert its urgent card raised at the tap. The check-in joins that
+    alert — one alert, not two — and the adults already told get the rest of it.
+    """
     for card_id in cards:
         get_card(card_id)  # unknown ids never reach the database
     now = ctx.clock.now()
-    row_id = new_id()
     payload = {"cards": cards, "amount": amount, "help": help_choice, "words": words}
-    checkin = CheckIn(
-        id=row_id,
-        young_person_id=ctx.person.id,
-        channel=ctx.channel,
-        created_at=now,
-        payload_ct=await ctx.vault.seal(ctx.session, ctx.person.id, "checkins", row_id, payload),
-    )
-    ctx.session.add(checkin)
-    screens = await _safeguard(ctx, checkin, payload)
-    if not screens:
-        # An urgent check-in reaches the keyworker as the alert itself (with the
-        # cards and words), not as a second, ordinary message.
-        await notify_keyworker_of_checkin(ctx, checkin, payload)
-    return CheckInOutcome(checkin, screens)
+    checkin = await ctx.session.get(CheckIn, checkin_id) if checkin_id else None
+    finishing_later = checkin is not None and checkin.unfinished and not unfinished
+    if checkin is None:
+        checkin = CheckIn(id=checkin_id or new_id(), young_person_id=ctx.person.id,
+                          channel=ctx.channel, created_at=now)
+        ctx.session.add(checkin)
+    checkin.unfinished = unfinished
+    checkin.payload_ct = await ctx.vault.seal(ctx.session, ctx.person.id, "checkins", checkin.id,
+                                              payload)
+    alert = await ctx.session.get(Alert, alert_id) if alert_id else None
+    if alert is not None:
+        screens = await _join_alert(ctx, alert, checkin, payload, unfinished=unfinished)
+    else:
+        screens = await _safeguard(ctx, checkin, payload)
+        if not screens:
+            # An urgent check-in reaches the keyworker as the alert itself (with the
+            # cards and words), not as a second, ordinary message.
+            await notify_keyworker_of_checkin(ctx, checkin, payload,
+                                              finishing_later=finishing_later)
+    if unfinished:
+        audit(ctx.session, at=now, actor_kind="system", actor_id=None,
+              action="checkin.recorded_unfinished", young_person_id=ctx.person.id,
+              detail=checkin.id)
+    return CheckInOutcome(checkin, [] if unfinished else screens)
 
 
 async def safeguard_words(ctx: FlowContext, text: str) -> list[Screen]:
@@ -84,38 +102,105 @@ async def safeguard_words(ctx: FlowContext, text: str) -> list[Screen]:
     return await _safeguard(ctx, None, {"cards": [], "words": text})
 
 
+async def safeguard_tap(ctx: FlowContext, cards: list[str]) -> tuple[str | None, list[Screen]]:
+    """An urgent card raises the alert the moment it is tapped, in the tap's own
+    transaction: before "Done", before "how much", and whether or not the check-in
+    is ever finished. Returns the alert's id and the crisis screen."""
+    from safeguarding.alerts import raise_alert
+    from safeguarding.signals import Signal, urgent_card_ids
+
+    urgent = tuple(c for c in cards if c in urgent_card_ids())
+    if not urgent:
+        return None, []
+    alert, told = await raise_alert(ctx.session, ctx.vault, person=ctx.person, checkin=None,
+                                    payload={"cards": cards, "words": None},
+                                    signal=Signal(urgent), now=ctx.clock.now())
+    return alert.id, [await _crisis_for(ctx, told, mid_checkin=True)]
+
+
 async def _safeguard(ctx: FlowContext, checkin: CheckIn | None, payload: dict) -> list[Screen]:
     """Raise an urgent alert when the check-in asks for one; return the crisis screen."""
     from safeguarding.alerts import raise_alert
-    from safeguarding.crisis import crisis_screen
-    from safeguarding.lexicon import service_lexicon
     from safeguarding.signals import detect
 
-    lexicon = await service_lexicon(ctx.session, ctx.person.service_id, ctx.person.locale)
-    signal = detect(payload["cards"], payload.get("words"), lexicon)
+    signal = detect(payload["cards"], payload.get("words"), await _lexicon(ctx))
     if signal is None:
         return []
     _alert, told = await raise_alert(ctx.session, ctx.vault, person=ctx.person, checkin=checkin,
                                     payload=payload, signal=signal, now=ctx.clock.now())
+    return [await _crisis_for(ctx, told)]
+
+
+async def _lexicon(ctx: FlowContext):  # type: ignore[no-untyped-def]
+    from safeguarding.lexicon import service_lexicon
+
+    return await service_lexicon(ctx.session, ctx.person.service_id, ctx.person.locale)
+
+
+async def _crisis_for(ctx: FlowContext, told: Sequence[Staff], *, mid_checkin: bool = False
+                      ) -> Screen:
+    from safeguarding.crisis import crisis_screen
+
     keyworker = await ctx.keyworker()
     named = keyworker is not None and any(s.id == keyworker.id for s in told)
-    return [crisis_screen(await ctx.keyworker_first_name() if named else None,
-                          reached=bool(told))]
+    return crisis_screen(await ctx.keyworker_first_name() if named else None,
+                         reached=bool(told), mid_checkin=mid_checkin)
 
 
-async def notify_keyworker_of_checkin(ctx: FlowContext, checkin: CheckIn, payload: dict) -> None:
+async def _join_alert(
+    ctx: FlowContext, alert: Alert, checkin: CheckIn, payload: dict, *, unfinished: bool
+) -> list[Screen]:
+    """The check-in behind an alert raised at the tap joins that alert: the alert now
+    carries it, words typed at the end are read for risk into the same alert, and the
+    adults already told get the rest of what was said (not a second alert)."""
+    from safeguarding.alerts import recipients, reseal_detail
+    from safeguarding.signals import detect
+
+    alert.checkin_id = checkin.id
+    signal = detect(payload["cards"], payload.get("words"), await _lexicon(ctx))
+    await reseal_detail(ctx.session, ctx.vault, alert, payload, signal)
+    if alert.taken_by is not None and checkin.acknowledged_at is None:
+        # Someone said "I'm on it" before the check-in was finished: that is its "seen".
+        checkin.acknowledged_at, checkin.acknowledged_by = alert.taken_at, alert.taken_by
+    told = list(await recipients(ctx.session, alert.id))
+    nickname = await ctx.nickname()
+    stage = "unfinished" if unfinished else "finished"
+    for staff in told:
+        if staff.telegram_chat_id is None:
+            continue
+        with use_locale(staff.locale):
+            head = (_("{nickname} stopped after the urgent alert. What they chose:")
+                    if unfinished else
+                    _("{nickname} finished the check-in from the urgent alert:"))
+            text = "\n".join([head.format(nickname=nickname),
+                              *checkin_lines(payload)])
+            message = Message(text=text, card_ids=tuple(payload["cards"]), locale=staff.locale)
+        await enqueue(ctx.session, ctx.vault, chat_id=staff.telegram_chat_id, message=message,
+                      kind="alert_checkin", now=ctx.clock.now(), key_owner=ctx.person.id,
+                      priority=URGENT, dedupe_key=f"alert-checkin:{alert.id}:{staff.id}:{stage}")
+    audit(ctx.session, at=ctx.clock.now(), actor_kind="young_person", actor_id=ctx.person.id,
+          action="alert.checkin_joined", young_person_id=ctx.person.id,
+          detail=f"{alert.id} {checkin.id} {stage}")
+    return [await _crisis_for(ctx, told)]
+
+
+async def notify_keyworker_of_checkin(
+    ctx: FlowContext, checkin: CheckIn, payload: dict, *, finishing_later: bool = False
+) -> None:
     staff = await ctx.keyworker()
     if staff is None or staff.telegram_chat_id is None:
         return  # they will see it on the staff pages
     nickname = await ctx.nickname()
     with use_locale(staff.locale):
-        text = checkin_summary(nickname, payload)
+        text = checkin_summary(nickname, payload, unfinished=checkin.unfinished,
+                               finishing_later=finishing_later)
         message = Message(
             text=text,
             buttons=((Button(_("Seen \u2714"), f"seen:{checkin.id}"),),),
             card_ids=tuple(payload["cards"]),
             locale=staff.locale,
         )
+    stage = "unfinished" if checkin.unfinished else ("finished" if finishing_later else "")
     await enqueue(
         ctx.session,
         ctx.vault,
@@ -125,7 +210,7 @@ async def notify_keyworker_of_checkin(ctx: FlowContext, checkin: CheckIn, payloa
         now=ctx.clock.now(),
         key_owner=ctx.person.id,
         priority=NORMAL,
-        dedupe_key=f"checkin:{checkin.id}",
+        dedupe_key=f"checkin:{checkin.id}" + (f":{stage}" if stage else ""),
     )
     audit(
         ctx.session,
@@ -138,21 +223,34 @@ async def notify_keyworker_of_checkin(ctx: FlowContext, checkin: CheckIn, payloa
     )
 
 
-def checkin_summary(nickname: str, payload: dict) -> str:
+def checkin_summary(
+    nickname: str, payload: dict, *, unfinished: bool = False, finishing_later: bool = False
+) -> str:
     """The keyworker's view of one check-in, in the current locale."""
+    if unfinished:
+        head = _("Unfinished check-in from {nickname} (they stopped part-way)")
+    elif finishing_later:
+        head = _("{nickname} finished the check-in they started earlier")
+    else:
+        head = _("New check-in from {nickname}")
+    return "\n".join([head.format(nickname=nickname), *checkin_lines(payload)])
+
+
+def checkin_lines(payload: dict) -> list[str]:
+    """What was chosen, one line each; a check-in stopped part-way has fewer."""
     from flows.checkin import amount_label, help_label
 
     feelings = ", ".join(_(get_card(c).label) for c in payload["cards"])
-    lines = [
-        _("New check-in from {nickname}").format(nickname=nickname),
-        _("Feeling: {feelings} ({amount})").format(
-            feelings=feelings, amount=amount_label(payload["amount"]).lower()
-        ),
-        _("What would help: {help}").format(help=help_label(payload["help"])),
-    ]
+    if payload.get("amount"):
+        lines = [_("Feeling: {feelings} ({amount})").format(
+            feelings=feelings, amount=amount_label(payload["amount"]).lower())]
+    else:
+        lines = [_("Feeling: {feelings}").format(feelings=feelings)]
+    if payload.get("help"):
+        lines.append(_("What would help: {help}").format(help=help_label(payload["help"])))
     if payload.get("words"):
         lines.append(_("In their words: \u201c{words}\u201d").format(words=payload["words"]))
-    return "\n".join(lines)
+    return lines
 
 
 async def record_listened(ctx: FlowContext, *, who: str, answer: str) -> ListenedAnswer:

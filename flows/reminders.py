@@ -13,11 +13,17 @@ from flows.context import FlowContext
 from flows.reminder_times import next_occurrence, parse_time
 from flows.screen import Choice, Screen, TextInput
 from flows.state import State
-from storage.models import Reminder, new_id
+from storage.models import Reminder, YoungPerson, new_id
 
 DAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
         N_("Saturday"), N_("Sunday"))
 TIMES = ("07:30", "08:00", "12:00", "16:00", "18:00", "20:00")
+
+
+def can_remind(person: YoungPerson) -> bool:
+    """Reminders are only offered where they can be delivered: today that is
+    Telegram. Someone who only uses the web is not offered something that never comes."""
+    return person.telegram_chat_id is not None
 
 
 async def reminders_of(ctx: FlowContext) -> list[Reminder]:

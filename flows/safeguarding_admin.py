@@ -83,3 +83,15 @@ async def outbox_report(session: AsyncSession, now: datetime, *,
         for m in (await session.scalars(stmt)).all()
     ]
     return {"now": now.isoformat(), "counts": counts, "messages": messages}
+
+
+async def set_unfinished_minutes(session: AsyncSession, service_name: str, minutes: int,
+                                 now: datetime) -> dict[str, Any]:
+    """Minutes of silence before a half-finished check-in is recorded as it stands."""
+    service = await require_service(session, service_name)
+    if not 5 <= minutes <= 24 * 60:
+        raise AdminError("unfinished minutes must be between 5 and 1440")
+    service.unfinished_checkin_minutes = minutes
+    audit(session, at=now, actor_kind="operator", actor_id=None, action="service.unfinished",
+          detail=f"{service.id} {minutes}")
+    return {"service": service.name, "unfinished_minutes": minutes}

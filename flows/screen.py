@@ -18,8 +18,11 @@ class Choice:
 class Link:
     """Something to contact right now: a phone number, a text number."""
 
-    label: str
+    label: str  # the whole of it in one line, for a channel that shows text only
     href: str  # tel:… or sms:…
+    kind: str = "call"  # call | text: which symbol a channel draws beside it
+    name: str = ""  # who: "Childline"
+    number: str = ""  # what to do, number written out: "Call 0800 1111"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Screen:
     max_picks: int = 0  # >0: a pick-several screen; taps toggle, a primary choice confirms
     text_input: TextInput | None = None
     links: tuple[Link, ...] = ()
+    links_title: str = ""  # said just above the links ("Talk to someone now…")
     token: str = ""  # set by the engine: a tap carries it, so old buttons are recognised
     urgent: bool = False
 

@@ -8,6 +8,7 @@ tablet to Telegram carries on from the same step.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,11 +47,18 @@ async def load_state(session: AsyncSession, vault: Vault, owner: str) -> State |
     return State.from_json(await vault.open(session, owner, _TABLE, owner, row.state_ct))
 
 
-async def save_state(session: AsyncSession, vault: Vault, owner: str, state: State, now: Any) -> None:
+async def save_state(
+    session: AsyncSession, vault: Vault, owner: str, state: State, now: Any,
+    *, unfinished_due_at: datetime | None = None,
+) -> None:
+    """``unfinished_due_at``: when an open check-in is to be recorded as it stands
+    (see ``flows.unfinished``); None when nothing is waiting."""
     blob = await vault.seal(session, owner, _TABLE, owner, state.to_json())
     row = await session.get(FlowState, owner)
     if row is None:
-        session.add(FlowState(owner=owner, state_ct=blob, updated_at=now))
+        session.add(FlowState(owner=owner, state_ct=blob, updated_at=now,
+                              unfinished_due_at=unfinished_due_at))
     else:
         row.state_ct = blob
         row.updated_at = now
+        row.unfinished_due_at = unfinished_due_at

@@ -48,7 +48,9 @@ async def week_data(
     checkins: list[StripCheckIn] = []
     for row in await checkins_between(session, person.id, start, end):
         payload = await vault.open(session, person.id, "checkins", row.id, row.payload_ct)
-        checkins.append(StripCheckIn(row.created_at, tuple(payload["cards"]), payload["amount"]))
+        checkins.append(StripCheckIn(row.created_at, tuple(payload["cards"]),
+                                     # Stopped before "how much": drawn light.
+                                     payload.get("amount") or "a_little"))
     listened: list[StripListened] = []
     for row in await listened_between(session, person.id, start, end):
         payload = await vault.open(session, person.id, "listened_answers", row.id, row.payload_ct)

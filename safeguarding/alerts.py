@@ -71,12 +71,7 @@ async def raise_alert(
     when nobody at all could be reached).
     """
     alert_id = new_id()
-    detail = {
-        "cards": list(payload.get("cards", [])),
-        "urgent_cards": list(signal.cards),
-        "words": payload.get("words"),
-        "matches": [{"category": m.category, "phrase": m.phrase} for m in signal.matches],
-    }
+    detail = _detail(payload, signal.cards, signal)
     alert = Alert(
         id=alert_id,
         young_person_id=person.id,
@@ -94,6 +89,29 @@ async def raise_alert(
           young_person_id=person.id, detail=f"{alert_id} {signal.certainty} {signal.source}")
     told = await tell_stage(session, vault, alert, person, now, stage=KEYWORKER)
     return alert, told
+
+
+def _detail(payload: dict, urgent_cards: Sequence[str], signal: Signal | None) -> dict:
+    return {
+        "cards": list(payload.get("cards", [])),
+        "urgent_cards": list(urgent_cards),
+        "words": payload.get("words"),
+        "matches": [{"category": m.category, "phrase": m.phrase}
+                    for m in (signal.matches if signal else ())],
+    }
+
+
+async def reseal_detail(
+    session: AsyncSession, vault: Vault, alert: Alert, payload: dict, signal: Signal | None
+) -> None:
+    """The check-in behind an alert raised at the tap is now complete (or recorded as
+    far as it got): the alert carries all of it. The urgent cards that raised it stay
+    named, even if one was tapped off again afterwards."""
+    before = await vault.open(session, alert.young_person_id, _TABLE, alert.id, alert.detail_ct)
+    urgent = list(before.get("urgent_cards") or [])
+    urgent += [c for c in (signal.cards if signal else ()) if c not in urgent]
+    alert.detail_ct = await vault.seal(session, alert.young_person_id, _TABLE, alert.id,
+                                       _detail(payload, urgent, signal))
 
 
 async def tell_stage(

@@ -25,24 +25,28 @@ def telling_words(told: str | None, reached: bool) -> str:
     return _("We are telling the adults who look after you now, so they can help you.")
 
 
-def crisis_screen(told: str | None, *, reached: bool = True) -> Screen:
+def crisis_screen(told: str | None, *, reached: bool = True, mid_checkin: bool = False) -> Screen:
+    """What the crisis screen says — the one place its words are decided.
+
+    ``told``: the first name of the adult being told now, if we know who.
+    ``reached``: whether anyone in the alert chain could be told by any route.
+    ``mid_checkin``: shown at the tap of an urgent card, with the check-in still open.
+
+    Channels decide how it looks: the contacts (``links``, under ``links_title``)
+    come first and clearest, then ``text``.
+    """
+    thanks = _("Thank you for telling us. You did the right thing.")
     if reached:
-        lines = [
-            _("Thank you for telling us. You did the right thing."),
-            telling_words(told, reached),
-            _("If you want to talk to someone right now, you can call or text for free:"),
-        ]
+        lines = [thanks, telling_words(told, reached)]
     else:
-        # Nobody can be told through Heard: the adult in the room and the numbers
-        # below are what helps now, so they come first.
-        lines = [
-            telling_words(told, reached),
-            _("Thank you for telling us. You did the right thing."),
-            _("You can also call or text for free, right now:"),
-        ]
+        # Nobody can be told through Heard: the adult in the room comes first.
+        lines = [telling_words(told, reached), thanks]
+    if mid_checkin:
+        lines.append(_("You can carry on with your check-in, or stop here. Both are OK."))
     return Screen(
         name="safeguarding.crisis",
         text="\n\n".join(lines),
         links=crisis_links(),
+        links_title=_("You can talk to someone right now. It's free:"),
         urgent=True,
     )

@@ -74,6 +74,9 @@ class Service(Base):
     # then to the service lead(s).
     escalate_on_call_minutes: Mapped[int] = mapped_column(Integer, default=15)
     escalate_lead_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    # Minutes of silence after which a check-in left half-way is recorded as it
+    # stands (marked unfinished) and the keyworker is told.
+    unfinished_checkin_minutes: Mapped[int] = mapped_column(Integer, default=30)
 
 
 class Staff(Base):
@@ -156,6 +159,8 @@ class _SaidByAYoungPerson:
 
 class CheckIn(_SaidByAYoungPerson, Base):
     __tablename__ = "checkins"
+    # Recorded after a silence, as far as it got; finishing later completes this row.
+    unfinished: Mapped[bool] = mapped_column(Boolean, default=False)
     acknowledged_at: Mapped[datetime | None] = mapped_column(When)
     acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
 
@@ -192,6 +197,9 @@ class FlowState(Base):
     owner: Mapped[str] = mapped_column(String(40), primary_key=True)
     state_ct: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(When)
+    # Set while a check-in with cards chosen is open: when it comes due the scheduler
+    # records what was chosen so far, so nothing a young person started is lost.
+    unfinished_due_at: Mapped[datetime | None] = mapped_column(When, index=True)
 
 
 class ProcessedUpdate(Base):

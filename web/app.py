@@ -1,9 +1,9 @@
 """The aiohttp application factory. Tests, the benchmark and ``run.py`` build the
 app the same way.
 
-Middlewares, outermost first: security headers on every response; a form post's
-body read (a broken one is a 400); one database transaction per request; the
-browser session; CSRF on every form post.
+Middlewares, outermost first: security headers on every response; kind pages for
+unknown addresses and faults; a form post's body read (a broken one is a 400); one
+database transaction per request; the browser session; CSRF on every form post.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from aiohttp import web
 from app.runtime import Runtime
 from web import card_routes, checkin_routes, phone_routes, tablet_routes
 from web.csrf import csrf_middleware
+from web.error_pages import error_pages
 from web.form_body import form_body
 from web.health import healthz
 from web.keys import BOT, DISPATCHER, PLAIN_PATHS, RUNTIME, TEMPLATES
@@ -29,7 +30,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:  # type: ignore[no-untyped-def]
     app = web.Application(
         client_max_size=2 * 1024 * 1024,
-        middlewares=[security_headers, form_body, unit_of_work, session_middleware,
+        middlewares=[security_headers, error_pages, form_body, unit_of_work, session_middleware,
                      csrf_middleware],
     )
     app[RUNTIME] = runtime

@@ -40,7 +40,10 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
     )
     # "start" carries on a half-finished check-in, or shows the welcome / home.
     reply = await converse(request, person, Command("start"))
-    seen = await acknowledgement_notice(request, person)
+    # "Alex has seen your check-in" belongs on the home screen, never above a question
+    # still open (an unfinished "I need help now"); it waits for a sign-in that lands at home.
+    landing = reply.screens[-1].name if reply.screens else ""
+    seen = await acknowledgement_notice(request, person) if landing == "home" else None
     await save_view(request[DB], runtime.vault, row,
                     View(reply.screens, seen or reply.notice))
     audit(request[DB], at=now, actor_kind="young_person", actor_id=person.id,

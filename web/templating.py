@@ -13,6 +13,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from app.i18n import current_locale, gettext, is_rtl, ngettext
+from flows.home import crisis_links
 from web.csrf import FIELD, csrf_token
 from web.keys import TEMPLATES
 
@@ -33,12 +34,15 @@ def make_environment(app: web.Application) -> Environment:
         return str(app.router["static"].url_for(filename=filename))
 
     env.globals["static"] = static
+    # Called while rendering, so the contacts speak the page's language.
+    env.globals["crisis_links"] = crisis_links
     return env
 
 
 def render(request: web.Request, template: str, *, status: int = 200, **context: Any) -> web.Response:
     locale = current_locale()
     context.setdefault("body_attrs", {})
+    context.setdefault("on_tablet", on_a_tablet(request))
     html = request.app[TEMPLATES].get_template(template).render(
         lang=locale.replace("_", "-"),
         rtl=is_rtl(locale),
@@ -47,6 +51,18 @@ def render(request: web.Request, template: str, *, status: int = 200, **context:
         **context,
     )
     return web.Response(text=html, status=status, content_type="text/html")
+
+
+def on_a_tablet(request: web.Request) -> bool:
+    """A unit tablet cannot call or text: pages show numbers there, not tel: links."""
+    from web.keys import SESSION
+    from web.tablets import DEVICE_COOKIE
+
+    row = request.get(SESSION)
+    # Read without loading: an error page may be drawn after the request's unit of
+    # work has closed, when the session row can no longer be refreshed.
+    return bool(request.cookies.get(DEVICE_COOKIE)) or (
+        row is not None and row.__dict__.get("tablet_id") is not None)
 
 
 def see_other(location: str) -> web.Response:

@@ -52,6 +52,7 @@ def test_times_are_read_kindly() -> None:
 
 
 async def test_reminders_are_off_until_asked_for(runtime: Runtime, cast: Cast) -> None:
+    await _on_telegram(runtime, cast)  # reminders are offered where they can be sent
     client = await consented(runtime, cast)
     assert "go:reminders" in {c.id for c in client.screen.choices}
     await client.command("reminders")

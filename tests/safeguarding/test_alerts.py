@@ -59,8 +59,12 @@ async def test_urgent_card_raises_one_alert_and_shows_who_can_help(
     alerts = await _alerts(runtime)
     assert len(alerts) == 1 and alerts[0].certainty == "certain"
     sent = await outbox(runtime, chat_id=KEYWORKER_CHAT)
-    assert len(sent) == 1  # the alert replaces the ordinary check-in message
-    row, message = sent[0]
+    # The alert replaces the ordinary check-in message; the finished check-in follows
+    # it as part of the same alert, not as a second one.
+    by_kind = {row.kind: (row, message) for row, message in sent}
+    assert len(sent) == 2 and set(by_kind) == {"alert", "alert_checkin"}
+    assert "finished the check-in from the urgent alert" in by_kind["alert_checkin"][1].text
+    row, message = by_kind["alert"]
     assert row.priority == 0 and row.kind == "alert"
     assert card in message.text and "URGENT" in message.text
     assert message.buttons[0][0].data == f"take:{alerts[0].id}"
@@ -97,8 +101,14 @@ async def test_card_and_words_together_are_still_one_alert(runtime: Runtime, cas
     await make_team(runtime, cast)
     client = await consented(runtime, cast)
     await check_in(client, ["I don't feel safe", "I need help now"], "he hits me, i want to die")
-    assert len(await _alerts(runtime)) == 1
-    assert len(await outbox(runtime, chat_id=KEYWORKER_CHAT)) == 1
+    (alert,) = await _alerts(runtime)
+    assert len(await outbox(runtime, chat_id=KEYWORKER_CHAT, kind="alert")) == 1
+    async with runtime.db.transaction() as session:
+        detail = await runtime.vault.open(session, cast.young_person_id, "alerts", alert.id,
+                                          alert.detail_ct)
+    # The words typed at the end were read into the alert the cards raised.
+    assert {m["category"] for m in detail["matches"]} >= {"suicide", "being_hurt"}
+    assert detail["urgent_cards"] == ["unsafe", "help_now"]
 
 
 @pytest.mark.parametrize(
@@ -184,7 +194,7 @@ async def test_keyworker_not_on_telegram_goes_straight_to_on_call(
     await check_in(client, ["I don't feel safe"])
     crisis = client.last.screens[0]
     assert "adults who look after you" in crisis.text
-    assert len(await outbox(runtime, chat_id=ON_CALL_CHAT)) == 1
+    assert len(await outbox(runtime, chat_id=ON_CALL_CHAT, kind="alert")) == 1
 
 
 async def test_a_stranger_cannot_take_an_alert(runtime: Runtime, cast: Cast) -> None:

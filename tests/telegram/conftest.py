@@ -34,6 +34,11 @@ class Service:
 
 @pytest.fixture
 async def service(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Service]:
+    from bot import pictures
+
+    # Each test has a fresh Bot API server: file ids another test's server gave out
+    # mean nothing here (the first sheet of each test is a real upload).
+    pictures._file_ids.clear()
     async with FakeBotAPI(bot_username="heard_test_bot") as api:
         settings = Settings(
             database_url=f"sqlite+aiosqlite:///{tmp_path}/heard.db",
@@ -49,7 +54,7 @@ async def service(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Service]:
         stop = asyncio.Event()
         started: asyncio.Future[web.AppRunner] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(serve(settings, stop=stop, clock=clock, started=started))
-        done, _ = await asyncio.wait({task, started}, timeout=15,
+        done, _ = await asyncio.wait({task, started}, timeout=60,
                                      return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             task.result()  # start-up failed: show why

@@ -19,7 +19,10 @@ async def test_crisis_screen_is_not_whisked_away_on_a_tablet(
     for label in ("OK, let's go", "Show how I feel", "I need help now", "Done", "A lot",
                   "Just sit with me", "Skip"):
         await tablet.tap(label)
-    assert "Childline" in tablet.text and 'href="tel:08001111"' in tablet.html
+    # A tablet cannot call: the numbers are there to read out, not as dead links.
+    assert "Childline" in tablet.text and "Call 0800 1111" in tablet.text
+    assert "tel:" not in tablet.html and "sms:" not in tablet.html
+    assert "Ask a member of staff to call for you" in tablet.text
     assert 'data-idle-seconds="15"' not in tablet.html
     assert 'data-idle-seconds="600"' in tablet.html
 
