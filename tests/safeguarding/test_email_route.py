@@ -198,10 +198,13 @@ async def test_every_route_once_and_im_on_it_by_email_names_nobody(
     sender.transports["telegram"] = telegram
     await drain(runtime, clock, sender)
     # Alex: the alert by Telegram (with the name, in Alex's own chat) and by email;
-    # then "Jo is on it" by both. Jo: the alert by email only.
+    # the finished check-in joins the alert as a follow-up on Telegram only (it
+    # carries what was said); then "Jo is on it" by both. Jo: the alert by email only.
     assert [(chat, "URGENT" in text) for _, chat, text in telegram.delivered] == [
-        (1001, True), (1001, False)]
-    assert "Jo is on it" in telegram.delivered[1][2]
+        (1001, True), (1001, False), (1001, False)]
+    later = [text for _, _, text in telegram.delivered[1:]]
+    assert sum("Jo is on it" in t for t in later) == 1
+    assert sum("finished the check-in" in t for t in later) == 1
     alex_mail = mail.handler.to(cast.keyworker_email)
     assert len(alex_mail) == 2 and "Jo is on it" in alex_mail[1].text
     assert len(mail.handler.to("jo@north.example")) == 1
