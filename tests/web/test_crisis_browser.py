@@ -106,7 +106,7 @@ async def test_tablet_shows_numbers_to_read_out(runtime, cast: Cast, browser) ->
                                            public_url=runtime.settings.public_url)
     async with live_server(runtime) as base:
         setup = await browser.new_context(viewport=PHONE)
-        await _set_pin_on(await setup.new_page(), base, link, "1111")
+        await _set_pin_on(await setup.new_page(), base, link, "3972")
         await setup.close()
         context = await browser.new_context(viewport=TABLET, has_touch=True)
         page = await context.new_page()
@@ -114,7 +114,7 @@ async def test_tablet_shows_numbers_to_read_out(runtime, cast: Cast, browser) ->
             await page.goto(base + web_path(enrolment["enrol_url"]))
             await page.click("button:has-text('Set up this tablet')")
             await page.click(".face:has-text('Jo')")
-            await page.fill("#pin", "1111")
+            await page.fill("#pin", "3972")
             await page.click("button:has-text('Go')")
             await page.click("text=OK, let's go")
             await page.click("text=Show how I feel")
