@@ -29,7 +29,7 @@ from aiogram.types import (
 )
 from PIL import Image
 
-from tests.support.bot_api import FakeBotAPI
+from testkit.bot_api import FakeBotAPI
 
 TOKEN = "123456:TEST-token"
 

@@ -29,7 +29,7 @@ from outbox.queue import enqueue
 from storage.models import OutboxMessage, Staff
 from tests.conftest import POSTGRES_URL, _reset_postgres
 from tests.outbox.stub_bot_api import StubBotAPI
-from tests.support.outbox_driver import drain, queue, simulated_sender
+from testkit.outbox import drain, queue, simulated_sender
 from tests.support.people import make_cast
 from tests.support.safeguarding import KEYWORKER_CHAT, check_in, consented
 

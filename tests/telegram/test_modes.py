@@ -12,7 +12,7 @@ from aiohttp import web
 from app.clock import FrozenClock
 from app.config import Settings
 from app.serve import serve
-from tests.support.bot_api import FakeBotAPI
+from testkit.bot_api import FakeBotAPI
 
 
 def free_port() -> int:
