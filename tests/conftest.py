@@ -13,10 +13,33 @@ import pytest
 from app.clock import FrozenClock
 from app.config import Settings
 from app.runtime import Runtime
+from testkit.databases import clear_redis_prefix, create_database, drop_database, redis_prefix
 from tests.support.people import Cast, make_cast
 
-POSTGRES_URL = os.environ.get("HEARD_TEST_POSTGRES_URL")
+# HEARD_TEST_POSTGRES_URL names a server and a database to start from; each run
+# works in a database of its own made beside it (see pytest_configure), so two runs
+# on one machine never clobber each other. POSTGRES_URL is that run's database.
+POSTGRES_BASE_URL = os.environ.get("HEARD_TEST_POSTGRES_URL")
+POSTGRES_URL = POSTGRES_BASE_URL
 REDIS_URL = os.environ.get("HEARD_TEST_REDIS_URL")
+# Every Redis key of this run starts with it (Settings.redis_prefix).
+REDIS_PREFIX = redis_prefix()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global POSTGRES_URL
+    if POSTGRES_BASE_URL:
+        POSTGRES_URL = create_database(POSTGRES_BASE_URL)
+        # Processes the tests start (workers, CLI) find the run's database too.
+        os.environ["HEARD_TEST_POSTGRES_URL"] = POSTGRES_URL
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if POSTGRES_BASE_URL and POSTGRES_URL != POSTGRES_BASE_URL:
+        drop_database(POSTGRES_URL, POSTGRES_BASE_URL)
+        os.environ["HEARD_TEST_POSTGRES_URL"] = POSTGRES_BASE_URL
+    if REDIS_URL:
+        clear_redis_prefix(REDIS_URL, REDIS_PREFIX)
 
 
 @pytest.fixture
@@ -49,7 +72,13 @@ async def cast(runtime: Runtime) -> Cast:
 
 
 async def _reset_postgres(url: str) -> None:
+    """Empty this run's own database (never a shared one) before a test uses it."""
     from sqlalchemy import text
+
+    from testkit.databases import is_run_database
+
+    if not is_run_database(url):
+        raise AssertionError(f"refusing to empty {url}: not this run's own database")
 
     from storage.db import create_engine
 

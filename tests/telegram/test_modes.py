@@ -92,13 +92,16 @@ async def test_only_one_of_several_workers_sets_the_webhook(tmp_path: Path, cloc
         pytest.skip("HEARD_TEST_REDIS_URL is not set (CI sets it to the local Redis)")
     from redis.asyncio import Redis
 
+    from tests.conftest import REDIS_PREFIX
+
     redis = Redis.from_url(redis_url)
-    await redis.delete("heard:set-webhook")
+    await redis.delete(f"{REDIS_PREFIX}set-webhook")
     await redis.aclose()
     async with FakeBotAPI() as api:
         settings = Settings(
             database_url=f"sqlite+aiosqlite:///{tmp_path}/h.db", master_key_file=tmp_path / "k",
             bot_token="123:T", telegram_api_url=api.base_url, redis_url=redis_url,
+            redis_prefix=REDIS_PREFIX,
             webhook_url="https://heard.example/telegram/webhook", webhook_secret="s",
             _env_file=None,
         )
@@ -111,3 +114,9 @@ async def test_only_one_of_several_workers_sets_the_webhook(tmp_path: Path, cloc
                 await bot.session.close()
             await runtime.close()
         assert len(api.calls_to("setWebhook")) == 1
+    # The lock lives under this run's own prefix, so another run is not held up by it.
+    redis = Redis.from_url(redis_url)
+    try:
+        assert await redis.exists(f"{REDIS_PREFIX}set-webhook") == 1
+    finally:
+        await redis.aclose()
