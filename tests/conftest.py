@@ -34,6 +34,33 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["HEARD_TEST_POSTGRES_URL"] = POSTGRES_URL
 
 
+# The tiers (docs/testing.md): everything not marked runs in process, no sockets.
+# Marks by place, so a new test in one of these files is in the right tier at once.
+_TIERS: dict[str, tuple[str, ...]] = {
+    "tests/web/test_browser.py": ("browser", "http"),
+    "tests/web/": ("http",),
+    "tests/telegram/test_over_http.py": ("http",),
+    "tests/telegram/test_modes.py": ("http",),
+    "tests/test_bot_api_fake.py": ("http",),
+    "tests/outbox/test_bot_api_faults.py": ("http",),
+    "tests/test_cli.py": ("processes",),
+}
+_PROCESS_TESTS = ("test_sigkill", "test_two_senders")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        for place, marks in _TIERS.items():
+            if where == place or (place.endswith("/") and where.startswith(place)):
+                for mark in marks:
+                    item.add_marker(mark)
+                break
+        if item.name.startswith(_PROCESS_TESTS):
+            item.add_marker("processes")
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if POSTGRES_BASE_URL and POSTGRES_URL != POSTGRES_BASE_URL:
         drop_database(POSTGRES_URL, POSTGRES_BASE_URL)
@@ -93,7 +120,8 @@ def _postgres_param() -> list[object]:
     reason = "HEARD_TEST_POSTGRES_URL is not set (CI sets it to the local PostgreSQL)"
     return [
         pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason=reason)),
+        pytest.param("postgres", id="postgres",
+                     marks=[pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=reason)]),
     ]
 
 

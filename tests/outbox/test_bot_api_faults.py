@@ -194,6 +194,7 @@ async def test_sigkill_after_checkin_commits_still_delivers_once(
         await runtime.close()
 
 
+@pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="HEARD_TEST_POSTGRES_URL is not set: two senders "
                     "sharing one outbox need PostgreSQL (SKIP LOCKED); SQLite runs one sender")
 async def test_two_senders_on_postgres_send_1000_exactly_once(

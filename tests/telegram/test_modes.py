@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from app.clock import FrozenClock
@@ -78,6 +79,7 @@ async def test_webhook_mode_sets_the_hook_with_a_secret_and_handles_updates(
             await task
 
 
+@pytest.mark.redis
 async def test_only_one_of_several_workers_sets_the_webhook(tmp_path: Path, clock: FrozenClock) -> None:
     import os
 
