@@ -606,6 +606,9 @@ class FakeBotAPI:
         self._redelivered: list[dict[str, Any]] = []
         self._next_update_id = 100000001
         self._update_event: asyncio.Event | None = None
+        # Set whenever a getUpdates long poll starts waiting: a test awaits it (and
+        # clears it) instead of sleeping until a poll is probably there.
+        self.poll_waiting = asyncio.Event()
         self._poll_generation = 0
         self._polls_waiting = 0
 
@@ -1267,6 +1270,7 @@ class FakeBotAPI:
             event = self._update_event
             assert event is not None
             self._polls_waiting += 1
+            self.poll_waiting.set()
             try:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
