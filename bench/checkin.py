@@ -28,7 +28,6 @@ import cProfile
 import json
 import pstats
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile

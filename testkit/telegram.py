@@ -592,7 +592,7 @@ class TelegramUser:
         for message in seen:
             if matches(predicate, message):
                 return message
-        shown = "\n".join(f"  - {text_of(m)[:80]!r} buttons={buttons_of(m) and [b.get('text') for b in buttons_of(m)]}"
+        shown = "\n".join(f"  - {text_of(m)[:80]!r} buttons={[b.get('text') for b in buttons_of(m)]}"
                           for m in seen) or "  (nothing)"
         raise AssertionError(f"{self.first_name} was not shown {predicate!r}; saw:\n{shown}")
 

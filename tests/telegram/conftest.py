@@ -19,7 +19,7 @@ from app.runtime import Runtime
 from app.serve import serve
 from testkit.bot_api import FakeBotAPI
 from testkit.heard import TOKEN, HeardOnTelegram
-from testkit.telegram import TelegramUser
+from testkit.telegram import MemoryBotAPI, TelegramUser
 from tests.support.people import Cast, make_cast
 
 KEYWORKER, SAM, STRANGER = 2001, 1001, 3003
@@ -41,7 +41,7 @@ class Heard:
     runtime: Runtime
 
     @property
-    def api(self):  # type: ignore[no-untyped-def]
+    def api(self) -> MemoryBotAPI:
         return self.tg.api
 
     def user(self, user_id: int, first_name: str = "Sam") -> TelegramUser:
