@@ -61,6 +61,7 @@ UPDATES_PER_CHECKIN = 7
 @dataclass
 class Figures:
     cpu: float = 0.0  # seconds of process CPU time
+    main_cpu: float = 0.0  # of which on the event loop's own thread (the rest: aiosqlite's)
     wall: float = 0.0  # seconds of wall time in this bot's turns
     updates: int = 0
     samples: list[float] = field(default_factory=list)  # wall time of each update
@@ -73,7 +74,7 @@ class TimedTelegram(InProcessTelegram):
     figures: Figures | None = None
 
     async def _feed(self, raw: dict[str, Any]) -> Any:
-        cpu0, wall0 = time.process_time(), time.perf_counter()
+        cpu0, main0, wall0 = time.process_time(), time.thread_time(), time.perf_counter()
         update = Update.model_validate(raw, context={"bot": self.bot})
         result = await self.dispatcher.feed_update(self.bot, update)
         if isinstance(result, TelegramMethod):
@@ -81,6 +82,7 @@ class TimedTelegram(InProcessTelegram):
         wall = time.perf_counter() - wall0
         if self.figures is not None:
             self.figures.cpu += time.process_time() - cpu0
+            self.figures.main_cpu += time.thread_time() - main0
             self.figures.wall += wall
             self.figures.updates += 1
             self.figures.samples.append(wall)
@@ -89,12 +91,29 @@ class TimedTelegram(InProcessTelegram):
 
 async def timed(figures: Figures | None, work: Callable[[], Awaitable[Any]]) -> Any:
     """Time work that is part of a bot's turn but not an update (Heard's delivery)."""
-    cpu0, wall0 = time.process_time(), time.perf_counter()
+    cpu0, main0, wall0 = time.process_time(), time.thread_time(), time.perf_counter()
     result = await work()
     if figures is not None:
         figures.cpu += time.process_time() - cpu0
+        figures.main_cpu += time.thread_time() - main0
         figures.wall += time.perf_counter() - wall0
     return result
+
+
+def keep_response_models() -> None:
+    """Measure one lever: aiogram parses every answer into ``Response[T]``, a pydantic
+    generic that pydantic caches only weakly, so after a garbage collection it is built
+    again (milliseconds each). Holding the built classes shows what that costs; it
+    applies to all three bots alike and changes nothing in Heard."""
+    kept: set[type] = set()
+    parse = MemoryBotAPI.check_response
+
+    def check_response(self, bot, method, status_code, content):  # type: ignore[no-untyped-def]
+        response = parse(self, bot, method, status_code, content)
+        kept.add(type(response))
+        return response
+
+    MemoryBotAPI.check_response = check_response  # type: ignore[method-assign]
 
 
 def memory_kb() -> dict[str, int]:
@@ -313,10 +332,11 @@ async def alone(role: str, template: Path, workdir: Path, people: int,
     return readings
 
 
-def run_alone(role: str, template: Path, people: int, checkpoints: list[int]) -> subprocess.Popen[str]:
+def run_alone(role: str, template: Path, people: int, checkpoints: list[int],
+              extra: list[str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, __file__, "--alone", role, "--template", str(template),
-         "--people", str(people), "--memory", ",".join(map(str, checkpoints))],
+         "--people", str(people), "--memory", ",".join(map(str, checkpoints)), *extra],
         stdout=subprocess.PIPE, text=True)
 
 
@@ -333,13 +353,14 @@ def report_turns(result: dict[str, Any], checkins: int, people: int) -> None:
     print(f"three bots in one process, taking turns; {checkins} check-ins each "
           f"({checkins * UPDATES_PER_CHECKIN} updates), {people} young people, SQLite")
     print("figures from this process: CPU = time.process_time() (all its threads) around "
-          "each update and Heard's delivery; wall = time.perf_counter() per update")
-    print(f"{'bot':6} {'cpu/update':>11} {'p50 wall':>9} {'p99 wall':>9} {'updates/s':>10} "
-          f"{'check-ins/s':>11} {'Bot API calls/check-in':>23}")
+          "each update and Heard's delivery, of which time.thread_time() on the event loop's "
+          "thread (the rest is aiosqlite's thread); wall = time.perf_counter() per update")
+    print(f"{'bot':6} {'cpu/update':>11} {'(loop thread)':>13} {'p50 wall':>9} {'p99 wall':>9} "
+          f"{'updates/s':>10} {'check-ins/s':>11} {'Bot API calls/check-in':>23}")
     for name, f in figures.items():
-        print(f"{name:6} {f.cpu / f.updates * 1000:8.3f} ms {pct(f.samples, 0.5):6.2f} ms "
-              f"{pct(f.samples, 0.99):6.2f} ms {f.updates / f.wall:10.0f} "
-              f"{checkins / f.wall:11.1f} {result['calls'][name]:23.1f}")
+        print(f"{name:6} {f.cpu / f.updates * 1000:8.3f} ms {f.main_cpu / f.updates * 1000:10.3f} ms "
+              f"{pct(f.samples, 0.5):6.2f} ms {pct(f.samples, 0.99):6.2f} ms "
+              f"{f.updates / f.wall:10.0f} {checkins / f.wall:11.1f} {result['calls'][name]:23.1f}")
     heard, echo, peer = figures["heard"], figures["echo"], figures["peer"]
     per = {name: f.cpu / f.updates for name, f in figures.items()}
     print(f"ratio heard/echo cpu {per['heard'] / per['echo']:.2f} (target \u2264 3)")
@@ -373,10 +394,14 @@ def main() -> None:
                         "'' to skip")
     parser.add_argument("--profile", type=int, metavar="N",
                         help="profile Heard's turns over N check-ins and print the top entries")
+    parser.add_argument("--keep-response-models", action="store_true",
+                        help="measure a lever: keep aiogram's Response[T] models alive")
     parser.add_argument("--alone", choices=["echo", "peer", "heard"], help=argparse.SUPPRESS)
     parser.add_argument("--template", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     checkpoints = [int(x) for x in args.memory.split(",") if x.strip()]
+    if args.keep_response_models:
+        keep_response_models()
 
     if args.alone:
         with tempfile.TemporaryDirectory() as tmp:
@@ -403,7 +428,8 @@ def main() -> None:
         report_turns(result, args.checkins, args.people)
         sys.stdout.flush()
         if checkpoints:
-            children = {role: run_alone(role, template, args.people, checkpoints)
+            extra = ["--keep-response-models"] if args.keep_response_models else []
+            children = {role: run_alone(role, template, args.people, checkpoints, extra)
                         for role in ("echo", "peer", "heard")}
             readings = {}
             for role, child in children.items():
