@@ -18,6 +18,7 @@ bot runs alone in a process of its own, which reads its own VmHWM from
 
     python bench/checkin.py [--checkins 1000] [--people 200] [--memory 1000,10000]
     python bench/checkin.py --profile 300      # cProfile of Heard's turns only
+    py-spy record -- python bench/checkin.py --alone heard --memory 400   # Heard alone
 """
 
 from __future__ import annotations
@@ -396,8 +397,11 @@ def main() -> None:
                         help="profile Heard's turns over N check-ins and print the top entries")
     parser.add_argument("--keep-response-models", action="store_true",
                         help="measure a lever: keep aiogram's Response[T] models alive")
-    parser.add_argument("--alone", choices=["echo", "peer", "heard"], help=argparse.SUPPRESS)
-    parser.add_argument("--template", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--alone", choices=["echo", "peer", "heard"],
+                        help="run one bot alone for the largest --memory count and print its "
+                        "own memory readings (as the memory runs do; handy under a profiler)")
+    parser.add_argument("--template", type=Path,
+                        help="with --alone: a prepared data directory (made here if not given)")
     args = parser.parse_args()
     checkpoints = [int(x) for x in args.memory.split(",") if x.strip()]
     if args.keep_response_models:
@@ -405,7 +409,12 @@ def main() -> None:
 
     if args.alone:
         with tempfile.TemporaryDirectory() as tmp:
-            readings = asyncio.run(alone(args.alone, args.template, Path(tmp), args.people,
+            template = args.template
+            if template is None:
+                template = Path(tmp) / "template"
+                template.mkdir()
+                asyncio.run(prepare_heard(template, args.people))
+            readings = asyncio.run(alone(args.alone, template, Path(tmp), args.people,
                                          checkpoints))
         print(json.dumps(readings))
         return
