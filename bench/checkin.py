@@ -401,7 +401,8 @@ def main() -> None:
                         help="run one bot alone for the largest --memory count and print its "
                         "own memory readings (as the memory runs do; handy under a profiler)")
     parser.add_argument("--template", type=Path,
-                        help="with --alone: a prepared data directory (made here if not given)")
+                        help="with --alone: a prepared data directory (made here if not given; its "
+                        "set-up then counts in that process's peak memory)")
     args = parser.parse_args()
     checkpoints = [int(x) for x in args.memory.split(",") if x.strip()]
     if args.keep_response_models:
