@@ -374,7 +374,8 @@ def report_memory(readings: dict[str, list[dict[str, int]]]) -> None:
     print("peak memory, each bot alone in a process of its own (its own VmHWM, read from "
           "/proc/self/status inside that process):")
     points = [r["checkins"] for r in next(iter(readings.values()))]
-    print(f"{'bot':6} " + " ".join(f"{'after ' + format(p, ','):>14}" for p in points))
+    labels = ["start" if p == 0 else "after " + format(p, ",") for p in points]
+    print(f"{'bot':6} " + " ".join(f"{label:>14}" for label in labels))
     for name, rows in readings.items():
         print(f"{name:6} " + " ".join(f"{r['VmHWM'] / 1024:11.1f} MiB" for r in rows))
     last = {name: rows[-1]["VmHWM"] for name, rows in readings.items()}
