@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     redis_url: str | None = None
+    # Every Redis key Heard uses starts with this, so two deployments (or two test
+    # runs) can share one Redis database without touching each other's keys.
+    redis_prefix: str = "heard:"
     web_host: str = "127.0.0.1"
     web_port: int = Field(8080, ge=0, le=65535)
     public_url: str = "http://127.0.0.1:8080"

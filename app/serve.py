@@ -36,7 +36,7 @@ async def set_webhook_once(runtime: Runtime, bot) -> None:  # type: ignore[no-un
 
         redis = Redis.from_url(settings.redis_url)
         try:
-            if not await redis.set("heard:set-webhook", "1", nx=True, ex=60):
+            if not await redis.set(f"{settings.redis_prefix}set-webhook", "1", nx=True, ex=60):
                 log.info("another process is setting the webhook")
                 return
         finally:

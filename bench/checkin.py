@@ -1,227 +1,347 @@
-"""Benchmark: full Telegram check-ins through the dispatcher, against a bare echo bot.
+"""Benchmark: a Telegram check-in in Heard against a bare echo bot and a typical aiogram
+bot, all three in one process, taking turns (A B C A B C ...).
 
-Each check-in is a linked young person's /checkin → two cards → Done → "a lot" →
-a help choice → a few words, with the keyworker's notification delivered by the
-outbox sender running alongside. Updates are fed through aiogram's Dispatcher
-(``feed_update``); the Bot API is a local stand-in in another process answering at
-once, so the figures are Heard's own cost over the same HTTP client an echo bot pays.
+Each turn is one check-in's worth of updates for one bot: 7 updates (/checkin, two
+cards, Done, "A lot", a help choice, a few words). The echo bot gets 7 text messages
+and answers each with one sendMessage. The typical bot (bench/peer_bot.py) and Heard
+walk the check-in and make the same 13 Bot API calls; Heard's turn includes its outbox
+sender delivering the keyworker's message. Updates go to each bot's real Dispatcher
+(``feed_update``) and every bot talks to the same in-memory Bot API (testkit.telegram:
+aiogram's own request preparation and response parsing, no network), so what is
+measured is each bot's own cost.
 
-    python bench/checkin.py [--checkins 10000] [--people 200]
+CPU time per update is the primary figure: ``time.process_time`` (all threads of this
+process, so aiosqlite's thread counts) around each update and each delivery. Taking
+turns means a busy machine slows all three alike. Peak memory is measured apart: each
+bot runs alone in a process of its own, which reads its own VmHWM from
+/proc/self/status after 1,000 and 10,000 check-ins.
+
+    python bench/checkin.py [--checkins 1000] [--people 200] [--memory 1000,10000]
+    python bench/checkin.py --profile 300      # cProfile of Heard's turns only
+    py-spy record -- python bench/checkin.py --alone heard --memory 400   # Heard alone
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
-import statistics
+import cProfile
+import json
+import pstats
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+# Only what all three bots need is imported here. Each bot's own modules are imported
+# where that bot is built, so a bot measured alone in its own process carries only
+# its own imports in its peak memory (the echo bot never loads SQLAlchemy or Pillow).
 from aiogram import Bot, Dispatcher  # noqa: E402
-from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
-from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
+from aiogram.methods import TelegramMethod  # noqa: E402
 from aiogram.types import Message as TgMessage  # noqa: E402
 from aiogram.types import Update  # noqa: E402
 
-from app.config import Settings  # noqa: E402
-from app.runtime import Runtime  # noqa: E402
-from bot.factory import make_dispatcher  # noqa: E402
-from bot.transport import TelegramTransport  # noqa: E402
-from flows import admin  # noqa: E402
-from outbox.sender import Sender, SenderSettings  # noqa: E402
-from storage.models import OutboxMessage, Staff, YoungPerson  # noqa: E402
+from testkit.telegram import InProcessTelegram, MemoryBotAPI, TelegramUser  # noqa: E402
 
 TOKEN = "42:BENCH"
 CARDS = [("Worried", "Tired"), ("Happy", "Calm"), ("Sad", "Lonely"), ("Angry", "Frustrated")]
+FIRST_USER, FIRST_KEYWORKER = 100_000, 900_000
+UPDATES_PER_CHECKIN = 7
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# -- measuring ---------------------------------------------------------------------------
 
 
-class Keyboards:
-    """Remembers the last inline keyboard the bot showed in each chat (from the Bot
-    API's answers), so the bench can tap buttons the way a person would."""
+@dataclass
+class Figures:
+    cpu: float = 0.0  # seconds of process CPU time
+    main_cpu: float = 0.0  # of which on the event loop's own thread (the rest: aiosqlite's)
+    wall: float = 0.0  # seconds of wall time in this bot's turns
+    updates: int = 0
+    samples: list[float] = field(default_factory=list)  # wall time of each update
 
-    def __init__(self) -> None:
-        self.last: dict[int, dict[str, str]] = {}
-        self.message_id: dict[int, int] = {}
 
-    async def __call__(self, make_request, bot, method):  # type: ignore[no-untyped-def]
-        result = await make_request(bot, method)
-        if isinstance(result, TgMessage) and result.reply_markup is not None:
-            self.message_id[result.chat.id] = result.message_id
-            self.last[result.chat.id] = {
-                b.text: b.callback_data or ""
-                for row in result.reply_markup.inline_keyboard for b in row
-            }
+class TimedTelegram(InProcessTelegram):
+    """Feeds updates like InProcessTelegram, timing only the bot's part: parsing the
+    update and the Dispatcher's work (building the update's JSON is the harness's)."""
+
+    figures: Figures | None = None
+
+    async def _feed(self, raw: dict[str, Any]) -> Any:
+        cpu0, main0, wall0 = time.process_time(), time.thread_time(), time.perf_counter()
+        update = Update.model_validate(raw, context={"bot": self.bot})
+        result = await self.dispatcher.feed_update(self.bot, update)
+        if isinstance(result, TelegramMethod):
+            await self.bot(result)
+        wall = time.perf_counter() - wall0
+        if self.figures is not None:
+            self.figures.cpu += time.process_time() - cpu0
+            self.figures.main_cpu += time.thread_time() - main0
+            self.figures.wall += wall
+            self.figures.updates += 1
+            self.figures.samples.append(wall)
         return result
 
-    def data(self, chat_id: int, label: str) -> str:
-        buttons = self.last[chat_id]
-        if label in buttons:
-            return buttons[label]
-        return next(v for k, v in buttons.items() if k.endswith(label))
+
+async def timed(figures: Figures | None, work: Callable[[], Awaitable[Any]]) -> Any:
+    """Time work that is part of a bot's turn but not an update (Heard's delivery)."""
+    cpu0, main0, wall0 = time.process_time(), time.thread_time(), time.perf_counter()
+    result = await work()
+    if figures is not None:
+        figures.cpu += time.process_time() - cpu0
+        figures.main_cpu += time.thread_time() - main0
+        figures.wall += time.perf_counter() - wall0
+    return result
 
 
-class Updates:
-    def __init__(self) -> None:
-        self.next_id = 1
-        self.message_id = 10_000
+def keep_response_models() -> None:
+    """Measure one lever: aiogram parses every answer into ``Response[T]``, a pydantic
+    generic that pydantic caches only weakly, so after a garbage collection it is built
+    again (milliseconds each). Holding the built classes shows what that costs; it
+    applies to all three bots alike and changes nothing in Heard."""
+    kept: set[type] = set()
+    parse = MemoryBotAPI.check_response
 
-    def _base(self) -> dict[str, Any]:
-        self.next_id += 1
-        return {"update_id": self.next_id}
+    def check_response(self, bot, method, status_code, content):  # type: ignore[no-untyped-def]
+        response = parse(self, bot, method, status_code, content)
+        kept.add(type(response))
+        return response
 
-    def text(self, user_id: int, text: str) -> Update:
-        self.message_id += 1
-        raw = self._base() | {"message": {
-            "message_id": self.message_id, "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "Y"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Y", "language_code": "en"},
-            "text": text,
-        }}
-        if text.startswith("/"):
-            raw["message"]["entities"] = [{"type": "bot_command", "offset": 0,
-                                           "length": len(text.split()[0])}]
-        return Update.model_validate(raw)
-
-    def tap(self, user_id: int, data: str, message_id: int = 1) -> Update:
-        raw = self._base() | {"callback_query": {
-            "id": str(self.next_id), "chat_instance": "1",
-            "from": {"id": user_id, "is_bot": False, "first_name": "Y"},
-            "message": {"message_id": message_id, "date": int(time.time()),
-                        "chat": {"id": user_id, "type": "private", "first_name": "Y"},
-                        "from": {"id": 42, "is_bot": True, "first_name": "Heard"},
-                        "text": "…"},
-            "data": data,
-        }}
-        return Update.model_validate(raw)
+    MemoryBotAPI.check_response = check_response  # type: ignore[method-assign]
 
 
-async def timed(dp: Dispatcher, bot: Bot, update: Update, samples: list[float]) -> None:
-    t0 = time.perf_counter()
-    await dp.feed_update(bot, update)
-    samples.append(time.perf_counter() - t0)
+def memory_kb() -> dict[str, int]:
+    """This process's own peak and current resident memory, from the kernel."""
+    with open("/proc/self/status") as fh:
+        fields = dict(line.split(":", 1) for line in fh if ":" in line)
+    return {k: int(fields[k].split()[0]) for k in ("VmHWM", "VmRSS")}
 
 
-async def set_up(runtime: Runtime, people: int) -> list[int]:
-    now = runtime.clock.now()
-    async with runtime.db.transaction() as session:
-        await admin.create_service(session, name="Bench", timezone="Europe/London", now=now)
-        keyworkers = []
-        for k in range(max(1, people // 20)):
-            made = await admin.create_staff(session, service_name="Bench", name=f"Key Worker{k}",
-                                            email=f"k{k}@bench.example", role="keyworker",
-                                            now=now, bot_username="bench_bot")
-            keyworkers.append(made["email"])
-            staff = await session.get(Staff, made["staff_id"])
-            staff.telegram_user_id = staff.telegram_chat_id = 900_000 + k
-        users = []
-        for i in range(people):
-            made = await admin.create_young_person(
-                session, runtime.vault, service_name="Bench",
-                keyworker_email=keyworkers[i % len(keyworkers)], nickname=f"YP{i}", now=now,
-                bot_username="bench_bot", public_url="http://127.0.0.1")
-            person = await session.get(YoungPerson, made["young_person_id"])
-            person.telegram_user_id = person.telegram_chat_id = 100_000 + i
-            person.consented_at = now
-            users.append(100_000 + i)
-    return users
+# -- the three bots ------------------------------------------------------------------------
 
 
-DATABASE_URL = "sqlite+aiosqlite:///{workdir}/bench.db"
+class EchoBot:
+    name = "echo"
+
+    def __init__(self, people: int) -> None:
+        self.api = MemoryBotAPI(record=False)
+        self.bot = Bot(TOKEN, session=self.api)
+        dp = Dispatcher()
+
+        @dp.message()
+        async def echo(message: TgMessage) -> None:
+            await message.answer(message.text or "\u2026")
+
+        self.telegram = TimedTelegram(dp, self.bot, self.api)
+        self.users = [self.telegram.user(FIRST_USER + i) for i in range(people)]
+
+    async def checkin(self, n: int) -> None:
+        user = self.users[n % len(self.users)]
+        for _ in range(UPDATES_PER_CHECKIN):
+            await user.send("hello")
+
+    async def close(self) -> None:
+        await self.bot.session.close()
 
 
-def bench_settings(workdir: Path) -> Settings:
-    return Settings(database_url=DATABASE_URL.format(workdir=workdir),
-                    master_key_file=workdir / "master.key", _env_file=None)
+async def walk_checkin(user: TelegramUser, n: int) -> None:
+    first, second = CARDS[n % len(CARDS)]
+    await user.send("/checkin")
+    for label in (first, second, "Done", "A lot", "Just sit with me"):
+        await user.tap(label)
+    await user.send("a hard day at school")
 
 
-async def prepare(workdir: Path, people: int) -> None:
-    """Set up the service in the parent process: staff passwords are hashed with
-    argon2 (64 MiB each, by design), which is set-up cost, not check-in cost."""
-    if DATABASE_URL.startswith("postgresql"):
-        from tests.conftest import _reset_postgres
+class TypicalBot:
+    name = "peer"
 
-        await _reset_postgres(DATABASE_URL)  # a benchmark database starts empty
+    def __init__(self, template: Path, workdir: Path, people: int, keyworkers: int) -> None:
+        from bench.peer_bot import PeerBot
+
+        self.api = MemoryBotAPI(record=False)
+        self.bot = Bot(TOKEN, session=self.api)
+        keyworker_of = {FIRST_USER + i: FIRST_KEYWORKER + i % keyworkers for i in range(people)}
+        # Its card sheet is a ready-made picture file, as such a bot would ship one.
+        self.peer = PeerBot(f"sqlite+aiosqlite:///{workdir}/peer.db",
+                            (template / "cards.png").read_bytes(), keyworker_of)
+        self.telegram = TimedTelegram(self.peer.dispatcher, self.bot, self.api)
+        self.users = [self.telegram.user(FIRST_USER + i) for i in range(people)]
+
+    async def start(self) -> None:
+        await self.peer.create_tables()
+
+    async def checkin(self, n: int) -> None:
+        await walk_checkin(self.users[n % len(self.users)], n)
+
+    async def close(self) -> None:
+        await self.peer.close()
+        await self.bot.session.close()
+
+
+class HeardBot:
+    name = "heard"
+
+    def __init__(self, workdir: Path, people: int) -> None:
+        self.workdir = workdir
+        self.people = people
+
+    async def start(self) -> None:
+        from app.runtime import Runtime
+        from testkit.heard import HeardOnTelegram
+
+        self.runtime = await Runtime.open(bench_settings(self.workdir))
+        self.heard = await HeardOnTelegram.start(self.runtime, token=TOKEN,
+                                                 bot_username="bench_bot", record=False)
+        tg = self.heard.telegram
+        self.telegram = TimedTelegram(tg.dispatcher, tg.bot, tg.api)
+        self.api = tg.api
+        self.users = [self.telegram.user(FIRST_USER + i) for i in range(self.people)]
+
+    async def checkin(self, n: int) -> None:
+        await walk_checkin(self.users[n % len(self.users)], n)
+        # The keyworker's message is part of a check-in: deliver it in this turn.
+        delivered = await timed(self.telegram.figures, self.heard.deliver)
+        if delivered != 1:
+            raise AssertionError(f"expected one keyworker message, sent {delivered}")
+
+    async def close(self) -> None:
+        await self.heard.close()
+        await self.runtime.close()
+
+
+# -- set-up -------------------------------------------------------------------------------
+
+
+def bench_settings(workdir: Path):  # type: ignore[no-untyped-def]
+    from app.config import Settings
+
+    # Rate limits off: they pace Telegram traffic, which is not what is measured here.
+    return Settings(database_url=f"sqlite+aiosqlite:///{workdir}/heard.db",
+                    master_key_file=workdir / "master.key", send_rate_global=1e9,
+                    send_rate_per_chat=1e9, _env_file=None)  # type: ignore[call-arg]
+
+
+def keyworker_count(people: int) -> int:
+    return max(1, people // 20)
+
+
+async def prepare_heard(workdir: Path, people: int) -> None:
+    """A service, keyworkers on Telegram and consented young people. Done once, apart:
+    staff passwords are hashed with argon2 (64 MiB each, by design), which is set-up,
+    not check-in, cost."""
+    from app.runtime import Runtime
+    from flows import admin
+    from storage.models import Staff, YoungPerson
+
+    from cards.deck import DECK
+    from cards.sheet import render_sheet
+
+    (workdir / "cards.png").write_bytes(render_sheet(tuple(c.id for c in DECK)))
     runtime = await Runtime.open(bench_settings(workdir))
+    now = runtime.clock.now()
     try:
-        await set_up(runtime, people)
+        async with runtime.db.transaction() as session:
+            await admin.create_service(session, name="Bench", timezone="Europe/London", now=now)
+            emails = []
+            for k in range(keyworker_count(people)):
+                made = await admin.create_staff(
+                    session, service_name="Bench", name=f"Key Worker{k}",
+                    email=f"k{k}@bench.example", role="keyworker", now=now,
+                    bot_username="bench_bot")
+                emails.append(str(made["email"]))
+                staff = await session.get(Staff, made["staff_id"])
+                assert staff is not None
+                staff.telegram_user_id = staff.telegram_chat_id = FIRST_KEYWORKER + k
+            for i in range(people):
+                made = await admin.create_young_person(
+                    session, runtime.vault, service_name="Bench",
+                    keyworker_email=emails[i % len(emails)], nickname=f"YP{i}", now=now,
+                    bot_username="bench_bot", public_url="http://127.0.0.1")
+                person = await session.get(YoungPerson, made["young_person_id"])
+                assert person is not None
+                person.telegram_user_id = person.telegram_chat_id = FIRST_USER + i
+                person.consented_at = now
     finally:
         await runtime.close()
 
 
-async def heard_run(base_url: str, checkins: int, people: int, workdir: Path) -> dict[str, Any]:
-    runtime = await Runtime.open(bench_settings(workdir))
-    users = [100_000 + i for i in range(people)]
-    keyboards = Keyboards()
-    session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
-    session.middleware(keyboards)
-    bot = Bot(TOKEN, session=session)
-    sender = Sender(runtime.db, runtime.vault, TelegramTransport(bot), runtime.clock,
-                    SenderSettings(rate_global=1e9, rate_per_chat=1e9, idle_poll=0.05))
-    dp = make_dispatcher(runtime.db, runtime.services, on_commit=sender.kick)
-    stop = asyncio.Event()
-    sender_task = asyncio.create_task(sender.run_forever(stop))
-    updates, samples = Updates(), []
-    started = time.perf_counter()
-    rss_at: dict[int, float] = {}
+def fresh_copy(template: Path, into: Path) -> Path:
+    shutil.copytree(template, into)
+    return into
+
+
+# -- runs ---------------------------------------------------------------------------------
+
+
+async def turns(template: Path, workdir: Path, checkins: int, people: int,
+                profile: cProfile.Profile | None = None) -> dict[str, Any]:
+    echo = EchoBot(people)
+    peer = TypicalBot(template, workdir, people, keyworker_count(people))
+    heard = HeardBot(fresh_copy(template, workdir / "heard"), people)
+    await peer.start()
+    await heard.start()
+    bots = [echo, peer, heard]
+    # One check-in each first, not measured: pictures uploaded, caches warm.
+    for bot in bots:
+        await bot.checkin(-1 % people)
+    calls_before = {bot.name: sum(bot.api.counts.values()) for bot in bots}
+    figures = {bot.name: Figures() for bot in bots}
+    for bot in bots:
+        bot.telegram.figures = figures[bot.name]
     for n in range(checkins):
-        uid = users[n % len(users)]
-        first, second = CARDS[n % len(CARDS)]
-        await timed(dp, bot, updates.text(uid, "/checkin"), samples)
-        for label in (first, second, "Done", "A lot", "Just sit with me"):
-            tap = updates.tap(uid, keyboards.data(uid, label), keyboards.message_id[uid])
-            await timed(dp, bot, tap, samples)
-        await timed(dp, bot, updates.text(uid, "a hard day at school"), samples)
-        if (n + 1) % 1000 == 0 or n + 1 == checkins:
-            rss_at[n + 1] = peak_rss_mb()
-        if (n + 1) % 1000 == 0:
-            print(f"  … {n + 1} check-ins", file=sys.stderr, flush=True)
-    # Wait for the keyworkers' notifications to drain: they are part of a check-in.
-    from sqlalchemy import func, select
-
-    while True:
-        async with runtime.db.transaction() as s:
-            pending = await s.scalar(select(func.count()).select_from(OutboxMessage)
-                                     .where(OutboxMessage.status == "pending"))
-            sent = await s.scalar(select(func.count()).select_from(OutboxMessage)
-                                  .where(OutboxMessage.status == "sent"))
-        if not pending:
-            break
-        await asyncio.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    stop.set()
-    await sender_task
-    await bot.session.close()
-    await runtime.close()
-    return {"elapsed": elapsed, "samples": samples, "sent": sent, "rss_at": rss_at}
+        for bot in bots:
+            if profile is not None and bot is heard:
+                profile.enable()
+                await bot.checkin(n)
+                profile.disable()
+            else:
+                await bot.checkin(n)
+        if (n + 1) % 500 == 0:
+            print(f"  \u2026 {n + 1} check-ins each", file=sys.stderr, flush=True)
+    calls = {bot.name: (sum(bot.api.counts.values()) - calls_before[bot.name]) / checkins
+             for bot in bots}
+    for bot in bots:
+        await bot.close()
+    return {"figures": figures, "calls": calls}
 
 
-async def echo_run(base_url: str, updates_n: int, users: int) -> dict[str, Any]:
-    """The reference: an aiogram bot that answers every message with one sendMessage."""
-    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)))
-    dp = Dispatcher()
+async def alone(role: str, template: Path, workdir: Path, people: int,
+                checkpoints: list[int]) -> list[dict[str, int]]:
+    """One bot in this process and nothing else; its own VmHWM at each checkpoint."""
+    bot: EchoBot | TypicalBot | HeardBot
+    if role == "echo":
+        bot = EchoBot(people)
+    elif role == "peer":
+        bot = TypicalBot(template, workdir, people, keyworker_count(people))
+        await bot.start()
+    else:
+        bot = HeardBot(fresh_copy(template, workdir / "heard"), people)
+        await bot.start()
+    readings = [{"checkins": 0, **memory_kb()}]
+    for n in range(max(checkpoints)):
+        await bot.checkin(n)
+        if n + 1 in checkpoints:
+            readings.append({"checkins": n + 1, **memory_kb()})
+    await bot.close()
+    return readings
 
-    @dp.message()
-    async def echo(message: TgMessage) -> None:
-        await message.answer(message.text or "…")
 
-    updates, samples = Updates(), []
-    started = time.perf_counter()
-    for n in range(updates_n):
-        await timed(dp, bot, updates.text(100_000 + n % users, "hello"), samples)
-    elapsed = time.perf_counter() - started
-    await bot.session.close()
-    return {"elapsed": elapsed, "samples": samples}
+def run_alone(role: str, template: Path, people: int, checkpoints: list[int],
+              extra: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, __file__, "--alone", role, "--template", str(template),
+         "--people", str(people), "--memory", ",".join(map(str, checkpoints)), *extra],
+        stdout=subprocess.PIPE, text=True)
+
+
+# -- report -------------------------------------------------------------------------------
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -229,87 +349,106 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def rss_now_mb() -> float:
-    with open("/proc/self/status") as fh:
-        fields = dict(line.split(":", 1) for line in fh)
-    return int(fields["VmRSS"].split()[0]) / 1024
+def report_turns(result: dict[str, Any], checkins: int, people: int) -> None:
+    figures: dict[str, Figures] = result["figures"]
+    print(f"three bots in one process, taking turns; {checkins} check-ins each "
+          f"({checkins * UPDATES_PER_CHECKIN} updates), {people} young people, SQLite")
+    print("figures from this process: CPU = time.process_time() (all its threads) around "
+          "each update and Heard's delivery, of which time.thread_time() on the event loop's "
+          "thread (the rest is aiosqlite's thread); wall = time.perf_counter() per update")
+    print(f"{'bot':6} {'cpu/update':>11} {'(loop thread)':>13} {'p50 wall':>9} {'p99 wall':>9} "
+          f"{'updates/s':>10} {'check-ins/s':>11} {'Bot API calls/check-in':>23}")
+    for name, f in figures.items():
+        print(f"{name:6} {f.cpu / f.updates * 1000:8.3f} ms {f.main_cpu / f.updates * 1000:10.3f} ms "
+              f"{pct(f.samples, 0.5):6.2f} ms {pct(f.samples, 0.99):6.2f} ms "
+              f"{f.updates / f.wall:10.0f} {checkins / f.wall:11.1f} {result['calls'][name]:23.1f}")
+    heard, echo, peer = figures["heard"], figures["echo"], figures["peer"]
+    per = {name: f.cpu / f.updates for name, f in figures.items()}
+    print(f"ratio heard/echo cpu {per['heard'] / per['echo']:.2f} (target \u2264 3)")
+    print(f"ratio heard/peer cpu {per['heard'] / per['peer']:.2f} (target \u2264 1.0)")
+    print(f"ratio heard/echo p50 wall {pct(heard.samples, .5) / pct(echo.samples, .5):.2f}, "
+          f"heard/peer p50 wall {pct(heard.samples, .5) / pct(peer.samples, .5):.2f}")
 
 
-async def child(role: str, base_url: str, checkins: int, people: int,
-                workdir: Path) -> dict[str, Any]:
-    """One measured run in its own process, so each has its own peak RSS."""
-    baseline = rss_now_mb()
-    if role == "heard":
-        result = await heard_run(base_url, checkins, people, workdir)
-    else:
-        result = await echo_run(base_url, checkins * 7, people)
-    result["rss_after_imports"] = baseline
-    result["peak_rss"] = peak_rss_mb()
-    return result
-
-
-def run_child(role: str, base_url: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    import json
-
-    out = subprocess.run(
-        [sys.executable, __file__, "--role", role, "--base-url", base_url,
-         "--checkins", str(args.checkins), "--people", str(args.people),
-         "--workdir", str(workdir), "--database-url", DATABASE_URL],
-        check=True, stdout=subprocess.PIPE, text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+def report_memory(readings: dict[str, list[dict[str, int]]]) -> None:
+    print("peak memory, each bot alone in a process of its own (its own VmHWM, read from "
+          "/proc/self/status inside that process):")
+    points = [r["checkins"] for r in next(iter(readings.values()))]
+    labels = ["start" if p == 0 else "after " + format(p, ",") for p in points]
+    print(f"{'bot':6} " + " ".join(f"{label:>14}" for label in labels))
+    for name, rows in readings.items():
+        print(f"{name:6} " + " ".join(f"{r['VmHWM'] / 1024:11.1f} MiB" for r in rows))
+    last = {name: rows[-1]["VmHWM"] for name, rows in readings.items()}
+    first = {name: rows[1]["VmHWM"] for name, rows in readings.items() if len(rows) > 2}
+    if "heard" in last and "echo" in last:
+        print(f"ratio heard/echo peak memory {last['heard'] / last['echo']:.2f} (target \u2264 1.25)")
+    if "heard" in first:
+        print(f"heard peak growth from {points[1]:,} to {points[-1]:,} check-ins: "
+              f"{(last['heard'] - first['heard']) / 1024:+.1f} MiB")
 
 
 def main() -> None:
-    global DATABASE_URL
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkins", type=int, default=10_000)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--checkins", type=int, default=1000, help="check-ins per bot, taking turns")
     parser.add_argument("--people", type=int, default=200)
-    parser.add_argument("--database-url", default=DATABASE_URL,
-                        help="SQLAlchemy URL (default: a fresh SQLite file); a PostgreSQL "
-                        "database given here is emptied first")
-    parser.add_argument("--role", choices=["heard", "echo"], help=argparse.SUPPRESS)
-    parser.add_argument("--base-url", help=argparse.SUPPRESS)
-    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--memory", default="1000,10000",
+                        help="check-in counts at which each bot's own peak memory is read; "
+                        "'' to skip")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="profile Heard's turns over N check-ins and print the top entries")
+    parser.add_argument("--keep-response-models", action="store_true",
+                        help="measure a lever: keep aiogram's Response[T] models alive")
+    parser.add_argument("--alone", choices=["echo", "peer", "heard"],
+                        help="run one bot alone for the largest --memory count and print its "
+                        "own memory readings (as the memory runs do; handy under a profiler)")
+    parser.add_argument("--template", type=Path,
+                        help="with --alone: a prepared data directory (made here if not given; its "
+                        "set-up then counts in that process's peak memory)")
     args = parser.parse_args()
-    DATABASE_URL = args.database_url
-    if args.role:
-        import json
+    checkpoints = [int(x) for x in args.memory.split(",") if x.strip()]
+    if args.keep_response_models:
+        keep_response_models()
 
-        result = asyncio.run(
-            child(args.role, args.base_url, args.checkins, args.people, args.workdir))
-        print(json.dumps(result))
+    if args.alone:
+        with tempfile.TemporaryDirectory() as tmp:
+            template = args.template
+            if template is None:
+                template = Path(tmp) / "template"
+                template.mkdir()
+                asyncio.run(prepare_heard(template, args.people))
+            readings = asyncio.run(alone(args.alone, template, Path(tmp), args.people,
+                                         checkpoints))
+        print(json.dumps(readings))
         return
 
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("bot_api_process.py"))],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        base_url = server.stdout.readline().strip()  # type: ignore[union-attr]
-        with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(prepare(Path(tmp), args.people))
-            heard = run_child("heard", base_url, args, Path(tmp))
-            echo = run_child("echo", base_url, args, Path(tmp))
-    finally:
-        server.stdin.close()  # type: ignore[union-attr]
-        server.wait(10)
-
-    h, e = heard["samples"], echo["samples"]
-    h_mean, e_mean = statistics.fmean(h) * 1000, statistics.fmean(e) * 1000
-    print(f"database: {DATABASE_URL.split(':', 1)[0]}; check-ins: {args.checkins} "
-          f"({len(h)} updates, {heard['sent']} keyworker notifications sent)")
-    print(f"heard: {args.checkins / heard['elapsed']:.1f} check-ins/s, "
-          f"{len(h) / heard['elapsed']:.0f} updates/s, per update mean {h_mean:.2f} ms, "
-          f"p50 {pct(h, 0.5):.2f} ms, p99 {pct(h, 0.99):.2f} ms")
-    print(f"echo bot: {len(e) / echo['elapsed']:.0f} updates/s, per update mean {e_mean:.2f} ms, "
-          f"p50 {pct(e, 0.5):.2f} ms, p99 {pct(e, 0.99):.2f} ms")
-    print(f"ratio heard/echo per update: mean {h_mean / e_mean:.2f}x, "
-          f"p50 {pct(h, 0.5) / pct(e, 0.5):.2f}x (target within 3x)")
-    for n, mb in sorted(heard["rss_at"].items(), key=lambda kv: int(kv[0])):
-        print(f"heard peak RSS after {n} check-ins: {mb:.0f} MB")
-    print(f"peak RSS: heard {heard['peak_rss']:.0f} MB, echo bot {echo['peak_rss']:.0f} MB "
-          f"(after imports alone: {heard['rss_after_imports']:.0f} MB and "
-          f"{echo['rss_after_imports']:.0f} MB); target under 150 MB after 10,000 check-ins")
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "template"
+        template.mkdir()
+        asyncio.run(prepare_heard(template, args.people))
+        if args.profile:
+            profile = cProfile.Profile()
+            asyncio.run(turns(template, Path(tmp) / "profile", args.profile, args.people,
+                              profile))
+            stats = pstats.Stats(profile).strip_dirs()
+            print(f"Heard's turns, {args.profile} check-ins: top entries by own time")
+            stats.sort_stats("tottime").print_stats(25)
+            print("by cumulative time")
+            stats.sort_stats("cumulative").print_stats(40)
+            return
+        result = asyncio.run(turns(template, Path(tmp) / "turns", args.checkins, args.people))
+        report_turns(result, args.checkins, args.people)
+        sys.stdout.flush()
+        if checkpoints:
+            extra = ["--keep-response-models"] if args.keep_response_models else []
+            children = {role: run_alone(role, template, args.people, checkpoints, extra)
+                        for role in ("echo", "peer", "heard")}
+            readings = {}
+            for role, child in children.items():
+                out, _ = child.communicate()
+                if child.returncode != 0:
+                    raise SystemExit(f"the {role} memory run failed")
+                readings[role] = json.loads(out.strip().splitlines()[-1])
+            report_memory(readings)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ class StubBotAPI:
     accepted: list[tuple[str, int, str]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     refused: int = 0
+    in_flight: int = 0
+    _settled: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -52,7 +54,22 @@ class StubBotAPI:
     def texts(self) -> list[str]:
         return [text for _, _, text in self.accepted]
 
+    async def settled(self) -> None:
+        """Return once no request is being answered (a held one has been let go)."""
+        while self.in_flight:
+            self._settled.clear()
+            await self._settled.wait()
+
     async def _handle(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+            if not self.in_flight:
+                self._settled.set()
+
+    async def _answer(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         form = await request.post()
         chat_id = int(str(form.get("chat_id", "0")))

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ from outbox.queue import enqueue
 from storage.models import OutboxMessage, Staff
 from tests.conftest import POSTGRES_URL, _reset_postgres
 from tests.outbox.stub_bot_api import StubBotAPI
-from tests.support.outbox_driver import drain, queue, simulated_sender
+from testkit.outbox import drain, queue, simulated_sender
 from tests.support.people import make_cast
 from tests.support.safeguarding import KEYWORKER_CHAT, check_in, consented
 
@@ -84,29 +85,59 @@ async def test_500_outage_for_two_minutes_through_aiogram(
 # -- real processes --------------------------------------------------------------------
 
 
-def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), "worker"], cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+class _Worker:
+    """``python run.py worker`` in its own process. Its log lines are read as they come,
+    so a test waits for the line that says it is ready instead of a fixed while (and
+    the pipe never fills up and stalls it)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "worker"], cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines: list[str] = []
+        self._loop = asyncio.get_running_loop()
+        self._changed = asyncio.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+            self._loop.call_soon_threadsafe(self._changed.set)
+        self._loop.call_soon_threadsafe(self._changed.set)  # ended
+
+    async def wait_for_line(self, text: str, timeout: float = 60.0) -> None:
+        """Until the worker logs ``text`` (or fails, showing what it said)."""
+        async with asyncio.timeout(timeout):
+            while not any(text in line for line in self.lines):
+                if self.proc.poll() is not None and not self._reader.is_alive():
+                    raise AssertionError("worker ended: " + "".join(self.lines[-20:]))
+                self._changed.clear()
+                await self._changed.wait()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self._reader.join(timeout=10)
+        if self.proc.stderr:
+            self.proc.stderr.close()
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-    if proc.stderr:
-        proc.stderr.close()
+async def _until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    """Until ``predicate()`` holds: a condition on the database or the stub, looked at
+    again every few milliseconds (the timeout only bounds a hung run)."""
+    async with asyncio.timeout(timeout):
+        while not await predicate():
+            await asyncio.sleep(0.02)
 
 
-async def _until(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not await predicate():
-        if loop.time() > end:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.05)
+async def _status(runtime: Runtime) -> list[str]:
+    async with runtime.db.transaction() as session:
+        return list((await session.scalars(select(OutboxMessage.status))).all())
 
 
 def _env(settings: Settings, stub: StubBotAPI, **extra: str) -> dict[str, str]:
@@ -135,36 +166,35 @@ async def test_sigkill_after_checkin_commits_still_delivers_once(
         client = await consented(runtime, cast)
         hold = asyncio.Event() if moment == "mid_send" else None
         stub.hold = hold  # the first send never gets its answer
-        first = _worker(_env(settings, stub))
+        first = _Worker(_env(settings, stub))
         try:
             await check_in(client, ["Worried"])  # commits the check-in and its notification
             if moment == "mid_send":
-                await asyncio.wait_for(stub.arrived.wait(), 30)
-            _kill(first)
+                await asyncio.wait_for(stub.arrived.wait(), 60)
         finally:
-            _kill(first)
+            first.kill()
         if hold is not None:
             hold.set()  # answer into a dead connection: Telegram never accepted it
-        await asyncio.sleep(0.1)
+        await stub.settled()
         assert stub.accepted == []
-        second = _worker(_env(settings, stub))
+        assert await _status(runtime) == ["pending"]
+        second = _Worker(_env(settings, stub))
         try:
-            async def delivered() -> bool:
-                return len(stub.accepted) >= 1
+            # Sent, and the send recorded: from then on nothing can claim it again.
+            async def recorded() -> bool:
+                return await _status(runtime) == ["sent"]
 
-            await _until(delivered)
-            await asyncio.sleep(3)  # longer than the lease: a duplicate would show now
+            await _until(recorded)
+            await stub.settled()
         finally:
-            _kill(second)
+            second.kill()
         assert [(m, chat) for m, chat, _ in stub.accepted] == [("sendPhoto", KEYWORKER_CHAT)]
         assert "New check-in from Sam" in stub.accepted[0][2]
-        async with runtime.db.transaction() as session:
-            row = (await session.scalars(select(OutboxMessage))).one()
-        assert row.status == "sent"
     finally:
         await runtime.close()
 
 
+@pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="HEARD_TEST_POSTGRES_URL is not set: two senders "
                     "sharing one outbox need PostgreSQL (SKIP LOCKED); SQLite runs one sender")
 async def test_two_senders_on_postgres_send_1000_exactly_once(
@@ -178,10 +208,10 @@ async def test_two_senders_on_postgres_send_1000_exactly_once(
     stub.delay = 0.01
     env = _env(settings, stub, HEARD_SEND_RATE_GLOBAL="100000", HEARD_SEND_RATE_PER_CHAT="1000",
                HEARD_SEND_LEASE_SECONDS="30")
-    workers = [_worker(env), _worker(env)]
+    workers = [_Worker(env), _Worker(env)]
     try:
-        await asyncio.sleep(2)  # both up and polling before anything is queued
-        assert all(w.poll() is None for w in workers)
+        for worker in workers:  # both up before anything is queued
+            await worker.wait_for_line("outbox worker")
         async with runtime.db.transaction() as session:
             for i in range(1000):
                 await enqueue(session, runtime.vault, chat_id=10_000 + i % 400,
@@ -195,12 +225,12 @@ async def test_two_senders_on_postgres_send_1000_exactly_once(
             return left == 0
 
         await _until(drained, timeout=120)
-        await asyncio.sleep(1)
+        await stub.settled()
         async with runtime.db.transaction() as session:
             senders = (await session.scalars(select(OutboxMessage.locked_by).distinct())).all()
     finally:
         for w in workers:
-            _kill(w)
+            w.kill()
         await runtime.close()
     counts = collections.Counter(stub.texts())
     assert set(counts) == {f"m{i}" for i in range(1000)}  # none missing

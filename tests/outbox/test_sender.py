@@ -12,7 +12,7 @@ from flows import admin
 from outbox.queue import URGENT
 from outbox.sender import Permanent, RetryLater, Transient
 from storage.models import OutboxMessage, Staff
-from tests.support.outbox_driver import ScriptedTransport, drain, pending, queue, simulated_sender
+from testkit.outbox import ScriptedTransport, drain, pending, queue, simulated_sender
 
 
 async def test_429_retry_after_3_then_sent_once_after_3s(runtime: Runtime, clock: FrozenClock) -> None:

@@ -1,5 +1,7 @@
-"""Heard's whole service (``app.serve.serve``), started as ``python run.py`` would be,
-pointed at a local Bot API server through HEARD_TELEGRAM_API_URL."""
+"""Heard's Telegram channel two ways: in process (the real Dispatcher fed updates
+directly, an in-memory Bot API; most tests) and over HTTP (``serve()`` started as
+``python run.py`` would be, against the local Bot API server; a handful of
+end-to-end tests)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,62 @@ from app.clock import FrozenClock
 from app.config import Settings
 from app.runtime import Runtime
 from app.serve import serve
-from tests.support.bot_api import FakeBotAPI
+from testkit.bot_api import FakeBotAPI
+from testkit.heard import TOKEN, HeardOnTelegram
+from testkit.telegram import MemoryBotAPI, TelegramUser
 from tests.support.people import Cast, make_cast
+
+KEYWORKER, SAM, STRANGER = 2001, 1001, 3003
+
+
+def code_of(link: object) -> str:
+    return str(link).rsplit("=", 1)[1]
+
+
+# -- in process ----------------------------------------------------------------------------
+
+
+@dataclass
+class Heard:
+    """Heard on Telegram in process, with its cast (Alex the keyworker, Sam)."""
+
+    tg: HeardOnTelegram
+    cast: Cast
+    runtime: Runtime
+
+    @property
+    def api(self) -> MemoryBotAPI:
+        return self.tg.api
+
+    def user(self, user_id: int, first_name: str = "Sam") -> TelegramUser:
+        return self.tg.user(user_id, first_name)
+
+    async def deliver(self) -> int:
+        return await self.tg.deliver()
+
+    async def link_everyone(self) -> tuple[TelegramUser, TelegramUser]:
+        alex = self.user(KEYWORKER, first_name="Alex")
+        await alex.send(f"/start {self.cast.staff_telegram_code}")
+        alex.expect("Hello Alex")
+        sam = self.user(SAM, first_name="Sam")
+        await sam.send(f"/start {code_of(self.cast.young_person_codes['telegram_link'])}")
+        sam.expect("This is Heard")
+        await sam.tap("OK, let's go")
+        sam.expect("What would you like to do?")
+        return alex, sam
+
+
+@pytest.fixture
+async def heard(runtime: Runtime) -> AsyncIterator[Heard]:
+    cast = await make_cast(runtime)
+    tg = await HeardOnTelegram.start(runtime)
+    try:
+        yield Heard(tg, cast, runtime)
+    finally:
+        await tg.close()
+
+
+# -- over HTTP -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -43,7 +99,7 @@ async def service(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Service]:
         settings = Settings(
             database_url=f"sqlite+aiosqlite:///{tmp_path}/heard.db",
             master_key_file=tmp_path / "master.key",
-            bot_token="123456:TEST-token",
+            bot_token=TOKEN,
             telegram_api_url=api.base_url,
             web_port=0,
             _env_file=None,  # type: ignore[call-arg]
@@ -54,13 +110,13 @@ async def service(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Service]:
         stop = asyncio.Event()
         started: asyncio.Future[web.AppRunner] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(serve(settings, stop=stop, clock=clock, started=started))
-        done, _ = await asyncio.wait({task, started}, timeout=60,
-                                     return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
+        # Start-up is awaited on its own signal (``started``) or its failure.
+        await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
             task.result()  # start-up failed: show why
         runner = started.result()
         try:
             yield Service(api, settings, cast, stop, runner)
         finally:
             stop.set()
-            await asyncio.wait_for(task, 15)
+            await task

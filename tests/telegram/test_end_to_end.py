@@ -1,4 +1,5 @@
-"""The check-in spine end to end, through the real aiogram client and a local Bot API."""
+"""The check-in spine end to end on Telegram, in process: the real Dispatcher Heard
+builds, fed updates one at a time, an in-memory Bot API, the outbox sender run by hand."""
 
 from __future__ import annotations
 
@@ -6,170 +7,145 @@ from sqlalchemy import func, select
 
 from flows.kpi import kpi_report
 from storage.models import CheckIn, YoungPerson
-from tests.telegram.conftest import Service
+from tests.telegram.conftest import KEYWORKER, SAM, STRANGER, Heard
 
-KEYWORKER, SAM, STRANGER = 2001, 1001, 3003
-
-
-def code_of(link: object) -> str:
-    return str(link).rsplit("=", 1)[1]
+PNG = b"\x89PNG"
 
 
-async def link_everyone(service: Service):  # type: ignore[no-untyped-def]
-    api, cast = service.api, service.cast
-    alex = api.user(KEYWORKER, first_name="Alex")
-    await alex.send(f"/start {cast.staff_telegram_code}")
-    await alex.wait_for_message("Hello Alex")
-    sam = api.user(SAM, first_name="Sam")
-    await sam.send(f"/start {code_of(cast.young_person_codes['telegram_link'])}")
-    await sam.wait_for_message("This is Heard")
-    await sam.click("OK, let's go")
-    await sam.wait_for_message("What would you like to do?")
-    return alex, sam
-
-
-async def test_checkin_reaches_keyworker_and_the_seen_comes_back(service: Service) -> None:
-    api = service.api
-    assert service.cast.young_person_codes["telegram_link"].startswith(  # type: ignore[union-attr]
+async def test_checkin_reaches_keyworker_and_the_seen_comes_back(heard: Heard) -> None:
+    api = heard.api
+    assert str(heard.cast.young_person_codes["telegram_link"]).startswith(
         "https://t.me/heard_test_bot?start="
     )
-    alex, sam = await link_everyone(service)
+    alex, sam = await heard.link_everyone()
     commands = api.calls_to("setMyCommands")
     assert {c["command"] for c in commands[-1].params["commands"]} >= {
         "checkin", "listened", "help", "language", "pause"
     }
 
     await sam.send("/checkin")
-    sheet = await sam.wait_for_message(lambda m: "photo" in m)
+    sheet = sam.expect(lambda m: "photo" in m)
     assert "How are you feeling" in sheet["caption"]
-    assert api.calls_to("sendPhoto", chat_id=SAM)[0].files["photo"].startswith(b"\x89PNG")
-    await sam.click("Worried")
-    await sam.wait_for_message(lambda m: "\u2705 Worried" in str(m.get("reply_markup")))
-    await sam.click("Tired")
-    await sam.wait_for_message(lambda m: "\u2705 Tired" in str(m.get("reply_markup")))
-    await sam.click("Done")
-    await sam.wait_for_message("How much")
-    await sam.click("A lot")
-    await sam.wait_for_message("What would help")
-    await sam.click("Just sit with me")
-    await sam.wait_for_message("a few words")
+    uploads = [c.files["photo"] for c in api.calls_to("sendPhoto", chat_id=SAM)
+               if "photo" in c.files]
+    assert uploads and uploads[0].startswith(PNG)
+    await sam.tap("Worried")
+    sam.expect(lambda m: "\u2705 Worried" in str(m.get("reply_markup")))
+    await sam.tap("Tired")
+    sam.expect(lambda m: "\u2705 Tired" in str(m.get("reply_markup")))
+    await sam.tap("Done")
+    sam.expect("How much")
+    await sam.tap("A lot")
+    sam.expect("What would help")
+    await sam.tap("Just sit with me")
+    sam.expect("a few words")
     await sam.send("school was hard")
-    await sam.wait_for_message("Alex will see this")
+    sam.expect("Alex will see this")
 
-    note = await alex.wait_for_message(lambda m: "New check-in from Sam" in (m.get("caption") or ""))
+    assert await heard.deliver() >= 1
+    note = alex.expect(lambda m: "New check-in from Sam" in (m.get("caption") or ""))
     caption = note["caption"]
     assert "Worried, Tired (a lot)" in caption
     assert "Just sit with me" in caption
     assert "school was hard" in caption
-    await alex.click("Seen \u2714")
-    await sam.wait_for_message("Alex has seen your check-in")
-    await alex.wait_for_message(lambda m: "Seen by Alex" in str(m.get("reply_markup")))
+    await alex.tap("Seen \u2714")
+    alex.expect(lambda m: "Seen by Alex" in str(m.get("reply_markup")))
+    await heard.deliver()
+    sam.expect("Alex has seen your check-in")
 
-    runtime = await service.runtime()
-    try:
-        async with runtime.db.transaction() as session:
-            checkin = await session.scalar(select(CheckIn))
-            assert checkin is not None and checkin.acknowledged_at is not None
-            assert checkin.channel == "telegram"
-    finally:
-        await runtime.close()
+    async with heard.runtime.db.transaction() as session:
+        checkin = await session.scalar(select(CheckIn))
+        assert checkin is not None and checkin.acknowledged_at is not None
+        assert checkin.channel == "telegram"
 
 
-async def test_listened_answers_show_in_the_kpi_report(service: Service) -> None:
-    _, sam = await link_everyone(service)
+async def test_listened_answers_show_in_the_kpi_report(heard: Heard) -> None:
+    _, sam = await heard.link_everyone()
     for _round in range(5):
-        mark = service.api.mark()
+        mark = heard.api.mark()
         await sam.send("/listened")
-        await sam.wait_for_message("Who are you thinking about", after=mark)
-        await sam.click("My keyworker")
-        await sam.wait_for_message("did you feel listened to", after=mark)
-        await sam.click("\U0001f642 Mostly")
-        await sam.wait_for_message("Thank you for telling us", after=mark)
-    runtime = await service.runtime()
-    try:
-        async with runtime.db.transaction() as session:
-            report = await kpi_report(session, service_name="North", month_from=None, month_to=None)
-    finally:
-        await runtime.close()
+        sam.expect("Who are you thinking about", after=mark)
+        await sam.tap("My keyworker")
+        sam.expect("did you feel listened to", after=mark)
+        await sam.tap("\U0001f642 Mostly")
+        sam.expect("Thank you for telling us", after=mark)
+    async with heard.runtime.db.transaction() as session:
+        report = await kpi_report(session, service_name="North", month_from=None, month_to=None)
     assert report["listened_to"]["total"] == 5
     assert report["listened_to"]["counts"]["mostly"] == 5
     assert report["listened_to"]["percent_at_least_a_little"] == 100.0
 
 
-async def test_strangers_and_used_links_get_a_kind_refusal(service: Service) -> None:
-    api, cast = service.api, service.cast
-    alex, _ = await link_everyone(service)
-    stranger = api.user(STRANGER, first_name="Jo")
+async def test_strangers_and_used_links_get_a_kind_refusal(heard: Heard) -> None:
+    await heard.link_everyone()
+    stranger = heard.user(STRANGER, first_name="Jo")
     await stranger.send("hello?")
-    await stranger.wait_for_message("private service")
-    await stranger.send(f"/start {cast.staff_telegram_code}")
-    await stranger.wait_for_message("already been used or is not valid")
+    stranger.expect("private service")
+    await stranger.send(f"/start {heard.cast.staff_telegram_code}")
+    stranger.expect("already been used or is not valid")
     await stranger.send("/start not-a-real-code")
-    await stranger.wait_for_message("already been used or is not valid")
-    runtime = await service.runtime()
-    try:
-        async with runtime.db.transaction() as session:
-            linked = await session.scalar(
-                select(func.count()).select_from(YoungPerson).where(
-                    YoungPerson.telegram_user_id == STRANGER)
-            )
-            assert linked == 0
-    finally:
-        await runtime.close()
+    stranger.expect("already been used or is not valid")
+    async with heard.runtime.db.transaction() as session:
+        linked = await session.scalar(
+            select(func.count()).select_from(YoungPerson).where(
+                YoungPerson.telegram_user_id == STRANGER)
+        )
+        assert linked == 0
 
 
-async def test_bad_input_keeps_the_step_and_duplicates_are_ignored(service: Service) -> None:
-    api = service.api
-    _, sam = await link_everyone(service)
+async def test_bad_input_keeps_the_step_and_duplicates_are_ignored(heard: Heard) -> None:
+    api = heard.api
+    _, sam = await heard.link_everyone()
     await sam.send("/checkin")
-    await sam.wait_for_message(lambda m: "photo" in m)
+    sam.expect(lambda m: "photo" in m)
     for send_unusable in (sam.send_sticker, sam.send_voice):
-        mark = api.mark()
         await send_unusable()
-        await sam.wait_for_message("can't use that", after=mark)
+        sam.expect("can't use that")
     mark = api.mark()
-    forged = await sam.click_raw("forged|c:happy", message_id=1)
+    forged = await sam.tap_raw("forged|c:happy", message_id=1)
     # Refused with a kind word, and the cards are shown again: nothing ticked.
-    await sam.wait_for_message(lambda m: "photo" in m, after=mark)
+    shown = sam.expect(lambda m: "photo" in m, after=mark)
+    assert "\u2705" not in str(shown.get("reply_markup"))
     assert "from before" in (api.callback_answer(forged) or {}).get("text", "")
-    mark = api.mark()
-    await sam.click("Sad")
-    await sam.wait_for_message(lambda m: "\u2705 Sad" in str(m.get("reply_markup")), after=mark)
+    await sam.tap("Sad")
+    sam.expect(lambda m: "\u2705 Sad" in str(m.get("reply_markup")))
 
     sends_before = len(api.calls_to("sendMessage", chat_id=SAM))
     edits_before = len(api.calls_to("editMessageReplyMarkup", chat_id=SAM))
-    api.duplicate_last_update()  # the "Sad" tap, delivered again
-    mark = api.mark()
+    answers_before = len(api.callback_answers)
+    await heard.tg.telegram.redeliver_last()  # the "Sad" tap, delivered again
     await sam.send("x" * 5000)
-    await sam.wait_for_message("Please tap one of the buttons", after=mark)
-    # The redelivered tap changed nothing (Sad is still ticked, no second toggle);
-    # the long text got exactly one kind answer.
+    sam.expect("Please tap one of the buttons")
+    # The redelivered tap changed nothing (Sad is still ticked, no second toggle, no
+    # second answer); the long text got exactly one kind answer.
     assert len(api.calls_to("editMessageReplyMarkup", chat_id=SAM)) == edits_before
+    assert len(api.callback_answers) == answers_before
     assert len(api.calls_to("sendMessage", chat_id=SAM)) == sends_before + 1
+    assert "\u2705 Sad" in sam.buttons()
 
 
-async def test_urgent_card_reaches_keyworker_who_takes_it(service: Service) -> None:
-    api = service.api
-    alex, sam = await link_everyone(service)
-    mark = api.mark()
+async def test_urgent_card_reaches_keyworker_who_takes_it(heard: Heard) -> None:
+    api = heard.api
+    alex, sam = await heard.link_everyone()
     await sam.send("/checkin")
-    await sam.wait_for_message(lambda m: "photo" in m, after=mark)
-    await sam.click("I don't feel safe")
-    await sam.wait_for_message(lambda m: "\u2705 I don't feel safe" in str(m.get("reply_markup")))
-    await sam.click("Done")
-    await sam.wait_for_message("How much")
-    await sam.click("A lot")
-    await sam.wait_for_message("What would help")
-    await sam.click("Talk to my keyworker")
-    await sam.wait_for_message("a few words")
-    await sam.click("Skip")
-    # Who to contact right now, straight away, whatever happens to the alert.
-    crisis = await sam.wait_for_message("Childline")
+    sam.expect(lambda m: "photo" in m)
+    await sam.tap("I don't feel safe")
+    sam.expect(lambda m: "\u2705 I don't feel safe" in str(m.get("reply_markup")))
+    await sam.tap("Done")
+    sam.expect("How much")
+    await sam.tap("A lot")
+    sam.expect("What would help")
+    await sam.tap("Talk to my keyworker")
+    sam.expect("a few words")
+    await sam.tap("Skip")
+    # Who to contact right now, straight away, before anything is delivered.
+    crisis = sam.expect("Childline")
     assert "0800 1111" in crisis["text"] and "116 123" in crisis["text"]
-    alert = await alex.wait_for_message(
-        lambda m: "I'm on it" in str(m.get("reply_markup")), timeout=10)
+    await heard.deliver()
+    alert = alex.expect(lambda m: "I'm on it" in str(m.get("reply_markup")))
     assert api.calls_to("sendPhoto", chat_id=KEYWORKER) or api.calls_to("sendMessage",
-                                                                         chat_id=KEYWORKER)
-    await alex.click("I'm on it", message=alert)
-    await sam.wait_for_message("Alex knows, and is going to help you", timeout=10)
-    await alex.wait_for_message(lambda m: "is on it" in str(m.get("reply_markup")))
+                                                                        chat_id=KEYWORKER)
+    await alex.tap("I'm on it", message=alert)
+    alex.expect(lambda m: "is on it" in str(m.get("reply_markup")))
+    await heard.deliver()
+    sam.expect("Alex knows, and is going to help you")

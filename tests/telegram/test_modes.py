@@ -7,12 +7,13 @@ import socket
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from app.clock import FrozenClock
 from app.config import Settings
 from app.serve import serve
-from tests.support.bot_api import FakeBotAPI
+from testkit.bot_api import FakeBotAPI
 
 
 def free_port() -> int:
@@ -78,6 +79,7 @@ async def test_webhook_mode_sets_the_hook_with_a_secret_and_handles_updates(
             await task
 
 
+@pytest.mark.redis
 async def test_only_one_of_several_workers_sets_the_webhook(tmp_path: Path, clock: FrozenClock) -> None:
     import os
 
@@ -92,13 +94,16 @@ async def test_only_one_of_several_workers_sets_the_webhook(tmp_path: Path, cloc
         pytest.skip("HEARD_TEST_REDIS_URL is not set (CI sets it to the local Redis)")
     from redis.asyncio import Redis
 
+    from tests.conftest import REDIS_PREFIX
+
     redis = Redis.from_url(redis_url)
-    await redis.delete("heard:set-webhook")
+    await redis.delete(f"{REDIS_PREFIX}set-webhook")
     await redis.aclose()
     async with FakeBotAPI() as api:
         settings = Settings(
             database_url=f"sqlite+aiosqlite:///{tmp_path}/h.db", master_key_file=tmp_path / "k",
             bot_token="123:T", telegram_api_url=api.base_url, redis_url=redis_url,
+            redis_prefix=REDIS_PREFIX,
             webhook_url="https://heard.example/telegram/webhook", webhook_secret="s",
             _env_file=None,
         )
@@ -111,3 +116,9 @@ async def test_only_one_of_several_workers_sets_the_webhook(tmp_path: Path, cloc
                 await bot.session.close()
             await runtime.close()
         assert len(api.calls_to("setWebhook")) == 1
+    # The lock lives under this run's own prefix, so another run is not held up by it.
+    redis = Redis.from_url(redis_url)
+    try:
+        assert await redis.exists(f"{REDIS_PREFIX}set-webhook") == 1
+    finally:
+        await redis.aclose()
