@@ -45,8 +45,8 @@ class HeardOnTelegram:
             async def advance(seconds: float) -> None:
                 clock.advance(seconds=seconds)
 
-            sender = Sender(sender.db, sender.vault, sender.transport, sender.clock,
-                            sender.settings, sleep=advance)
+            sender = Sender(sender.db, sender.vault, None, sender.clock,
+                            sender.settings, sleep=advance, routes=sender.transports)
         dispatcher = make_dispatcher(runtime.db, runtime.services, on_commit=sender.kick)
         await remember_bot_username(runtime, bot)
         await register_commands(bot)

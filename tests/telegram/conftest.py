@@ -120,3 +120,17 @@ async def service(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Service]:
         finally:
             stop.set()
             await task
+
+
+async def link_everyone(service: Service):  # type: ignore[no-untyped-def]
+    """Alex and Sam link their Telegram chats over HTTP; Sam accepts the welcome."""
+    api, cast = service.api, service.cast
+    alex = api.user(KEYWORKER, first_name="Alex")
+    await alex.send(f"/start {cast.staff_telegram_code}")
+    await alex.wait_for_message("Hello Alex")
+    sam = api.user(SAM, first_name="Sam")
+    await sam.send(f"/start {code_of(cast.young_person_codes['telegram_link'])}")
+    await sam.wait_for_message("This is Heard")
+    await sam.click("OK, let's go")
+    await sam.wait_for_message("What would you like to do?")
+    return alex, sam

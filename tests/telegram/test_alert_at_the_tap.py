@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from app.clock import FrozenClock
 from storage.models import Alert, CheckIn
-from tests.telegram.conftest import Service
-from tests.telegram.test_end_to_end import link_everyone
+from tests.telegram.conftest import Service, link_everyone
 
 ALERT_BOUND = 5.0  # seconds from the tap to the keyworker's alert
 

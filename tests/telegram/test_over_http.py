@@ -7,21 +7,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.models import CheckIn
-from tests.telegram.conftest import KEYWORKER, SAM, Service, code_of
+from tests.telegram.conftest import Service, link_everyone
 
 
 async def test_checkin_reaches_keyworker_and_the_seen_comes_back(service: Service) -> None:
     api, cast = service.api, service.cast
     assert str(cast.young_person_codes["telegram_link"]).startswith(
         "https://t.me/heard_test_bot?start=")
-    alex = api.user(KEYWORKER, first_name="Alex")
-    await alex.send(f"/start {cast.staff_telegram_code}")
-    await alex.wait_for_message("Hello Alex")
-    sam = api.user(SAM, first_name="Sam")
-    await sam.send(f"/start {code_of(cast.young_person_codes['telegram_link'])}")
-    await sam.wait_for_message("This is Heard")
-    await sam.click("OK, let's go")
-    await sam.wait_for_message("What would you like to do?")
+    alex, sam = await link_everyone(service)
     commands = api.calls_to("setMyCommands")
     assert {c["command"] for c in commands[-1].params["commands"]} >= {
         "checkin", "listened", "help", "language", "pause"
