@@ -135,7 +135,7 @@ async def create_young_person(
         unit=(unit or "").strip() or None,
     )
     session.add(person)
-    start_assignment(session, person, keyworker, now)
+    await start_assignment(session, person, keyworker, now)
     tg_code = await issue_code(session, purpose="telegram", subject_kind="young_person",
                                subject_id=person_id, now=now, expires_at=now + LINK_LIFETIME)
     web_code = await issue_code(session, purpose="web", subject_kind="young_person",

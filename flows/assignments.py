@@ -25,11 +25,14 @@ async def open_assignment(session: AsyncSession, person_id: str) -> KeyworkerAss
     )
 
 
-def start_assignment(
+async def start_assignment(
     session: AsyncSession, person: YoungPerson, staff: Staff, now: datetime,
     by: Staff | None = None, row_id: str | None = None,
 ) -> KeyworkerAssignment:
     """Make ``staff`` the keyworker from now (the caller has closed any open row)."""
+    # The tables have no ORM relationships, so the person and staff rows (perhaps new
+    # in this transaction) must reach the database before a row that points at them.
+    await session.flush()
     kind, actor_id = actor_of(by)
     row = KeyworkerAssignment(
         id=row_id or new_id(), young_person_id=person.id, staff_id=staff.id, started_at=now,

@@ -100,7 +100,7 @@ async def assign_keyworker(
 
     previous = await session.get(Staff, person.keyworker_id) if person.keyworker_id else None
     await end_assignment(session, person, now, "handover")
-    row = start_assignment(session, person, keyworker, now, by)
+    row = await start_assignment(session, person, keyworker, now, by)
     row.note_ct = await vault.seal(session, person.id, TABLE, row.id, note)
     hello_payload: dict[str, object] = {"text": hello}
     if cleaned is not None:
@@ -152,7 +152,9 @@ async def assignment_history(session: AsyncSession, young_person_id: str) -> lis
     rows = (await session.scalars(
         select(KeyworkerAssignment)
         .where(KeyworkerAssignment.young_person_id == person.id)
-        .order_by(KeyworkerAssignment.started_at.desc(), KeyworkerAssignment.ended_at.is_(None))
+        # Newest first; on the day of a handover the current row before the one it ended.
+        .order_by(KeyworkerAssignment.started_at.desc(),
+                  KeyworkerAssignment.ended_at.is_(None).desc())
     )).all()
     ids = {r.staff_id for r in rows} | {r.assigned_by_id for r in rows if r.assigned_by_kind == "staff"}
     ids.discard(None)

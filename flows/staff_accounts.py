@@ -158,7 +158,8 @@ async def needs_keyworker(
         last = await session.scalar(
             select(KeyworkerAssignment)
             .where(KeyworkerAssignment.young_person_id == person.id)
-            .order_by(KeyworkerAssignment.started_at.desc()).limit(1))
+            .order_by(KeyworkerAssignment.started_at.desc(),
+                      KeyworkerAssignment.ended_at.desc()).limit(1))
         before = await session.get(Staff, last.staff_id) if last and last.staff_id else None
         try:
             nickname = await vault.open(session, person.id, "young_people", person.id,
