@@ -123,18 +123,25 @@ def _where(stmt: Select, flt: AuditFilter) -> Select:  # type: ignore[type-arg]
     if flt.end is not None:
         stmt = stmt.where(AuditEntry.at < flt.end)
     if flt.service_id is not None:
+        # About its young people, done by its staff, or about its staff or itself
+        # (account entries name the staff member, or the service, as their detail).
+        its_staff = select(Staff.id).where(Staff.service_id == flt.service_id)
         stmt = stmt.where(or_(
             AuditEntry.young_person_id.in_(
                 select(YoungPerson.id).where(YoungPerson.service_id == flt.service_id)),
-            AuditEntry.actor_id.in_(select(Staff.id).where(Staff.service_id == flt.service_id)),
+            AuditEntry.actor_id.in_(its_staff),
+            AuditEntry.detail.in_(its_staff),
+            AuditEntry.detail == flt.service_id,
         ))
     return stmt
 
 
 async def _entries(session: AsyncSession, rows: Sequence[AuditEntry]) -> list[dict[str, object]]:
     ids = {r.actor_id for r in rows if r.actor_kind == "staff" and r.actor_id}
-    emails = dict((await session.execute(
-        select(Staff.id, Staff.email).where(Staff.id.in_(ids)))).tuples().all()) if ids else {}
+    emails: dict[str, str] = {}
+    if ids:
+        rows_ = await session.execute(select(Staff.id, Staff.email).where(Staff.id.in_(ids)))
+        emails = {staff_id: email for staff_id, email in rows_.all()}
     return [{
         "id": r.id,
         "at": r.at.isoformat(),
