@@ -4,21 +4,25 @@ photo (with no metadata left in what Telegram receives), and the old keyworker's
 
 from __future__ import annotations
 
-from flows.handover import assign_keyworker
+from app.clock import FrozenClock
 from flows import admin
+from flows.handover import assign_keyworker
 from tests.support.photos import assert_bare_jpeg, photo_with_everything
 from tests.telegram.conftest import Service
 from tests.telegram.test_end_to_end import SAM, link_everyone
 from tests.telegram.test_strips import sam_checks_in
 
 
-async def test_young_person_meets_the_new_keyworker_on_telegram(service: Service) -> None:
+async def test_young_person_meets_the_new_keyworker_on_telegram(
+    service: Service, clock: FrozenClock
+) -> None:
     api = service.api
     alex, sam = await link_everyone(service)
     await sam_checks_in(service, sam)
     await alex.wait_for_message(lambda m: "New check-in" in (m.get("caption") or ""))
     mark = api.mark()
     runtime = await service.runtime()
+    runtime.clock = clock  # the service runs on the frozen clock: be due on it too
     try:
         async with runtime.db.transaction() as session:
             await admin.create_staff(session, service_name=service.cast.service_name,
