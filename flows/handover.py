@@ -143,7 +143,9 @@ def hello_text(keyworker: Staff, hello: str | None) -> str:
     return "\n\n".join(lines)
 
 
-async def assignment_history(session: AsyncSession, young_person_id: str) -> list[dict[str, object]]:
+async def assignment_history(
+    session: AsyncSession, young_person_id: str
+) -> list[dict[str, object]]:
     """Every keyworker a young person has had, newest first: who, from when to when,
     who decided and why it ended. Holds nothing the young person said."""
     person = await session.get(YoungPerson, young_person_id) if len(young_person_id) <= 32 else None
@@ -156,7 +158,8 @@ async def assignment_history(session: AsyncSession, young_person_id: str) -> lis
         .order_by(KeyworkerAssignment.started_at.desc(),
                   KeyworkerAssignment.ended_at.is_(None).desc())
     )).all()
-    ids = {r.staff_id for r in rows} | {r.assigned_by_id for r in rows if r.assigned_by_kind == "staff"}
+    ids = {r.staff_id for r in rows}
+    ids |= {r.assigned_by_id for r in rows if r.assigned_by_kind == "staff"}
     ids.discard(None)
     people = {s.id: s for s in (await session.scalars(select(Staff).where(Staff.id.in_(ids))))}
     history: list[dict[str, object]] = []
@@ -219,7 +222,9 @@ async def _hello(session: AsyncSession, vault: Vault, row: KeyworkerAssignment) 
 
 async def hello_photo(session: AsyncSession, vault: Vault, assignment_id: str) -> bytes | None:
     """The cleaned photo sent with a hello (for the sender and the web), or None."""
-    row = await session.get(KeyworkerAssignment, assignment_id) if len(assignment_id) <= 32 else None
+    if not assignment_id or len(assignment_id) > 32:
+        return None
+    row = await session.get(KeyworkerAssignment, assignment_id)
     if row is None or row.hello_ct is None:
         return None
     try:

@@ -53,10 +53,11 @@ async def _staff(runtime: Runtime, staff_id: str) -> Staff:
 
 
 async def _hand_over(runtime: Runtime, cast: Cast, email: str, **kwargs: object) -> dict:
+    note = str(kwargs.pop("note", NOTE))
     async with runtime.db.transaction() as session:
         return await assign_keyworker(
             session, runtime.vault, young_person_id=cast.young_person_id, keyworker_email=email,
-            note=str(kwargs.pop("note", NOTE)), now=runtime.clock.now(), **kwargs)  # type: ignore[arg-type]
+            note=note, now=runtime.clock.now(), **kwargs)  # type: ignore[arg-type]
 
 
 async def _ack(runtime: Runtime, staff_id: str, checkin_id: str):  # type: ignore[no-untyped-def]
@@ -168,7 +169,9 @@ async def test_the_handover_note_is_sealed_and_for_the_new_keyworker_only(
     assert viewed.count("handover_note.refused") == 4
 
 
-async def test_a_photo_with_the_hello_is_stripped_of_everything(runtime: Runtime, cast: Cast) -> None:
+async def test_a_photo_with_the_hello_is_stripped_of_everything(
+    runtime: Runtime, cast: Cast
+) -> None:
     await make_team(runtime, cast)
     await _add_staff(runtime, cast, "Kim Osei", "kim@north.example")
     result = await _hand_over(runtime, cast, "kim@north.example", hello="Hello!",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table, insert, select, func
+from sqlalchemy import Column, DateTime, ForeignKey, String, Table, func, insert, select
 
 from app.clock import FrozenClock
 from app.runtime import Runtime
@@ -56,8 +56,8 @@ async def _sessions_table(runtime: Runtime, table: Table, rows: list[tuple[str, 
 
 async def _count(runtime: Runtime, table: Table, staff_id: str) -> int:
     async with runtime.db.engine.connect() as conn:
-        return (await conn.execute(
-            select(func.count()).select_from(table).where(table.c.staff_id == staff_id))).scalar_one()
+        counted = select(func.count()).select_from(table).where(table.c.staff_id == staff_id)
+        return (await conn.execute(counted)).scalar_one()
 
 
 async def _deactivate(runtime: Runtime, email: str, by: Staff | None = None) -> dict:
