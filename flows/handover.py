@@ -235,9 +235,15 @@ async def hello_photo(session: AsyncSession, vault: Vault, assignment_id: str) -
     return base64.b64decode(photo) if photo else None
 
 
+@dataclass(frozen=True)
+class Hello:
+    text: str
+    photo_id: str | None  # the assignment whose photo to show, when there is one
+
+
 async def hello_notice(
     session: AsyncSession, vault: Vault, person: YoungPerson, now: datetime
-) -> str | None:
+) -> Hello | None:
     """The newest hello from their current keyworker not yet shown on the web, once."""
     row = await open_assignment(session, person.id)
     if row is None or row.hello_ct is None or row.hello_shown_at is not None:
@@ -250,4 +256,5 @@ async def hello_notice(
     except KeyErased:
         return None
     row.hello_shown_at = now
-    return hello_text(staff, payload.get("text"))
+    return Hello(hello_text(staff, payload.get("text")),
+                 row.id if payload.get("photo_jpeg") else None)

@@ -18,6 +18,12 @@ from web.keys import DB, RUNTIME, SESSION
 from web.view import View, save_view
 
 
+def keyworker_photo_path(assignment_id: str) -> str:
+    """Where the signed-in young person sees their new keyworker's photo
+    (served by ``web.handover_routes``)."""
+    return f"/me/keyworker-photo/{assignment_id}.jpg"
+
+
 async def current_person(request: web.Request) -> YoungPerson | None:
     row = request.get(SESSION)
     if row is None or row.young_person_id is None:
@@ -44,8 +50,9 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
     seen = await acknowledgement_notice(request, person)
     # A new keyworker's hello, once (on Telegram the outbox carries it).
     hello = await hello_notice(request[DB], runtime.vault, person, now)
-    notice = "\n\n".join(n for n in (hello, seen) if n) or reply.notice
-    await save_view(request[DB], runtime.vault, row, View(reply.screens, notice))
+    notice = "\n\n".join(n for n in (hello.text if hello else None, seen) if n) or reply.notice
+    picture = keyworker_photo_path(hello.photo_id) if hello and hello.photo_id else None
+    await save_view(request[DB], runtime.vault, row, View(reply.screens, notice, picture=picture))
     audit(request[DB], at=now, actor_kind="young_person", actor_id=person.id,
           action="web.signed_in", young_person_id=person.id,
           detail=f"tablet:{tablet.id}" if tablet else "phone")
