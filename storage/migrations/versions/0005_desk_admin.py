@@ -56,11 +56,13 @@ _SQLITE_DOWN = [
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-        batch_op.add_column(sa.Column("deactivated_at", sa.DateTime(timezone=True),
-                                      nullable=True))
+    # Plain ALTER TABLE, never a batch copy: on SQLite a batch rebuilds "staff" and
+    # dropping the old table would fire ON DELETE SET NULL on every young person's
+    # keyworker.
+    op.add_column("staff", sa.Column("must_change_password", sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
+    op.add_column("staff", sa.Column("deactivated_at", sa.DateTime(timezone=True),
+                                     nullable=True))
 
     op.create_table(
         "keyworker_assignments",
@@ -83,11 +85,10 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_keyworker_assignments")),
     )
-    with op.batch_alter_table("keyworker_assignments", schema=None) as batch_op:
-        batch_op.create_index("ix_keyworker_assignments_person_time",
-                              ["young_person_id", "started_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_keyworker_assignments_staff_id"), ["staff_id"],
-                              unique=False)
+    op.create_index("ix_keyworker_assignments_person_time", "keyworker_assignments",
+                    ["young_person_id", "started_at"], unique=False)
+    op.create_index(op.f("ix_keyworker_assignments_staff_id"), "keyworker_assignments",
+                    ["staff_id"], unique=False)
 
     # Today's keyworkers become the first chapter of each history. The backfilled row
     # takes the person's own id as its id: unique (one row each) and known to be free.
@@ -105,10 +106,9 @@ def downgrade() -> None:
     bind = op.get_bind()
     for statement in _PG_DOWN if bind.dialect.name == "postgresql" else _SQLITE_DOWN:
         op.execute(statement)
-    with op.batch_alter_table("keyworker_assignments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_keyworker_assignments_staff_id"))
-        batch_op.drop_index("ix_keyworker_assignments_person_time")
+    op.drop_index(op.f("ix_keyworker_assignments_staff_id"), table_name="keyworker_assignments")
+    op.drop_index("ix_keyworker_assignments_person_time", table_name="keyworker_assignments")
     op.drop_table("keyworker_assignments")
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.drop_column("deactivated_at")
-        batch_op.drop_column("must_change_password")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch copy of "staff" (see above).
+    op.drop_column("staff", "deactivated_at")
+    op.drop_column("staff", "must_change_password")
