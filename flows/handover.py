@@ -15,18 +15,18 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import _, use_locale
 from cards.photos import PhotoError, clean_photo
 from flows.admin import AdminError
+from flows.assignments import actor_of, end_assignment, open_assignment, start_assignment
 from flows.context import first_name
 from flows.staff import keyworker_of
 from outbox.message import Message
-from outbox.queue import NORMAL, enqueue
-from flows.assignments import actor_of, end_assignment, open_assignment, start_assignment
-from storage.models import KeyworkerAssignment, Staff, YoungPerson
+from outbox.queue import NORMAL, URGENT, enqueue
+from storage.models import KeyworkerAssignment, OutboxMessage, Staff, YoungPerson
 from storage.repositories import audit, staff_by_email
 from storage.vault import KeyErased, Vault
 
@@ -99,6 +99,16 @@ async def assign_keyworker(
         raise AdminError("this young person's data was erased; they cannot be assigned") from None
 
     previous = await session.get(Staff, person.keyworker_id) if person.keyworker_id else None
+    if previous is not None and previous.telegram_chat_id is not None:
+        # Not yet sent to the old keyworker about this young person: no longer theirs to
+        # read. Urgent alerts still go: whoever gets one may act on it.
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == previous.telegram_chat_id,
+                   OutboxMessage.key_owner == person.id, OutboxMessage.status == "pending",
+                   OutboxMessage.priority != URGENT)
+            .values(status="cancelled", last_error="handed over to a new keyworker")
+        )
     await end_assignment(session, person, now, "handover")
     row = await start_assignment(session, person, keyworker, now, by)
     row.note_ct = await vault.seal(session, person.id, TABLE, row.id, note)

@@ -122,10 +122,12 @@ async def test_handover_keeps_history_and_moves_access_at_once(
     assert "don't have to explain everything again" in message.text
     assert message.picture == {}
 
-    # From now, a new check-in goes to Kim, not Alex.
+    # From now, a new check-in goes to Kim, not Alex; the one still waiting for Alex
+    # (from before) is not theirs to read any more.
     await check_in(client, ["Sad"])
     assert [r.kind for r, _ in await outbox(runtime, chat_id=KIM_CHAT)] == ["checkin"]
-    assert [r.kind for r, _ in await outbox(runtime, chat_id=KEYWORKER_CHAT)] == ["checkin"]
+    assert [(r.kind, r.status) for r, _ in await outbox(runtime, chat_id=KEYWORKER_CHAT)] == [
+        ("checkin", "cancelled")]
 
 
 async def test_the_handover_note_is_sealed_and_for_the_new_keyworker_only(
