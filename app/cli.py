@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import sys
+from datetime import date
 from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -294,6 +295,86 @@ async def lexicon_list(runtime: Runtime, args: argparse.Namespace) -> dict[str, 
         return await listing(session, args.service)
 
 
+async def assign_keyworker(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.handover import assign_keyworker as assign
+
+    photo = None
+    if args.photo is not None:
+        try:
+            photo = args.photo.read_bytes()
+        except OSError as exc:
+            raise AdminError(f"cannot read the photo {str(args.photo)!r}: {exc.strerror}") from None
+    async with runtime.db.transaction() as session:
+        return await assign(session, runtime.vault, young_person_id=args.young_person,
+                            keyworker_email=args.keyworker, note=args.note, hello=args.hello,
+                            photo=photo, now=runtime.clock.now())
+
+
+async def assignments(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.handover import assignment_history
+
+    async with runtime.db.transaction(read_only=True) as session:
+        history = await assignment_history(session, args.young_person)
+    return {"young_person_id": args.young_person, "assignments": history}
+
+
+async def deactivate_staff(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.staff_accounts import deactivate_staff as deactivate
+
+    async with runtime.db.transaction() as session:
+        return await deactivate(session, email=args.email, now=runtime.clock.now())
+
+
+async def reset_password(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.staff_accounts import reset_password as reset
+
+    async with runtime.db.transaction() as session:
+        return await reset(session, email=args.email, now=runtime.clock.now())
+
+
+async def list_unassigned(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.staff_accounts import needs_keyworker
+
+    async with runtime.db.transaction() as session:
+        people = await needs_keyworker(session, runtime.vault, service_name=args.service,
+                                       now=runtime.clock.now())
+    return {"service": args.service, "needs_a_keyworker": people}
+
+
+async def audit_log(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from flows.audit_log import export_audit_csv, make_filter, query_audit
+
+    now = runtime.clock.now()
+    async with runtime.db.transaction() as session:
+        flt = await make_filter(session, staff_email=args.staff, young_person_id=args.young_person,
+                                action=args.action, date_from=args.date_from,
+                                date_to=args.date_to, service_name=args.service)
+        if args.csv is None:
+            return (await query_audit(session, flt, page=args.page, per_page=args.per_page,
+                                      now=now)).to_json()
+        data, count = await export_audit_csv(session, flt, now=now)
+        try:
+            args.csv.parent.mkdir(parents=True, exist_ok=True)
+            args.csv.write_bytes(data)
+        except OSError as exc:
+            # Raised inside the transaction: the "exported" audit row is not kept either.
+            raise AdminError(f"cannot write {str(args.csv)!r}: {exc.strerror}") from None
+    return {"csv": str(args.csv), "rows": count}
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-23") from None
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 1")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --json is accepted before or after the command ("report kpi ... --json").
     common = argparse.ArgumentParser(add_help=False)
@@ -405,6 +486,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True)
     p.add_argument("--minutes", type=int, required=True)
     p.set_defaults(handler=set_unfinished)
+    p = asub.add_parser(parents=[common], name="assign-keyworker",
+                        help="hand a young person over to a new keyworker (keeps all history)")
+    p.add_argument("--young-person", required=True, metavar="ID")
+    p.add_argument("--keyworker", required=True, metavar="EMAIL")
+    p.add_argument("--note", required=True, metavar="TEXT",
+                   help="handover note: only the new keyworker can read it")
+    p.add_argument("--hello", metavar="TEXT",
+                   help="a hello from the new keyworker, shown to the young person")
+    p.add_argument("--photo", type=Path, metavar="FILE",
+                   help="a photo of the new keyworker (metadata is removed)")
+    p.set_defaults(handler=assign_keyworker)
+    p = asub.add_parser(parents=[common], name="assignments",
+                        help="every keyworker a young person has had, from when to when")
+    p.add_argument("--young-person", required=True, metavar="ID")
+    p.set_defaults(handler=assignments)
+    p = asub.add_parser(parents=[common], name="deactivate-staff",
+                        help="switch a staff account off: no sign-in, no alerts, "
+                        "their young people need a keyworker")
+    p.add_argument("--email", required=True)
+    p.set_defaults(handler=deactivate_staff)
+    p = asub.add_parser(parents=[common], name="reset-password",
+                        help="print a new one-time password (changed at the next sign-in)")
+    p.add_argument("--email", required=True)
+    p.set_defaults(handler=reset_password)
+    p = asub.add_parser(parents=[common], name="list-unassigned",
+                        help="young people of a service who need a keyworker")
+    p.add_argument("--service", required=True)
+    p.set_defaults(handler=list_unassigned)
+    p = asub.add_parser(parents=[common], name="audit",
+                        help="search the audit log (newest first), or export it as CSV")
+    p.add_argument("--staff", metavar="EMAIL", help="what this staff member did")
+    p.add_argument("--young-person", metavar="ID", help="entries about this young person")
+    p.add_argument("--action", metavar="A", help="an action, or a prefix like 'alert.*'")
+    p.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
+                   help="from this day (UTC), inclusive")
+    p.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
+                   help="to this day (UTC), inclusive")
+    p.add_argument("--service", metavar="NAME", help="about this service's people or staff")
+    p.add_argument("--page", type=_positive, default=1)
+    p.add_argument("--per-page", type=_positive, default=50, help="at most 500")
+    p.add_argument("--csv", type=Path, metavar="FILE",
+                   help="write every matching entry to FILE (UTF-8 CSV) instead")
+    p.set_defaults(handler=audit_log)
     lex = asub.add_parser("lexicon", help="a service's own risk phrases")
     lsub = lex.add_subparsers(dest="lexicon_command", metavar="ACTION", required=True)
     p = lsub.add_parser(parents=[common], name="add",

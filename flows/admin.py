@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.assignments import start_assignment
 from storage.db import Database
 from storage.models import Service, Staff, YoungPerson, new_id
 from storage.repositories import audit, issue_code, service_by_name, staff_by_email
@@ -24,6 +25,11 @@ _hasher = PasswordHasher()
 
 class AdminError(Exception):
     """A set-up request that cannot be done as asked; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    """argon2id, the one way staff passwords are stored."""
+    return _hasher.hash(password)
 
 
 def telegram_link(bot_username: str | None, code: str) -> str | None:
@@ -81,8 +87,9 @@ async def create_staff(
     password = secrets.token_urlsafe(12)
     staff = Staff(
         id=new_id(), service_id=service.id, name=name.strip(), email=email, role=role,
-        password_hash=_hasher.hash(password), locale="en", active=True, created_at=now,
+        password_hash=hash_password(password), locale="en", active=True, created_at=now,
         no_email=no_email,
+        must_change_password=True,  # someone else has seen it
     )
     session.add(staff)
     code = await issue_code(session, purpose="telegram", subject_kind="staff",
@@ -114,6 +121,8 @@ async def create_young_person(
     keyworker = await staff_by_email(session, keyworker_email)
     if keyworker is None or keyworker.service_id != service.id:
         raise AdminError(f"no staff member {keyworker_email!r} in {service.name}")
+    if not keyworker.active:
+        raise AdminError(f"{keyworker.email} is deactivated and cannot be a keyworker")
     nickname = nickname.strip()
     if not nickname or len(nickname) > 40:
         raise AdminError("a nickname is 1 to 40 characters")
@@ -130,6 +139,7 @@ async def create_young_person(
         unit=(unit or "").strip() or None,
     )
     session.add(person)
+    await start_assignment(session, person, keyworker, now)
     tg_code = await issue_code(session, purpose="telegram", subject_kind="young_person",
                                subject_id=person_id, now=now, expires_at=now + LINK_LIFETIME)
     web_code = await issue_code(session, purpose="web", subject_kind="young_person",

@@ -24,6 +24,22 @@ class AckResult:
     at: datetime | None = None
 
 
+async def keyworker_of(
+    session: AsyncSession, staff: Staff, young_person_id: str
+) -> YoungPerson | None:
+    """The young person, if ``staff`` is their keyworker right now; otherwise None.
+
+    The one rule behind every staff view of a young person: it reads the current
+    assignment each time, so a handover or a deactivation takes effect at once.
+    """
+    if not staff.active or not young_person_id or len(young_person_id) > 32:
+        return None
+    person = await session.get(YoungPerson, young_person_id)
+    if person is None or person.keyworker_id != staff.id:
+        return None
+    return person
+
+
 async def acknowledge_checkin(
     session: AsyncSession, vault: Vault, staff: Staff, checkin_id: str, now: datetime
 ) -> AckResult:
@@ -31,8 +47,8 @@ async def acknowledge_checkin(
     checkin = await session.get(CheckIn, checkin_id) if len(checkin_id) <= 32 else None
     if checkin is None:
         return AckResult(ok=False)
-    person = await session.get(YoungPerson, checkin.young_person_id)
-    if person is None or person.keyworker_id != staff.id:
+    person = await keyworker_of(session, staff, checkin.young_person_id)
+    if person is None:
         audit(
             session, at=now, actor_kind="staff", actor_id=staff.id,
             action="checkin.ack_refused", young_person_id=checkin.young_person_id,

@@ -110,6 +110,11 @@ def week_summary(checkins: int, listened: int) -> str:
 async def render_picture(db: "Database", vault: Vault, spec: dict) -> bytes | None:
     """Draw a picture an outbox message names (at send time, so the outbox holds a
     small reference, not a copy of the young person's data). None if nothing to draw."""
+    if spec.get("kind") == "handover_photo":
+        from flows.handover import hello_photo
+
+        async with db.transaction(read_only=True) as session:
+            return await hello_photo(session, vault, str(spec.get("assignment_id", "")))
     if spec.get("kind") != "week_strip":
         return None
     async with db.transaction() as session:

@@ -95,6 +95,10 @@ class Staff(Base):
     on_call: Mapped[bool] = mapped_column(Boolean, default=False)
     # Chosen at creation (``create-staff --no-email``): never send this person email.
     no_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A password someone else chose (the first one, or a reset) must be replaced at
+    # the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    deactivated_at: Mapped[datetime | None] = mapped_column(When)
 
 
 class YoungPerson(Base):
@@ -221,6 +225,38 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     young_person_id: Mapped[str | None] = mapped_column(String(32), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class KeyworkerAssignment(Base):
+    """Who was a young person's keyworker, from when to when, and who decided.
+
+    The open row (``ended_at`` is NULL) matches ``young_people.keyworker_id``. The
+    handover note (for the new keyworker only) and the hello message (for the young
+    person, with an optional photo) are sealed with the young person's data key, so
+    erasing them erases these too; the facts of who key-worked whom stay.
+    """
+
+    __tablename__ = "keyworker_assignments"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE")
+    )
+    staff_id: Mapped[str | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(When)
+    ended_at: Mapped[datetime | None] = mapped_column(When)
+    assigned_by_kind: Mapped[str] = mapped_column(String(20))  # operator | staff | system
+    assigned_by_id: Mapped[str | None] = mapped_column(String(32))
+    ended_reason: Mapped[str | None] = mapped_column(String(20))  # handover | deactivated
+    note_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    hello_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # When the young person saw the hello on the web (Telegram is told through the outbox).
+    hello_shown_at: Mapped[datetime | None] = mapped_column(When)
+
+    __table_args__ = (
+        Index("ix_keyworker_assignments_person_time", "young_person_id", "started_at"),
+    )
 
 
 class OutboxMessage(Base):
@@ -395,7 +431,7 @@ class WebSession(Base):
 
 __all__ = [
     "Alert", "AlertRecipient", "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState",
-    "InviteCode", "KekCheck", "KpiCount", "LexiconPhrase", "ListenedAnswer", "Meta",
+    "InviteCode", "KekCheck", "KeyworkerAssignment", "KpiCount", "LexiconPhrase", "ListenedAnswer", "Meta",
     "OutboxMessage", "ProcessedUpdate", "Reminder", "Service", "Staff", "Tablet", "WebLogin",
     "WebSession", "YoungPerson", "new_id",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.i18n import _
 from flows.context import FlowContext, first_name
 from flows.conversation import Conversation
+from flows.handover import hello_notice
 from flows.inputs import Command, Input
 from flows.screen import Reply
 from storage.models import CheckIn, Staff, Tablet, WebLogin, YoungPerson
@@ -15,6 +16,12 @@ from storage.repositories import audit
 from web import sessions
 from web.keys import DB, RUNTIME, SESSION
 from web.view import View, save_view
+
+
+def keyworker_photo_path(assignment_id: str) -> str:
+    """Where the signed-in young person sees their new keyworker's photo
+    (served by ``web.handover_routes``)."""
+    return f"/me/keyworker-photo/{assignment_id}.jpg"
 
 
 async def current_person(request: web.Request) -> YoungPerson | None:
@@ -40,12 +47,17 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
     )
     # "start" carries on a half-finished check-in, or shows the welcome / home.
     reply = await converse(request, person, Command("start"))
-    # "Alex has seen your check-in" belongs on the home screen, never above a question
-    # still open (an unfinished "I need help now"); it waits for a sign-in that lands at home.
+    # "Alex has seen your check-in" and a new keyworker's hello belong on the home
+    # screen, never above a question still open (an unfinished "I need help now");
+    # they wait for a sign-in that lands at home. On Telegram the outbox carries them.
     landing = reply.screens[-1].name if reply.screens else ""
-    seen = await acknowledgement_notice(request, person) if landing == "home" else None
-    await save_view(request[DB], runtime.vault, row,
-                    View(reply.screens, seen or reply.notice))
+    seen = hello = None
+    if landing == "home":
+        seen = await acknowledgement_notice(request, person)
+        hello = await hello_notice(request[DB], runtime.vault, person, now)
+    notice = "\n\n".join(n for n in (hello.text if hello else None, seen) if n) or reply.notice
+    picture = keyworker_photo_path(hello.photo_id) if hello and hello.photo_id else None
+    await save_view(request[DB], runtime.vault, row, View(reply.screens, notice, picture=picture))
     audit(request[DB], at=now, actor_kind="young_person", actor_id=person.id,
           action="web.signed_in", young_person_id=person.id,
           detail=f"tablet:{tablet.id}" if tablet else "phone")

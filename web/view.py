@@ -25,6 +25,8 @@ class View:
     notice: str | None = None
     # A check-in (or "listened") was just finished: a tablet goes back to the start.
     finished: bool = False
+    # A picture shown with the notice (a path on this server), e.g. a new keyworker.
+    picture: str | None = None
 
     @property
     def screen(self) -> Screen | None:
@@ -32,12 +34,12 @@ class View:
 
     def to_json(self) -> dict[str, Any]:
         return {"screens": [_screen_json(s) for s in self.screens], "notice": self.notice,
-                "finished": self.finished}
+                "finished": self.finished, "picture": self.picture}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> View:
         return cls([_screen(s) for s in raw["screens"]], raw.get("notice"),
-                   bool(raw.get("finished")))
+                   bool(raw.get("finished")), raw.get("picture"))
 
 
 def _screen_json(screen: Screen) -> dict[str, Any]:

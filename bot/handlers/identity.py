@@ -20,4 +20,6 @@ async def identify(session: AsyncSession, user_id: int) -> Identity:
     person = await young_person_with_context(session, user_id)
     if person is not None:
         return Identity(young_person=person)
-    return Identity(staff=await staff_by_telegram(session, user_id))
+    staff = await staff_by_telegram(session, user_id)
+    # A deactivated account is nobody we know: no check-ins, buttons or strips.
+    return Identity(staff=staff if staff is not None and staff.active else None)

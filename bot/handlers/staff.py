@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.i18n import _, set_locale
 from bot.unit_of_work import Outgoing
 from flows.context import Services
+from flows.staff import keyworker_of
 from flows.strips import overview_png, week_strip_png
 from storage.models import Staff, YoungPerson
 from storage.repositories import audit, staff_by_telegram, young_people_of_keyworker
@@ -28,7 +29,7 @@ async def strip_command(
     assert message.from_user is not None
     staff = await staff_by_telegram(session, message.from_user.id)
     chat_id = message.chat.id
-    if staff is None:
+    if staff is None or not staff.active:
         # Not a keyworker: the conversation router answers (young person or stranger).
         from bot.handlers.conversation import any_message
 
@@ -60,12 +61,13 @@ async def strip_tap(
 ) -> None:
     kind, _sep, person_id = (query.data or "").partition(":")
     staff = await staff_by_telegram(session, query.from_user.id)
-    person = await session.get(YoungPerson, person_id) if len(person_id) <= 32 else None
+    person = await keyworker_of(session, staff, person_id) if staff is not None else None
     callback_id = query.id
-    if staff is None or person is None or person.keyworker_id != staff.id:
+    if staff is None or person is None:
         if staff is not None:
+            known = await session.get(YoungPerson, person_id) if len(person_id) <= 32 else None
             audit(session, at=services.clock.now(), actor_kind="staff", actor_id=staff.id,
-                  action="strip.refused", young_person_id=person.id if person else None)
+                  action="strip.refused", young_person_id=known.id if known else None)
         set_locale(staff.locale if staff else query.from_user.language_code)
         text = _("That button doesn't work any more.")
         outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=text))

@@ -1,0 +1,72 @@
+"""Migration 0005 on a database that already has people: nobody loses their keyworker,
+every young person's history starts on the day they were created, and the audit log
+becomes append-only only from this migration on (and stops being so on the way down)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from storage.db import Database
+from tests.conftest import POSTGRES_URL, _reset_postgres
+
+CREATED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    if request.param == "postgres":
+        if not POSTGRES_URL:
+            pytest.skip("HEARD_TEST_POSTGRES_URL is not set (CI sets it to the local PostgreSQL)")
+        await _reset_postgres(POSTGRES_URL)
+        database = Database.from_url(POSTGRES_URL)
+    else:
+        database = Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/m.db")
+    yield database
+    await database.close()
+
+
+async def test_existing_keyworkers_become_the_first_chapter(db: Database) -> None:
+    await db.migrate("0004")
+    async with db.engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO services (id, name, timezone, created_at, escalate_on_call_minutes, "
+            "escalate_lead_minutes) VALUES ('s1', 'North', 'Europe/London', :t, 15, 30)"), {"t": CREATED})
+        await conn.execute(text(
+            "INSERT INTO staff (id, service_id, name, email, role, password_hash, locale, active, "
+            "created_at, on_call) VALUES ('k1', 's1', 'Alex', 'a@x.org', 'keyworker', 'h', 'en', "
+            ":yes, :t, :no)"), {"t": CREATED, "yes": True, "no": False})
+        for person, keyworker in (("p1", "k1"), ("p2", None)):
+            await conn.execute(text(
+                "INSERT INTO young_people (id, service_id, keyworker_id, nickname_ct, locale, "
+                "paused, created_at) VALUES (:p, 's1', :k, :n, 'en', :no, :t)"),
+                {"p": person, "k": keyworker, "n": b"x", "no": False, "t": CREATED})
+        await conn.execute(text(
+            "INSERT INTO audit_log (at, actor_kind, action) VALUES (:t, 'operator', 'old.entry')"),
+            {"t": CREATED})
+    await db.migrate()
+    async with db.engine.connect() as conn:
+        keyworkers = dict((await conn.execute(text(
+            "SELECT id, keyworker_id FROM young_people ORDER BY id"))).all())
+        chapters = (await conn.execute(text(
+            "SELECT young_person_id, staff_id, started_at, ended_at, assigned_by_kind "
+            "FROM keyworker_assignments"))).all()
+        flags = (await conn.execute(text("SELECT must_change_password FROM staff"))).scalars().all()
+    assert keyworkers == {"p1": "k1", "p2": None}
+    assert len(chapters) == 1
+    person, staff, started, ended, kind = chapters[0]
+    assert (person, staff, ended, kind) == ("p1", "k1", None, "system")
+    assert str(started).startswith("2026-01-05")
+    assert [bool(f) for f in flags] == [False]
+
+    with pytest.raises((IntegrityError, DBAPIError), match="append-only"):
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DELETE FROM audit_log"))
+    # Down again: the triggers go with the migration that made them.
+    await db.downgrade("0004")
+    async with db.engine.begin() as conn:
+        await conn.execute(text("UPDATE audit_log SET detail = 'x'"))
