@@ -14,12 +14,15 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, never a batch copy: on SQLite a batch rebuilds "staff", and
+# dropping the old table fires ON DELETE SET NULL on every young person's keyworker
+# (tests/storage/test_migration_0005.py upgrades a database with people in it).
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("no_email", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    op.add_column("staff", sa.Column("no_email", sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.drop_column("no_email")
+    op.drop_column("staff", "no_email")

@@ -15,25 +15,23 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, never a batch copy: on SQLite a batch rebuild of "services"
+# would fire ON DELETE CASCADE on every staff member and young person.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("services", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("unfinished_checkin_minutes", sa.Integer(), nullable=False,
-                                      server_default="30"))
-    with op.batch_alter_table("checkins", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("unfinished", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-    with op.batch_alter_table("flow_states", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("unfinished_due_at", sa.DateTime(timezone=True),
-                                      nullable=True))
-        batch_op.create_index(batch_op.f("ix_flow_states_unfinished_due_at"),
-                              ["unfinished_due_at"], unique=False)
+    op.add_column("services", sa.Column("unfinished_checkin_minutes", sa.Integer(),
+                                        nullable=False, server_default="30"))
+    op.add_column("checkins", sa.Column("unfinished", sa.Boolean(), nullable=False,
+                                        server_default=sa.false()))
+    op.add_column("flow_states", sa.Column("unfinished_due_at", sa.DateTime(timezone=True),
+                                           nullable=True))
+    op.create_index(op.f("ix_flow_states_unfinished_due_at"), "flow_states",
+                    ["unfinished_due_at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("flow_states", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_flow_states_unfinished_due_at"))
-        batch_op.drop_column("unfinished_due_at")
-    with op.batch_alter_table("checkins", schema=None) as batch_op:
-        batch_op.drop_column("unfinished")
-    with op.batch_alter_table("services", schema=None) as batch_op:
-        batch_op.drop_column("unfinished_checkin_minutes")
+    op.drop_index(op.f("ix_flow_states_unfinished_due_at"), table_name="flow_states")
+    op.drop_column("flow_states", "unfinished_due_at")
+    op.drop_column("checkins", "unfinished")
+    op.drop_column("services", "unfinished_checkin_minutes")
