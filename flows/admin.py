@@ -79,6 +79,7 @@ async def create_staff(
     staff = Staff(
         id=new_id(), service_id=service.id, name=name.strip(), email=email, role=role,
         password_hash=_hasher.hash(password), locale="en", active=True, created_at=now,
+        must_change_password=True,  # the printed password only opens the "choose your own" page
     )
     session.add(staff)
     code = await issue_code(session, purpose="telegram", subject_kind="staff",
