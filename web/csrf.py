@@ -19,7 +19,10 @@ FIELD = "csrf"
 
 
 def csrf_token(request: web.Request) -> str:
-    raw = request.get(SESSION_ID)
+    # Staff pages are bound to the staff session; everything else to the young person's.
+    from web.staff.session import STAFF_SESSION_ID, is_staff_path
+
+    raw = request.get(STAFF_SESSION_ID) if is_staff_path(request.path) else request.get(SESSION_ID)
     if not raw:
         return ""
     return hmac.new(raw.encode(), b"heard-csrf", hashlib.sha256).hexdigest()

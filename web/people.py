@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.i18n import _
 from flows.context import FlowContext, first_name
 from flows.conversation import Conversation
+from flows.desk import replies_to_show
 from flows.inputs import Command, Input
 from flows.screen import Reply
 from storage.models import CheckIn, Staff, Tablet, WebLogin, YoungPerson
@@ -41,8 +42,11 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
     # "start" carries on a half-finished check-in, or shows the welcome / home.
     reply = await converse(request, person, Command("start"))
     seen = await acknowledgement_notice(request, person)
+    # Replies keyworkers wrote on the desk since their last visit, shown once.
+    replies = await replies_to_show(request[DB], runtime.vault, person, now)
+    said = " ".join(part for part in (seen, *replies) if part)
     await save_view(request[DB], runtime.vault, row,
-                    View(reply.screens, seen or reply.notice))
+                    View(reply.screens, said or reply.notice))
     audit(request[DB], at=now, actor_kind="young_person", actor_id=person.id,
           action="web.signed_in", young_person_id=person.id,
           detail=f"tablet:{tablet.id}" if tablet else "phone")
