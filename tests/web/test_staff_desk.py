@@ -217,3 +217,243 @@ async def test_csrf_on_every_staff_post(client: TestClient, runtime: Runtime, ca
                                allow_redirects=False) as resp:
             assert resp.status == 403, url
     assert staff is not None and alex.url.endswith("/staff/desk")
+
+
+# -- the keyworker's desk ------------------------------------------------------------------
+
+
+async def sam_checks_in(runtime: Runtime, cast: Cast, cards: list[str],
+                        words: str | None = None):  # type: ignore[no-untyped-def]
+    from tests.support.safeguarding import check_in, consented
+
+    sam = await consented(runtime, cast)
+    await check_in(sam, cards, words)
+    return sam
+
+
+async def test_my_young_people_shows_only_mine_with_latest_and_not_seen(
+    client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
+) -> None:
+    from flows import admin
+
+    other = await make_staff(runtime, service=cast.service_name, name="Jo Patel",
+                             email="jo@north.example")
+    async with runtime.db.transaction() as session:
+        await admin.create_young_person(
+            session, runtime.vault, service_name=cast.service_name, keyworker_email=other.email,
+            nickname="Kai", now=clock.now(), bot_username=None,
+            public_url=runtime.settings.public_url)
+    await sam_checks_in(runtime, cast, ["Worried", "Tired"], "school was hard")
+    alex = await keyworker_at_desk(client, runtime, cast)
+    await alex.get("/staff/desk")
+    assert "Sam" in alex.text and "Kai" not in alex.text
+    assert 'src="/cards/96/worried.png"' in alex.html and 'alt="Tired"' in alex.html
+    assert "1 not seen yet" in alex.text and "A lot" in alex.text
+    assert "Mon 23 Nov, 10:00" in alex.text  # 10:00 UTC is 10:00 in London in November
+    assert "school was hard" not in alex.text  # words only on the young person's page
+    assert len(await audit_rows(runtime, "desk.list_viewed")) >= 1
+
+
+async def test_times_are_in_the_services_timezone(client: TestClient, runtime: Runtime,
+                                                  cast: Cast, clock: FrozenClock) -> None:
+    from storage.models import Service
+
+    async with runtime.db.transaction() as session:
+        service = (await session.scalars(select(Service))).one()
+        service.timezone = "Asia/Tokyo"
+    await sam_checks_in(runtime, cast, ["Happy"])
+    alex = await keyworker_at_desk(client, runtime, cast)
+    assert "Mon 23 Nov, 19:00" in alex.text
+
+
+async def test_young_persons_page_timeline_and_strips_are_audited(
+    client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
+) -> None:
+    sam = await sam_checks_in(runtime, cast, ["Worried"], "my words here")
+    clock.advance(minutes=5)
+    await sam.command("listened")
+    await sam.tap("My keyworker")
+    await sam.tap("Mostly")
+    alex = await keyworker_at_desk(client, runtime, cast)
+    await alex.get(f"/staff/young-people/{cast.young_person_id}")
+    text = alex.text
+    assert "my words here" in text and "Talk to my keyworker" in text and "Worried" in text
+    assert "Felt listened to" in text and "Mostly" in text
+    # Newest first: the "listened" answer (later) comes before the check-in.
+    assert text.index("Felt listened to") < text.index("Check-in")
+    for png in ("week.png", "overview.png"):
+        async with client.get(f"/staff/young-people/{cast.young_person_id}/{png}") as resp:
+            assert resp.status == 200 and resp.content_type == "image/png"
+            assert (await resp.read()).startswith(b"\x89PNG")
+    viewed = await audit_rows(runtime, "desk.viewed")
+    assert [r.detail.split()[0] for r in viewed] == ["timeline", "week_strip", "overview"]
+    assert all(r.actor_id == cast.keyworker_id and r.young_person_id == cast.young_person_id
+               and "from=127.0.0.1" in (r.detail or "") for r in viewed)
+
+
+async def test_timeline_is_paged(client: TestClient, runtime: Runtime, cast: Cast,
+                                 clock: FrozenClock) -> None:
+    from tests.support.safeguarding import check_in, consented
+
+    sam = await consented(runtime, cast)
+    for n in range(23):
+        clock.advance(minutes=10)
+        await check_in(sam, ["Happy"], f"number {n}")
+    alex = await keyworker_at_desk(client, runtime, cast)
+    await alex.get(f"/staff/young-people/{cast.young_person_id}")
+    assert "number 22" in alex.text and "number 3" in alex.text and "number 2 " not in alex.text
+    assert "Older" in alex.text
+    await alex.get(f"/staff/young-people/{cast.young_person_id}?page=1")
+    assert "number 2 " in alex.text + " " and "number 0" in alex.text
+    assert "number 22" not in alex.text and "Newer" in alex.text
+
+
+async def test_another_keyworkers_young_person_is_404_and_audited(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    other = await make_staff(runtime, service=cast.service_name, name="Jo Patel",
+                             email="jo@north.example")
+    await sam_checks_in(runtime, cast, ["Worried"], "private words")
+    async with runtime.db.transaction() as session:
+        checkin_id = (await session.scalars(select(CheckIn.id))).one()
+    jo = StaffAtDesk(client)
+    await jo.first_sign_in(other.email, other.password)
+    pid = cast.young_person_id
+    for path in (f"/staff/young-people/{pid}", f"/staff/young-people/{pid}/week.png",
+                 f"/staff/young-people/{pid}/overview.png", "/staff/young-people/nope",
+                 "/staff/young-people/" + "x" * 200):
+        await jo.get(path)
+        assert jo.status == 404 and "private words" not in jo.html, path
+    await jo.get("/staff/desk")
+    await jo.post(f"/staff/young-people/{pid}/seen", {"checkin": checkin_id, "reply": "hi"})
+    assert jo.status == 404
+    refused = await audit_rows(runtime, "desk.refused")
+    assert len(refused) == 6 and all(r.actor_id == other.staff_id for r in refused)
+    assert sum(r.young_person_id == pid for r in refused) == 4
+    async with runtime.db.transaction() as session:
+        row = await session.get(CheckIn, checkin_id)
+        assert row is not None and row.acknowledged_at is None
+        assert (await session.scalars(select(StaffReply))).all() == []
+
+
+async def test_a_checkin_id_of_someone_else_in_the_form_is_404(
+    client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
+) -> None:
+    from flows import admin
+    from tests.support.safeguarding import check_in
+    from tests.support.flow_client import FlowClient
+
+    other = await make_staff(runtime, service=cast.service_name, name="Jo Patel",
+                             email="jo@north.example")
+    async with runtime.db.transaction() as session:
+        made = await admin.create_young_person(
+            session, runtime.vault, service_name=cast.service_name, keyworker_email=other.email,
+            nickname="Kai", now=clock.now(), bot_username=None,
+            public_url=runtime.settings.public_url)
+    kai = FlowClient(runtime, str(made["young_person_id"]))
+    await kai.command("start")
+    await kai.tap("OK, let's go")
+    await check_in(kai, ["Happy"])
+    async with runtime.db.transaction() as session:
+        kais = (await session.scalars(select(CheckIn.id))).one()
+    alex = await keyworker_at_desk(client, runtime, cast)
+    # Alex's own young person in the URL, Kai's check-in in the form.
+    await alex.post(f"/staff/young-people/{cast.young_person_id}/seen", {"checkin": kais})
+    assert alex.status == 404
+    async with runtime.db.transaction() as session:
+        row = await session.get(CheckIn, kais)
+        assert row is not None and row.acknowledged_at is None
+    assert any("seen checkin=" in (r.detail or "") for r in await audit_rows(runtime, "desk.refused"))
+
+
+async def test_seen_with_a_reply_reaches_telegram_at_once(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    from tests.support.safeguarding import YP_CHAT, outbox
+
+    from storage.models import YoungPerson
+
+    async with runtime.db.transaction() as session:
+        person = await session.get(YoungPerson, cast.young_person_id)
+        assert person is not None
+        person.telegram_chat_id = YP_CHAT
+    await sam_checks_in(runtime, cast, ["Sad"])
+    async with runtime.db.transaction() as session:
+        checkin_id = (await session.scalars(select(CheckIn.id))).one()
+    alex = await keyworker_at_desk(client, runtime, cast)
+    await alex.get(f"/staff/young-people/{cast.young_person_id}")
+    await alex.post(f"/staff/young-people/{cast.young_person_id}/seen",
+                    {"checkin": checkin_id, "reply": "Let's have hot chocolate after school"})
+    assert "your reply is on its way" in alex.text and "Seen by Alex Morgan" in alex.text
+    sent = [(row.kind, m.text) for row, m in await outbox(runtime, chat_id=YP_CHAT)]
+    assert ("ack", "Alex has seen your check-in.") in sent
+    assert ("staff_reply", "Alex says: \u201cLet's have hot chocolate after school\u201d") in sent
+    async with runtime.db.transaction() as session:
+        reply = (await session.scalars(select(StaffReply))).one()
+        assert b"chocolate" not in reply.body_ct  # sealed with Sam's key
+        assert await runtime.vault.open(session, cast.young_person_id, "staff_replies",
+                                        reply.id, reply.body_ct) == (
+            "Let's have hot chocolate after school")
+    # Seen again (a second tab): nothing new is sent.
+    await alex.post(f"/staff/young-people/{cast.young_person_id}/seen", {"checkin": checkin_id})
+    assert len(await outbox(runtime, chat_id=YP_CHAT, kind="ack")) == 1
+
+
+async def test_an_empty_or_too_long_reply_is_refused_and_kept(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    await sam_checks_in(runtime, cast, ["Sad"])
+    async with runtime.db.transaction() as session:
+        checkin_id = (await session.scalars(select(CheckIn.id))).one()
+    alex = await keyworker_at_desk(client, runtime, cast)
+    long = "a" * 501
+    await alex.post(f"/staff/young-people/{cast.young_person_id}/seen",
+                    {"checkin": checkin_id, "reply": long})
+    assert alex.status == 400 and "under 500" in alex.text and long in alex.html
+    async with runtime.db.transaction() as session:
+        row = await session.get(CheckIn, checkin_id)
+        assert row is not None and row.acknowledged_at is None
+    # Only invisible characters: no reply, just Seen.
+    await alex.post(f"/staff/young-people/{cast.young_person_id}/seen",
+                    {"checkin": checkin_id, "reply": "\u200b\u200b "})
+    assert "Marked as seen. They will be told." in alex.text
+    async with runtime.db.transaction() as session:
+        assert (await session.scalars(select(StaffReply))).all() == []
+
+
+async def test_web_young_person_sees_the_reply_on_their_next_visit(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    sam = WebPerson(client)
+    await sam.set_pin(str(cast.young_person_codes["web_link"]), "2468")
+    await sam.get("/me")
+    await sam.tap("OK, let's go")
+    await sam.tap("Show how I feel")
+    await sam.tap("Worried")
+    await sam.tap("Done")
+    await sam.tap("A lot")
+    await sam.tap("Just sit with me")
+    await sam.words("school was hard")
+    await sam.post("/leave", {})
+    async with runtime.db.transaction() as session:
+        checkin_id = (await session.scalars(select(CheckIn.id))).one()
+    alex = await keyworker_at_desk(client, runtime, cast)
+    await alex.post(f"/staff/young-people/{cast.young_person_id}/seen",
+                    {"checkin": checkin_id, "reply": "Let's have hot chocolate"})
+    from storage.models import WebLogin
+
+    async with runtime.db.transaction() as session:
+        login = await session.get(WebLogin, cast.young_person_id)
+        assert login is not None
+        code = await runtime.vault.open(session, cast.young_person_id, "web_logins",
+                                        cast.young_person_id, login.link_ct)
+    link = f"/p/{code}"  # their personal link
+    await sam.get(link)
+    await sam.post(link, {"pin": "2468"})
+    assert "Alex has seen your check-in." in sam.text
+    assert "Alex says: \u201cLet's have hot chocolate\u201d" in sam.text
+    # Once: the next visit does not repeat it.
+    await sam.post("/leave", {})
+    await sam.get(link)
+    await sam.post(link, {"pin": "2468"})
+    assert "hot chocolate" not in sam.text
