@@ -457,3 +457,266 @@ async def test_web_young_person_sees_the_reply_on_their_next_visit(
     await sam.get(link)
     await sam.post(link, {"pin": "2468"})
     assert "hot chocolate" not in sam.text
+
+
+# -- alerts on the desk ------------------------------------------------------------------------
+
+
+async def _alert_id(runtime: Runtime) -> str:
+    from storage.models import Alert
+
+    async with runtime.db.transaction() as session:
+        return (await session.scalars(select(Alert.id))).one()
+
+
+async def test_an_untaken_alert_is_on_top_of_every_desk_of_the_service_until_taken(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    other = await make_staff(runtime, service=cast.service_name, name="Jo Patel",
+                             email="jo@north.example")
+    await sam_checks_in(runtime, cast, ["I need help now"], "please come")
+    alert_id = await _alert_id(runtime)
+    jo = StaffAtDesk(client)
+    await jo.first_sign_in(other.email, other.password)
+    # Jo is not Sam's keyworker, but sees that an alert is open and can open it.
+    assert "1 urgent alert: nobody has said they are on it" in jo.text and "Sam" in jo.text
+    assert jo.text.index("urgent alert") < jo.text.index("My young people")
+    client.session.cookie_jar.clear()
+    alex = await keyworker_at_desk(client, runtime, cast)
+    assert "URGENT alert open" in alex.text
+    await alex.get(f"/staff/alerts/{alert_id}")
+    assert "please come" in alex.text and "I need help now" in alex.text
+    await alex.post(f"/staff/alerts/{alert_id}/take", {})
+    assert "You are on it" in alex.text and "Alex Morgan is on it" in alex.text
+    taken = await audit_rows(runtime, "alert.taken")
+    assert len(taken) == 1 and taken[0].actor_id == cast.keyworker_id
+    await alex.get("/staff/desk")
+    assert "nobody has said they are on it" not in alex.text
+    # The timeline says who took it.
+    await alex.get(f"/staff/young-people/{cast.young_person_id}")
+    assert "Alex Morgan was on it" in alex.text
+
+
+async def test_alert_link_opens_after_sign_in(client: TestClient, runtime: Runtime,
+                                              cast: Cast) -> None:
+    await sam_checks_in(runtime, cast, ["I need help now"])
+    alert_id = await _alert_id(runtime)
+    password = await first_password(runtime, cast.keyworker_email)
+    alex = StaffAtDesk(client)
+    await alex.get(f"/staff/alerts/{alert_id}")
+    assert alex.url.endswith(f"/staff/sign-in?next=/staff/alerts/{alert_id}")
+    await alex.post("/staff/sign-in", {"email": cast.keyworker_email, "password": password})
+    await alex.post("/staff/password", {"new": NEW_PASSWORD, "again": NEW_PASSWORD})
+    assert alex.url.endswith(f"/staff/alerts/{alert_id}") and "I'm on it" in alex.text
+
+
+async def test_sign_in_never_goes_back_to_another_site(client: TestClient, runtime: Runtime,
+                                                       cast: Cast) -> None:
+    alex = StaffAtDesk(client)
+    await alex.sign_in(cast.keyworker_email, await first_password(runtime, cast.keyworker_email),
+                       next_path="//evil.example/staff/x")
+    await alex.post("/staff/password", {"new": NEW_PASSWORD, "again": NEW_PASSWORD})
+    assert alex.url.endswith("/staff/desk")
+
+
+async def test_an_alert_of_another_service_is_404_and_audited(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    from flows import admin
+
+    await sam_checks_in(runtime, cast, ["I need help now"])
+    alert_id = await _alert_id(runtime)
+    async with runtime.db.transaction() as session:
+        await admin.create_service(session, name="South", timezone="Europe/London",
+                                   now=runtime.clock.now())
+    stranger = await make_staff(runtime, service="South", name="Sol", email="sol@south.example",
+                                role="keyworker")
+    sol = StaffAtDesk(client)
+    await sol.first_sign_in(stranger.email, stranger.password)
+    assert "urgent alert" not in sol.text
+    await sol.get(f"/staff/alerts/{alert_id}")
+    assert sol.status == 404 and "Sam" not in sol.text
+    await sol.get("/staff/desk")
+    await sol.post(f"/staff/alerts/{alert_id}/take", {})
+    assert sol.status == 404
+    refused = await audit_rows(runtime, "desk.refused")
+    assert len(refused) == 2 and {r.actor_id for r in refused} == {stranger.staff_id}
+    assert await audit_rows(runtime, "alert.taken") == []
+
+
+async def test_events_stream_tells_an_open_desk_of_a_new_alert(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    import asyncio
+
+    await keyworker_at_desk(client, runtime, cast)
+    async with client.get("/staff/events") as resp:
+        assert resp.status == 200 and resp.content_type == "text/event-stream"
+        assert "unsafe-inline" not in resp.headers["Content-Security-Policy"]
+        assert (await resp.content.readline()).startswith(b"retry:")
+        await sam_checks_in(runtime, cast, ["I need help now"])
+        line = await asyncio.wait_for(resp.content.readline(), timeout=10)
+        while line in (b"\n",):
+            line = await asyncio.wait_for(resp.content.readline(), timeout=10)
+        assert line == b"event: change\n"
+    # Signed out: the stream refuses.
+    client.session.cookie_jar.clear()
+    async with client.get("/staff/events") as resp:
+        assert resp.status == 401
+
+
+# -- lead and admin ------------------------------------------------------------------------------
+
+
+async def signed_in_with_totp(client: TestClient, runtime: Runtime, member) -> StaffAtDesk:  # type: ignore[no-untyped-def]
+    browser = StaffAtDesk(client)
+    await browser.first_sign_in(member.email, member.password)
+    await browser.post("/staff/totp", {"code": await totp_now(runtime, member.staff_id)})
+    return browser
+
+
+async def test_lead_sees_totals_and_who_needs_a_keyworker_not_words(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    lead = await make_staff(runtime, service=cast.service_name, name="Lee Lead",
+                            email="lee@north.example", role="lead")
+    other = await make_staff(runtime, service=cast.service_name, name="Jo Patel",
+                             email="jo@north.example")
+    await sam_checks_in(runtime, cast, ["Worried"], "secret words")
+    async with runtime.db.transaction() as session:
+        staff = await session.get(Staff, cast.keyworker_id)
+        assert staff is not None
+        staff.active = False  # Alex has left
+    lee = await signed_in_with_totp(client, runtime, lead)
+    assert lee.url.endswith("/staff/lead")
+    assert "Check-ins this month 1" in lee.text and "Needs a keyworker" in lee.text
+    assert "Sam" in lee.text and "secret words" not in lee.text and "Worried" not in lee.text
+    await lee.get(f"/staff/young-people/{cast.young_person_id}")
+    assert lee.status == 404
+    await lee.get("/staff/lead")
+    await lee.post(f"/staff/young-people/{cast.young_person_id}/keyworker",
+                   {"keyworker": other.staff_id})
+    assert "Keyworker changed" in lee.text and "Everyone has a keyworker" in lee.text
+    # Jo now sees Sam's whole history.
+    client.session.cookie_jar.clear()
+    jo = StaffAtDesk(client)
+    await jo.first_sign_in(other.email, other.password)
+    await jo.get(f"/staff/young-people/{cast.young_person_id}")
+    assert jo.status == 200 and "secret words" in jo.text
+
+
+async def test_the_old_keyworker_loses_access_at_once(client: TestClient, runtime: Runtime,
+                                                      cast: Cast) -> None:
+    admin_member = await make_staff(runtime, service=cast.service_name, name="Ada Admin",
+                                    email="ada@north.example", role="admin")
+    other = await make_staff(runtime, service=cast.service_name, name="Jo Patel",
+                             email="jo@north.example")
+    alex = await keyworker_at_desk(client, runtime, cast)
+    await alex.get(f"/staff/young-people/{cast.young_person_id}")
+    assert alex.status == 200
+    alex_cookie = client.session.cookie_jar.filter_cookies(client.make_url("/staff"))["heard_staff"]
+    client.session.cookie_jar.clear()
+    ada = await signed_in_with_totp(client, runtime, admin_member)
+    await ada.post(f"/staff/young-people/{cast.young_person_id}/keyworker",
+                   {"keyword": "", "keyworker": other.staff_id})
+    assert "Keyworker changed" in ada.text
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies({"heard_staff": alex_cookie.value},
+                                             client.make_url("/staff"))
+    await alex.get(f"/staff/young-people/{cast.young_person_id}")
+    assert alex.status == 404
+
+
+async def test_admin_manages_accounts_but_reads_no_words(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    admin_member = await make_staff(runtime, service=cast.service_name, name="Ada Admin",
+                                    email="ada@north.example", role="admin")
+    await sam_checks_in(runtime, cast, ["Worried"], "secret words")
+    alex = await keyworker_at_desk(client, runtime, cast)
+    alex_browser_cookie = client.session.cookie_jar.filter_cookies(
+        client.make_url("/staff"))["heard_staff"].value
+    client.session.cookie_jar.clear()
+    ada = await signed_in_with_totp(client, runtime, admin_member)
+    assert ada.url.endswith("/staff/admin") and "Alex Morgan" in ada.text
+    assert "secret words" not in ada.html and "Worried" not in ada.html
+    await ada.get(f"/staff/young-people/{cast.young_person_id}")
+    assert ada.status == 404
+    await ada.get("/staff/admin")
+    # Create a staff member: the first password is shown once.
+    await ada.post("/staff/admin/staff", {"name": "Bo Lee", "email": "bo@north.example",
+                                           "role": "keyworker"})
+    assert "Account made" in ada.text
+    password = ada.html.split('<code class="secret">', 1)[1].split("<", 1)[0]
+    assert len(password) >= 12
+    await ada.post("/staff/admin/staff", {"name": "Bo Lee", "email": "bo@north.example",
+                                           "role": "keyworker"})
+    assert ada.status == 400 and "already registered" in ada.text
+    # On call, then deactivate Alex: every session of theirs ends.
+    await ada.post(f"/staff/admin/staff/{cast.keyworker_id}/on-call", {"on": "1"})
+    assert "on call now" in ada.text
+    await ada.post(f"/staff/admin/staff/{cast.keyworker_id}/deactivate", {})
+    assert "Account deactivated" in ada.text
+    async with runtime.db.transaction() as session:
+        staff = await session.get(Staff, cast.keyworker_id)
+        assert staff is not None and not staff.active and not staff.on_call
+        assert (await session.scalars(select(StaffSession).where(
+            StaffSession.staff_id == cast.keyworker_id))).all() == []
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies({"heard_staff": alex_browser_cookie},
+                                             client.make_url("/staff"))
+    await alex.get("/staff/desk")
+    assert "/staff/sign-in" in alex.url
+    await alex.sign_in(cast.keyworker_email, NEW_PASSWORD)
+    assert alex.status == 401
+    actions = {r.action for r in await audit_rows(runtime, "staff.deactivated")}
+    assert actions == {"staff.deactivated"}
+
+
+async def test_admin_cannot_touch_another_services_accounts(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    from flows import admin
+
+    async with runtime.db.transaction() as session:
+        await admin.create_service(session, name="South", timezone="Europe/London",
+                                   now=runtime.clock.now())
+    south_admin = await make_staff(runtime, service="South", name="Sid", email="sid@south.example",
+                                   role="admin")
+    sid = await signed_in_with_totp(client, runtime, south_admin)
+    await sid.post(f"/staff/admin/staff/{cast.keyworker_id}/deactivate", {})
+    assert sid.status == 404
+    await sid.get("/staff/admin")
+    await sid.post(f"/staff/young-people/{cast.young_person_id}/keyworker",
+                   {"keyworker": south_admin.staff_id})
+    assert sid.status == 404
+    async with runtime.db.transaction() as session:
+        staff = await session.get(Staff, cast.keyworker_id)
+        assert staff is not None and staff.active
+    assert len(await audit_rows(runtime, "desk.refused")) == 2
+
+
+async def test_keyworker_cannot_open_admin_or_lead_pages(client: TestClient, runtime: Runtime,
+                                                         cast: Cast) -> None:
+    alex = await keyworker_at_desk(client, runtime, cast)
+    for path in ("/staff/admin", "/staff/lead"):
+        await alex.get(path)
+        assert alex.status == 404, path
+    await alex.get("/staff/desk")
+    await alex.post(f"/staff/young-people/{cast.young_person_id}/keyworker",
+                    {"keyworker": cast.keyworker_id})
+    assert alex.status == 404
+
+
+async def test_keyworker_may_add_totp_and_is_then_asked_for_it(
+    client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
+) -> None:
+    alex = await keyworker_at_desk(client, runtime, cast)
+    assert "Add a second step" in alex.text
+    await alex.get("/staff/totp")
+    await alex.post("/staff/totp", {"code": await totp_now(runtime, cast.keyworker_id)})
+    assert alex.url.endswith("/staff/desk") and "Add a second step" not in alex.text
+    client.session.cookie_jar.clear()
+    clock.advance(seconds=30)
+    await alex.sign_in(cast.keyworker_email, NEW_PASSWORD)
+    assert alex.url.endswith("/staff/totp")
