@@ -23,6 +23,7 @@ from outbox.queue import NORMAL, enqueue
 from storage.models import (
     Alert,
     CheckIn,
+    DataKey,
     ListenedAnswer,
     Service,
     Staff,
@@ -72,6 +73,15 @@ async def person_for(
     return person
 
 
+async def preload_keys(session: AsyncSession, owners: list[str]) -> None:
+    """Read many young people's wrapped keys in one query instead of one each: the
+    rows land in the session's identity map, where the vault finds them."""
+    if owners:
+        rows = (await session.scalars(select(DataKey).where(DataKey.owner.in_(owners)))).all()
+        # The identity map holds clean objects weakly: keep them for this unit of work.
+        session.info.setdefault("heard_preloaded_keys", []).extend(rows)
+
+
 async def nickname_of(session: AsyncSession, vault: Vault, person: YoungPerson) -> str | None:
     try:
         return str(await vault.open(session, person.id, "young_people", person.id,
@@ -111,6 +121,13 @@ async def my_young_people(
         select(Alert.young_person_id, func.count()).where(
             Alert.young_person_id.in_(ids), Alert.status == "open")
         .group_by(Alert.young_person_id))).all()) if ids else {}
+    await preload_keys(session, ids)
+    latest_at = (select(CheckIn.young_person_id, func.max(CheckIn.created_at).label("at"))
+                 .where(CheckIn.young_person_id.in_(ids))
+                 .group_by(CheckIn.young_person_id).subquery())
+    latest = {row.young_person_id: row for row in (await session.scalars(
+        select(CheckIn).join(latest_at, (CheckIn.young_person_id == latest_at.c.young_person_id)
+                             & (CheckIn.created_at == latest_at.c.at)))).all()} if ids else {}
     rows: list[PersonRow] = []
     for person in people:
         nickname = await nickname_of(session, vault, person)
@@ -118,14 +135,11 @@ async def my_young_people(
             continue  # erased: nothing left to show
         row = PersonRow(person.id, nickname, not_seen=unseen.get(person.id, 0),
                         open_alerts=alerts.get(person.id, 0))
-        latest = await session.scalar(
-            select(CheckIn).where(CheckIn.young_person_id == person.id)
-            .order_by(CheckIn.created_at.desc()).limit(1))
-        if latest is not None:
-            payload = await vault.open(session, person.id, "checkins", latest.id,
-                                       latest.payload_ct)
+        last = latest.get(person.id)
+        if last is not None:
+            payload = await vault.open(session, person.id, "checkins", last.id, last.payload_ct)
             row.cards, row.amount = list(payload["cards"]), payload["amount"]
-            row.latest_at, row.latest_when = latest.created_at, when_text(latest.created_at, tz)
+            row.latest_at, row.latest_when = last.created_at, when_text(last.created_at, tz)
         rows.append(row)
     rows.sort(key=lambda r: (r.open_alerts == 0, -(r.latest_at.timestamp() if r.latest_at else 0)))
     audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.list_viewed",
