@@ -49,6 +49,6 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
             request, "message.html", status=403,
             title=_("This page was open for a long time"),
             text=_("For your safety, please start again."),
-            link=("/", _("Start again")),
+            link=("/staff" if request.path.startswith("/staff") else "/", _("Start again")),
         )
     return await handler(request)
