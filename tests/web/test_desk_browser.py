@@ -19,7 +19,8 @@ from storage.models import Alert, AuditEntry
 from tests.support.desk import NEW_PASSWORD, first_password, make_staff, totp_now
 from tests.support.live_server import live_server
 from tests.support.people import Cast
-from tests.web.test_browser import ARGS, CHROMIUM, DOCS, PHONE, TABLET, browser, web_path  # noqa: F401
+# The same Chromium and its fixture as the web check-in's browser tests.
+from tests.web.test_browser import CHROMIUM, DOCS, PHONE, TABLET, browser, web_path  # noqa: F401
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SHOOT = os.environ.get("HEARD_SCREENSHOTS") == "1"

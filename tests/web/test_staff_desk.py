@@ -481,6 +481,10 @@ async def test_an_untaken_alert_is_on_top_of_every_desk_of_the_service_until_tak
     # Jo is not Sam's keyworker, but sees that an alert is open and can open it.
     assert "1 urgent alert: nobody has said they are on it" in jo.text and "Sam" in jo.text
     assert jo.text.index("urgent alert") < jo.text.index("My young people")
+    # Not Jo's to take (not the keyworker, not on call): told kindly who can.
+    await jo.post(f"/staff/alerts/{alert_id}/take", {})
+    assert "Only their keyworker, on-call staff or a lead can take this alert" in jo.text
+    assert "please come" not in jo.text  # and Jo does not read Sam's words
     client.session.cookie_jar.clear()
     alex = await keyworker_at_desk(client, runtime, cast)
     assert "URGENT alert open" in alex.text
@@ -720,3 +724,23 @@ async def test_keyworker_may_add_totp_and_is_then_asked_for_it(
     clock.advance(seconds=30)
     await alex.sign_in(cast.keyworker_email, NEW_PASSWORD)
     assert alex.url.endswith("/staff/totp")
+
+
+async def test_passwords_codes_and_session_ids_never_reach_the_logs(
+    client: TestClient, runtime: Runtime, cast: Cast, caplog
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    lead = await make_staff(runtime, service=cast.service_name, name="Lee Lead",
+                            email="lee@north.example", role="lead")
+    lee = StaffAtDesk(client)
+    await lee.first_sign_in(lead.email, lead.password)
+    code = await totp_now(runtime, lead.staff_id)
+    await lee.post("/staff/totp", {"code": code})
+    assert lee.url.endswith("/staff/lead")
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/staff"))["heard_staff"]
+    logged = caplog.text
+    assert "/staff/totp" in logged  # the access log is being captured
+    for secret in (lead.password, NEW_PASSWORD, code, cookie.value):
+        assert secret not in logged

@@ -17,7 +17,7 @@ from flows.records import LISTENED_ANSWERS, LISTENED_FACES, LISTENED_WHO
 from flows.staff import acknowledge_checkin
 from flows.strips import overview_png, week_strip_png
 from safeguarding.taking import take_alert
-from storage.models import CheckIn, Staff
+from storage.models import CheckIn, Staff, YoungPerson
 from web.keys import DB, RUNTIME
 from web.staff.pages import desk_page, not_found, page, source
 from web.templating import see_other
@@ -53,7 +53,7 @@ def _flash(request: web.Request) -> str | None:
     }.get(request.query.get("m", ""))
 
 
-async def _person(request: web.Request, staff: Staff, what: str):  # type: ignore[no-untyped-def]
+async def _person(request: web.Request, staff: Staff, what: str) -> YoungPerson | None:
     runtime = request.app[RUNTIME]
     return await desk.person_for(request[DB], staff, request.match_info["person_id"], what=what,
                                  source=source(request), now=runtime.clock.now())
@@ -136,7 +136,8 @@ async def seen(request: web.Request, staff: Staff) -> web.Response:
                      f"#checkin-{checkin.id}")
 
 
-async def _person_with_problem(request: web.Request, staff: Staff, person, problem: str):  # type: ignore[no-untyped-def]
+async def _person_with_problem(request: web.Request, staff: Staff, person: YoungPerson,
+                               problem: str) -> web.Response:
     runtime = request.app[RUNTIME]
     tz = await desk.service_timezone(request[DB], staff)
     entries, older = await desk.timeline(request[DB], runtime.vault, person, tz, 0)

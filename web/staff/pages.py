@@ -19,6 +19,7 @@ from web.staff.session import STAFF, STAFF_SESSION
 from web.templating import render, see_other
 
 StaffHandler = Callable[[web.Request, Staff], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def source(request: web.Request) -> str | None:
@@ -44,12 +45,12 @@ def next_step(staff: Staff, second_factor: bool) -> str | None:
     return None
 
 
-def desk_page(*roles: str) -> Callable[[StaffHandler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
+def desk_page(*roles: str) -> Callable[[StaffHandler], Handler]:
     """Signed in, password changed, second factor given (when needed), and one of
     ``roles`` (any role when none are given). Other roles get the same 404 as a
     page that does not exist."""
 
-    def wrap(handler: StaffHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    def wrap(handler: StaffHandler) -> Handler:
         @functools.wraps(handler)
         async def gate(request: web.Request) -> web.StreamResponse:
             staff, row = request.get(STAFF), request.get(STAFF_SESSION)
@@ -81,7 +82,8 @@ async def page(request: web.Request, template: str, *, status: int = 200,
     return render(request, template, status=status, staff=staff, alerts=alerts, **context)
 
 
-def plain(request: web.Request, template: str, *, status: int = 200, **context: Any) -> web.Response:
+def plain(request: web.Request, template: str, *, status: int = 200,
+          **context: Any) -> web.Response:
     """A page before signing in (no alerts, nothing live)."""
     context.setdefault("staff", None)
     return render(request, template, status=status, alerts=[], live=None, **context)

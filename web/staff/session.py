@@ -38,7 +38,8 @@ def is_staff_path(path: str) -> bool:
     return path == PATH or path.startswith(PATH + "/")
 
 
-async def load(db: AsyncSession, raw: str | None, now: datetime) -> tuple[StaffSession, Staff | None] | None:
+async def load(db: AsyncSession, raw: str | None,
+               now: datetime) -> tuple[StaffSession, Staff | None] | None:
     """The live session behind a cookie value (and its signed-in, active staff member)."""
     if not raw or len(raw) > 100:
         return None
@@ -51,7 +52,8 @@ async def load(db: AsyncSession, raw: str | None, now: datetime) -> tuple[StaffS
     return row, staff
 
 
-async def start(request: web.Request, staff: Staff | None, *, next_path: str | None = None) -> StaffSession:
+async def start(request: web.Request, staff: Staff | None, *,
+                next_path: str | None = None) -> StaffSession:
     """A fresh session (the old one is deleted: no fixation)."""
     db = request[DB]
     now = request.app[RUNTIME].clock.now()
