@@ -291,7 +291,10 @@ async def timeline(
         text = await vault.open(session, person.id, "staff_replies", row.id, row.body_ct)
         entries.append(Entry("reply", row.created_at, when_text(row.created_at, tz), {
             "text": text, "by": await name(row.staff_id), "checkin_id": row.checkin_id}))
-    entries.sort(key=lambda e: e.at, reverse=True)
+    # At the same moment, what follows from a thing comes above it (an alert above
+    # its check-in, a reply above both).
+    order = {"checkin": 0, "listened": 1, "alert": 2, "reply": 3}
+    entries.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
     start = page * PAGE_SIZE
     return entries[start:start + PAGE_SIZE], len(entries) > start + PAGE_SIZE
 

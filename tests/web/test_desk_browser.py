@@ -146,6 +146,8 @@ async def test_alert_reaches_the_open_desk_and_the_reply_reaches_the_tablet(
         await desk.click("[data-alert-id] a:has-text('Open the alert')")
         await desk.wait_for_selector("text=someone is shouting")
         await assert_accessible(desk, "alert")
+        if SHOOT:
+            await desk.screenshot(path=str(DOCS / "desk-phone-alert-page.png"), full_page=True)
         await desk.click("button:has-text(\"I'm on it\")")
         await desk.wait_for_selector("text=You are on it")
         assert await desk.locator("[data-alert-id]").count() == 0
@@ -153,12 +155,12 @@ async def test_alert_reaches_the_open_desk_and_the_reply_reaches_the_tablet(
         await desk.click("text=Their page")
         await desk.wait_for_selector("h1:has-text('Jo')")
         await assert_accessible(desk, "young person's page")
-        if SHOOT:
-            await desk.screenshot(path=str(DOCS / "desk-phone-person.png"), full_page=True)
         await desk.fill("textarea[name=reply]", "Let's have hot chocolate after school and talk")
         await desk.click("button:has-text('Send reply')")
         await desk.wait_for_selector("text=your reply is on its way")
         assert "hot chocolate" in await desk.locator(".entry.reply").inner_text()
+        if SHOOT:
+            await desk.screenshot(path=str(DOCS / "desk-phone-person.png"), full_page=True)
         await phone.close()
 
         # Jo's next visit on the tablet shows the reply.
@@ -186,6 +188,8 @@ async def test_desktop_pages_of_lead_and_admin_are_accessible(
     await check_in(sam, ["Worried", "Tired"], "school was hard")
     runtime.clock.advance(hours=2)  # type: ignore[attr-defined]
     await check_in(sam, ["Happy"])
+    runtime.clock.advance(minutes=30)  # type: ignore[attr-defined]
+    await check_in(sam, ["I need help now"], "can someone come")  # an alert on every page
     lead = await make_staff(runtime, service=cast.service_name, name="Lee Lead",
                             email="lee@north.example", role="lead")
     boss = await make_staff(runtime, service=cast.service_name, name="Ada Admin",
@@ -209,7 +213,9 @@ async def test_desktop_pages_of_lead_and_admin_are_accessible(
             await page.click("button:has-text('Carry on')")
             await page.wait_for_selector(f"h1:has-text('{home}')")
             await assert_accessible(page, home)
-            assert "school was hard" not in await page.content()
+            assert await page.locator("[data-alert-id]").count() == 1
+            content = await page.content()
+            assert "school was hard" not in content and "can someone come" not in content
             await context.close()
         # The keyworker's desk and Sam's page at desktop width.
         context = await browser.new_context(viewport=DESKTOP)
@@ -224,6 +230,12 @@ async def test_desktop_pages_of_lead_and_admin_are_accessible(
         await page.wait_for_selector("h1:has-text('My young people')")
         if SHOOT:
             await page.screenshot(path=str(DOCS / "desk-desktop.png"), full_page=True)
+        await page.click("[data-alert-id] a:has-text('Open the alert')")
+        await page.wait_for_selector("text=can someone come")
+        await assert_accessible(page, "alert, desktop")
+        if SHOOT:
+            await page.screenshot(path=str(DOCS / "desk-desktop-alert.png"), full_page=True)
+        await page.goto(base + "/staff/desk")
         await page.click(".person-link:has-text('Sam')")
         await page.wait_for_selector("text=school was hard")
         await assert_accessible(page, "young person's page, desktop")
