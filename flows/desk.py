@@ -74,7 +74,10 @@ async def person_for(
 
     The view itself is audited too, so every look at a young person leaves a row."""
     person = await session.get(YoungPerson, person_id) if len(person_id) <= 32 else None
-    if (person is None or staff.role not in KEYWORKING_ROLES or not staff.active
+    # Loading the key here also keeps it at hand for every decryption that follows;
+    # a young person whose key was erased has nothing left to show.
+    erased = person is not None and await session.get(DataKey, person.id) is None
+    if (person is None or erased or staff.role not in KEYWORKING_ROLES or not staff.active
             or person.keyworker_id != staff.id):
         audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.refused",
               young_person_id=person.id if person else None,

@@ -744,3 +744,19 @@ async def test_passwords_codes_and_session_ids_never_reach_the_logs(
     assert "/staff/totp" in logged  # the access log is being captured
     for secret in (lead.password, NEW_PASSWORD, code, cookie.value):
         assert secret not in logged
+
+
+async def test_an_erased_young_person_is_not_found(client: TestClient, runtime: Runtime,
+                                                   cast: Cast) -> None:
+    from flows import admin
+
+    await sam_checks_in(runtime, cast, ["Worried"], "soon gone")
+    alex = await keyworker_at_desk(client, runtime, cast)
+    async with runtime.db.transaction() as session:
+        await admin.erase_young_person(session, runtime.vault, cast.young_person_id,
+                                       runtime.clock.now())
+    await alex.get("/staff/desk")
+    assert alex.status == 200 and "Sam" not in alex.text
+    for path in ("", "/week.png", "/overview.png"):
+        await alex.get(f"/staff/young-people/{cast.young_person_id}{path}")
+        assert alex.status == 404, path
