@@ -33,6 +33,15 @@ ensure_browser() {
   fi
 }
 
+ensure_axe() {
+  # Accessibility checks in the browser tests use axe-core from npm (tests/web/node_modules).
+  if [ ! -f tests/web/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then
+    echo "Installing axe-core for the accessibility checks ..." >&2
+    (cd tests/web && npm install --no-audit --no-fund --silent) \
+      || echo "axe-core could not be installed; accessibility checks will be skipped." >&2
+  fi
+}
+
 local_services() {
   # Storage tests also run on PostgreSQL and Redis when they answer on this machine.
   if [ -z "${HEARD_TEST_POSTGRES_URL:-}" ] && "$PY" - <<'PYEOF' 2>/dev/null
@@ -60,6 +69,7 @@ case "$cmd" in
   test)
     ensure_env
     ensure_browser
+    ensure_axe
     local_services
     echo "PostgreSQL tests: ${HEARD_TEST_POSTGRES_URL:-off}; Redis tests: ${HEARD_TEST_REDIS_URL:-off}" >&2
     exec "$PY" -m pytest -q "$@"

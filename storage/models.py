@@ -96,9 +96,19 @@ class Staff(Base):
     # Chosen at creation (``create-staff --no-email``): never send this person email.
     no_email: Mapped[bool] = mapped_column(Boolean, default=False)
     # A password someone else chose (the first one, or a reset) must be replaced at
-    # the next sign-in.
+    # the next sign-in to the staff desk (web/staff).
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     deactivated_at: Mapped[datetime | None] = mapped_column(When)
+    # Failed sign-ins in a row; five lock the account until ``locked_until``.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_sign_in_at: Mapped[datetime | None] = mapped_column(When)
+    locked_until: Mapped[datetime | None] = mapped_column(When)
+    # The TOTP secret, sealed with the system key; confirmed once a code from it worked.
+    totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(When)
+    # The last 30-second step whose code was used, so a code works only once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    last_desk_sign_in_at: Mapped[datetime | None] = mapped_column(When)
 
 
 class YoungPerson(Base):
@@ -429,9 +439,57 @@ class WebSession(Base):
     view_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class StaffSession(Base):
+    """A staff member's browser session on the desk, apart from young people's
+    sessions. Keyed by a hash of the cookie, like ``web_sessions``."""
+
+    __tablename__ = "staff_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # None until the password is accepted (the sign-in form still needs a CSRF token).
+    staff_id: Mapped[str | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), index=True
+    )
+    # The second factor was given in this session.
+    second_factor: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where to go after signing in (e.g. an alert link from an email).
+    next_path: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(When)
+    last_seen_at: Mapped[datetime] = mapped_column(When)
+    expires_at: Mapped[datetime] = mapped_column(When, index=True)
+
+
+class SignInThrottle(Base):
+    """Failed staff sign-ins from one source address (a hash of it), to slow guessing
+    from one place across many accounts."""
+
+    __tablename__ = "sign_in_throttle"
+    source_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(When)
+
+
+class StaffReply(Base):
+    """A keyworker's short reply to a young person, sealed with the young person's key."""
+
+    __tablename__ = "staff_replies"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE")
+    )
+    checkin_id: Mapped[str | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(When)
+    body_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    # When the young person was shown it (Telegram: when queued; web: next visit).
+    shown_at: Mapped[datetime | None] = mapped_column(When)
+
+    __table_args__ = (Index("ix_staff_replies_person_time", "young_person_id", "created_at"),)
+
+
 __all__ = [
     "Alert", "AlertRecipient", "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState",
-    "InviteCode", "KekCheck", "KeyworkerAssignment", "KpiCount", "LexiconPhrase", "ListenedAnswer", "Meta",
-    "OutboxMessage", "ProcessedUpdate", "Reminder", "Service", "Staff", "Tablet", "WebLogin",
+    "InviteCode", "KekCheck", "KeyworkerAssignment", "KpiCount", "LexiconPhrase",
+    "ListenedAnswer", "Meta", "OutboxMessage", "ProcessedUpdate", "Reminder", "Service",
+    "SignInThrottle", "Staff", "StaffReply", "StaffSession", "Tablet", "WebLogin",
     "WebSession", "YoungPerson", "new_id",
 ]

@@ -21,6 +21,11 @@ from web.health import healthz
 from web.keys import BOT, DISPATCHER, PLAIN_PATHS, RUNTIME, TEMPLATES
 from web.security_headers import security_headers
 from web.sessions import session_middleware
+from web.staff import admin_routes as staff_admin_routes
+from web.staff import auth_routes as staff_auth_routes
+from web.staff import desk_routes as staff_desk_routes
+from web.staff import events as staff_events
+from web.staff.session import staff_session_middleware
 from web.templating import make_environment
 from web.unit_of_work import unit_of_work
 
@@ -31,12 +36,13 @@ def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     app = web.Application(
         client_max_size=2 * 1024 * 1024,
         middlewares=[security_headers, error_pages, form_body, unit_of_work, session_middleware,
-                     csrf_middleware],
+                     staff_session_middleware, csrf_middleware],
     )
     app[RUNTIME] = runtime
     app[BOT] = bot
     app[DISPATCHER] = dispatcher
-    app[PLAIN_PATHS] = frozenset()
+    # The live desk's event stream opens its own short transactions between waits.
+    app[PLAIN_PATHS] = frozenset({staff_events.PATH})
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
     app[TEMPLATES] = make_environment(app)
@@ -45,10 +51,14 @@ def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     phone_routes.add_routes(app)
     tablet_routes.add_routes(app)
     checkin_routes.add_routes(app)
+    staff_auth_routes.add_routes(app)
+    staff_desk_routes.add_routes(app)
+    staff_admin_routes.add_routes(app)
+    staff_events.add_routes(app)
     if bot is not None and dispatcher is not None and runtime.settings.webhook_url:
         from web.webhook import add_webhook_route, webhook_path
 
         add_webhook_route(app, runtime.settings)
         # Telegram posts here with its secret token: no browser session, no CSRF.
-        app[PLAIN_PATHS] = frozenset({webhook_path(runtime.settings)})
+        app[PLAIN_PATHS] = app[PLAIN_PATHS] | {webhook_path(runtime.settings)}
     return app

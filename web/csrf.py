@@ -19,7 +19,10 @@ FIELD = "csrf"
 
 
 def csrf_token(request: web.Request) -> str:
-    raw = request.get(SESSION_ID)
+    # Staff pages are bound to the staff session; everything else to the young person's.
+    from web.staff.session import STAFF_SESSION_ID, is_staff_path
+
+    raw = request.get(STAFF_SESSION_ID) if is_staff_path(request.path) else request.get(SESSION_ID)
     if not raw:
         return ""
     return hmac.new(raw.encode(), b"heard-csrf", hashlib.sha256).hexdigest()
@@ -46,6 +49,6 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
             request, "message.html", status=403,
             title=_("This page was open for a long time"),
             text=_("For your safety, please start again."),
-            link=("/", _("Start again")),
+            link=("/staff" if request.path.startswith("/staff") else "/", _("Start again")),
         )
     return await handler(request)

@@ -9,6 +9,7 @@ from app.i18n import _
 from flows.context import FlowContext, first_name
 from flows.conversation import Conversation
 from flows.handover import hello_notice
+from flows.desk import replies_to_show
 from flows.inputs import Command, Input
 from flows.screen import Reply
 from storage.models import CheckIn, Staff, Tablet, WebLogin, YoungPerson
@@ -47,15 +48,18 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
     )
     # "start" carries on a half-finished check-in, or shows the welcome / home.
     reply = await converse(request, person, Command("start"))
-    # "Alex has seen your check-in" and a new keyworker's hello belong on the home
-    # screen, never above a question still open (an unfinished "I need help now");
-    # they wait for a sign-in that lands at home. On Telegram the outbox carries them.
+    # "Alex has seen your check-in", replies written on the staff desk and a new
+    # keyworker's hello belong on the home screen, never above a question still open
+    # (an unfinished "I need help now"); they wait for a sign-in that lands at home,
+    # and each is shown once. On Telegram the outbox carries them.
     landing = reply.screens[-1].name if reply.screens else ""
-    seen = hello = None
+    seen, hello, replies = None, None, []
     if landing == "home":
         seen = await acknowledgement_notice(request, person)
+        replies = await replies_to_show(request[DB], runtime.vault, person, now)
         hello = await hello_notice(request[DB], runtime.vault, person, now)
-    notice = "\n\n".join(n for n in (hello.text if hello else None, seen) if n) or reply.notice
+    said = " ".join(part for part in (seen, *replies) if part)
+    notice = "\n\n".join(n for n in (hello.text if hello else None, said) if n) or reply.notice
     picture = keyworker_photo_path(hello.photo_id) if hello and hello.photo_id else None
     await save_view(request[DB], runtime.vault, row, View(reply.screens, notice, picture=picture))
     audit(request[DB], at=now, actor_kind="young_person", actor_id=person.id,

@@ -45,7 +45,8 @@ async def front(request: web.Request) -> web.Response:
     if await current_person(request) is not None:
         return see_other("/me")
     return render(request, "message.html", title=_("Heard"),
-                  text=_("To check in, open your own link. If you don't have one, ask your keyworker."))
+                  text=_("To check in, open your own link. If you don't have one, ask your keyworker."),
+                  staff_link=True)
 
 
 def link_not_working(request: web.Request) -> web.Response:

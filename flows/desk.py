@@ -1,0 +1,438 @@
+"""What the staff desk shows and does, with no web in sight.
+
+The one rule under everything here: a keyworker sees only the young people assigned
+to them *now*. ``person_for`` is the single gate; anything else is refused (and the
+refusal audited) so the web can answer 404 without saying whether the id exists.
+Every view of a young person's data is audited: who, when, what, from where.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.i18n import _, current_locale, use_locale
+from flows.context import first_name
+from outbox.message import Message
+from outbox.queue import NORMAL, enqueue
+from storage.models import (
+    Alert,
+    CheckIn,
+    DataKey,
+    ListenedAnswer,
+    Service,
+    Staff,
+    StaffReply,
+    YoungPerson,
+    new_id,
+)
+from storage.repositories import audit, young_people_of_keyworker
+from storage.vault import KeyErased, Vault
+
+# Who key-works young people (and so may read what they said, for their own).
+KEYWORKING_ROLES = ("keyworker", "placement")
+PAGE_SIZE = 20
+REPLY_LIMIT = 500
+
+
+@lru_cache(maxsize=32)
+def _day_and_month_names(locale: str) -> tuple[dict[int, str], dict[int, str]]:
+    names = Locale.parse(locale)
+    return (dict(names.days["format"]["abbreviated"]),
+            dict(names.months["format"]["abbreviated"]))
+
+
+def when_text(at: datetime, tz: ZoneInfo) -> str:
+    """A time as the service's staff read it, in the service's timezone ("Mon 23 Nov,
+    10:00"). Names from the locale's data, looked up once: a page lists many times and
+    Babel's general formatter costs more than the rest of the row."""
+    local = at.astimezone(tz)
+    days, months = _day_and_month_names(current_locale())
+    return f"{days[local.weekday()]} {local.day} {months[local.month]}, {local:%H:%M}"
+
+
+async def service_timezone(session: AsyncSession, staff: Staff) -> ZoneInfo:
+    service = await session.get(Service, staff.service_id)
+    return ZoneInfo(service.timezone if service else "Europe/London")
+
+
+def _short(value: str | None) -> str | None:
+    return value[:32] if value else None
+
+
+async def person_for(
+    session: AsyncSession, staff: Staff, person_id: str, *, what: str, source: str | None,
+    now: datetime,
+) -> YoungPerson | None:
+    """The young person, when this staff member key-works them now; else None, audited.
+
+    The view itself is audited too, so every look at a young person leaves a row."""
+    person = await session.get(YoungPerson, person_id) if len(person_id) <= 32 else None
+    # Loading the key here also keeps it at hand for every decryption that follows;
+    # a young person whose key was erased has nothing left to show.
+    erased = person is not None and await session.get(DataKey, person.id) is None
+    if (person is None or erased or staff.role not in KEYWORKING_ROLES or not staff.active
+            or person.keyworker_id != staff.id):
+        audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.refused",
+              young_person_id=person.id if person else None,
+              detail=f"{what} id={_short(person_id)} from={source}")
+        return None
+    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.viewed",
+          young_person_id=person.id, detail=f"{what} from={source}")
+    return person
+
+
+async def preload_keys(session: AsyncSession, owners: list[str]) -> None:
+    """Read many young people's wrapped keys in one query instead of one each: the
+    rows land in the session's identity map, where the vault finds them."""
+    if owners:
+        rows = (await session.scalars(select(DataKey).where(DataKey.owner.in_(owners)))).all()
+        # The identity map holds clean objects weakly: keep them for this unit of work.
+        session.info.setdefault("heard_preloaded_keys", []).extend(rows)
+
+
+async def nickname_of(session: AsyncSession, vault: Vault, person: YoungPerson) -> str | None:
+    try:
+        return str(await vault.open(session, person.id, "young_people", person.id,
+                                    person.nickname_ct))
+    except KeyErased:
+        return None
+
+
+# -- My young people ---------------------------------------------------------------------
+
+
+@dataclass
+class PersonRow:
+    id: str
+    nickname: str
+    cards: list[str] = field(default_factory=list)
+    amount: str | None = None
+    latest_at: datetime | None = None
+    latest_when: str | None = None
+    not_seen: int = 0
+    open_alerts: int = 0
+
+
+async def my_young_people(
+    session: AsyncSession, vault: Vault, staff: Staff, tz: ZoneInfo, *, source: str | None,
+    now: datetime,
+) -> list[PersonRow]:
+    if staff.role not in KEYWORKING_ROLES:
+        return []
+    people = await young_people_of_keyworker(session, staff.id)
+    ids = [p.id for p in people]
+    unseen = dict((await session.execute(
+        select(CheckIn.young_person_id, func.count()).where(
+            CheckIn.young_person_id.in_(ids), CheckIn.acknowledged_at.is_(None))
+        .group_by(CheckIn.young_person_id))).all()) if ids else {}
+    alerts = dict((await session.execute(
+        select(Alert.young_person_id, func.count()).where(
+            Alert.young_person_id.in_(ids), Alert.status == "open")
+        .group_by(Alert.young_person_id))).all()) if ids else {}
+    await preload_keys(session, ids)
+    latest_at = (select(CheckIn.young_person_id, func.max(CheckIn.created_at).label("at"))
+                 .where(CheckIn.young_person_id.in_(ids))
+                 .group_by(CheckIn.young_person_id).subquery())
+    latest = {row.young_person_id: row for row in (await session.scalars(
+        select(CheckIn).join(latest_at, (CheckIn.young_person_id == latest_at.c.young_person_id)
+                             & (CheckIn.created_at == latest_at.c.at)))).all()} if ids else {}
+    rows: list[PersonRow] = []
+    for person in people:
+        nickname = await nickname_of(session, vault, person)
+        if nickname is None:
+            continue  # erased: nothing left to show
+        row = PersonRow(person.id, nickname, not_seen=unseen.get(person.id, 0),
+                        open_alerts=alerts.get(person.id, 0))
+        last = latest.get(person.id)
+        if last is not None:
+            payload = await vault.open(session, person.id, "checkins", last.id, last.payload_ct)
+            row.cards, row.amount = list(payload["cards"]), payload["amount"]
+            row.latest_at, row.latest_when = last.created_at, when_text(last.created_at, tz)
+        rows.append(row)
+    rows.sort(key=lambda r: (r.open_alerts == 0, -(r.latest_at.timestamp() if r.latest_at else 0)))
+    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.list_viewed",
+          detail=f"people={len(rows)} from={source}")
+    return rows
+
+
+# -- alerts on every desk of the service --------------------------------------------------
+
+
+@dataclass
+class AlertRow:
+    id: str
+    nickname: str
+    when: str
+    iso: str
+
+
+async def open_alerts(session: AsyncSession, vault: Vault, staff: Staff,
+                      tz: ZoneInfo) -> list[AlertRow]:
+    """Alerts nobody has taken yet, for the top of every signed-in desk of the service.
+    Only who and when: what fired it is on the alert's own page."""
+    rows = (await session.scalars(
+        select(Alert).where(Alert.service_id == staff.service_id, Alert.status == "open")
+        .order_by(Alert.created_at))).all()
+    out = []
+    for alert in rows:
+        person = await session.get(YoungPerson, alert.young_person_id)
+        nickname = (await nickname_of(session, vault, person) if person else None) or "?"
+        out.append(AlertRow(alert.id, nickname, when_text(alert.created_at, tz),
+                            alert.created_at.isoformat()))
+    return out
+
+
+@dataclass
+class AlertView:
+    alert: Alert
+    nickname: str
+    person_id: str
+    when: str
+    detail: dict | None  # cards and words; None for those who may not read them
+    taken_by: str | None
+    taken_when: str | None
+    is_keyworker: bool = False
+
+
+async def alert_for(
+    session: AsyncSession, vault: Vault, staff: Staff, alert_id: str, tz: ZoneInfo, *,
+    source: str | None, now: datetime,
+) -> AlertView | None:
+    """One alert of the staff member's own service. Its cards and words are shown to
+    those the alert is for (keyworker, on-call staff, leads), never to admins."""
+    from safeguarding.alerts import recipients
+
+    alert = await session.get(Alert, alert_id) if len(alert_id) <= 32 else None
+    if alert is None or alert.service_id != staff.service_id or not staff.active:
+        audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.refused",
+              young_person_id=alert.young_person_id if alert else None,
+              detail=f"alert id={_short(alert_id)} from={source}")
+        return None
+    person = await session.get(YoungPerson, alert.young_person_id)
+    if person is None:
+        return None
+    reads = staff.role != "admin" and (
+        person.keyworker_id == staff.id or staff.on_call or staff.role == "lead"
+        or any(s.id == staff.id for s in await recipients(session, alert.id)))
+    detail = None
+    if reads:
+        try:
+            detail = await vault.open(session, person.id, "alerts", alert.id, alert.detail_ct)
+        except KeyErased:
+            detail = None
+    holder = await session.get(Staff, alert.taken_by) if alert.taken_by else None
+    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.alert_viewed",
+          young_person_id=person.id, detail=f"{alert.id} words={'yes' if detail else 'no'} "
+          f"from={source}")
+    return AlertView(alert, await nickname_of(session, vault, person) or "?", person.id,
+                     when_text(alert.created_at, tz), detail,
+                     holder.name if holder else None,
+                     when_text(alert.taken_at, tz) if alert.taken_at else None,
+                     staff.role in KEYWORKING_ROLES and person.keyworker_id == staff.id)
+
+
+# -- a young person's timeline -------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    kind: str  # checkin | listened | alert | reply
+    at: datetime
+    when: str
+    data: dict = field(default_factory=dict)
+
+
+async def timeline(
+    session: AsyncSession, vault: Vault, person: YoungPerson, tz: ZoneInfo, page: int,
+) -> tuple[list[Entry], bool]:
+    """Newest first, ``PAGE_SIZE`` a page; and whether there is an older page."""
+    page = max(0, min(page, 10_000))
+    take = (page + 1) * PAGE_SIZE + 1
+    entries: list[Entry] = []
+    staff_names: dict[str, str] = {}
+
+    async def name(staff_id: str | None) -> str | None:
+        if not staff_id:
+            return None
+        if staff_id not in staff_names:
+            member = await session.get(Staff, staff_id)
+            staff_names[staff_id] = member.name if member else "?"
+        return staff_names[staff_id]
+
+    for row in (await session.scalars(
+            select(CheckIn).where(CheckIn.young_person_id == person.id)
+            .order_by(CheckIn.created_at.desc()).limit(take))).all():
+        payload = await vault.open(session, person.id, "checkins", row.id, row.payload_ct)
+        entries.append(Entry("checkin", row.created_at, when_text(row.created_at, tz), {
+            "id": row.id, "cards": payload["cards"], "amount": payload["amount"],
+            "help": payload["help"], "words": payload.get("words"), "channel": row.channel,
+            "seen_by": await name(row.acknowledged_by),
+            "seen_when": when_text(row.acknowledged_at, tz) if row.acknowledged_at else None,
+        }))
+    for row in (await session.scalars(
+            select(ListenedAnswer).where(ListenedAnswer.young_person_id == person.id)
+            .order_by(ListenedAnswer.created_at.desc()).limit(take))).all():
+        payload = await vault.open(session, person.id, "listened_answers", row.id, row.payload_ct)
+        entries.append(Entry("listened", row.created_at, when_text(row.created_at, tz), payload))
+    for row in (await session.scalars(
+            select(Alert).where(Alert.young_person_id == person.id)
+            .order_by(Alert.created_at.desc()).limit(take))).all():
+        entries.append(Entry("alert", row.created_at, when_text(row.created_at, tz), {
+            "id": row.id, "status": row.status, "taken_by": await name(row.taken_by),
+            "taken_when": when_text(row.taken_at, tz) if row.taken_at else None,
+        }))
+    for row in (await session.scalars(
+            select(StaffReply).where(StaffReply.young_person_id == person.id)
+            .order_by(StaffReply.created_at.desc()).limit(take))).all():
+        text = await vault.open(session, person.id, "staff_replies", row.id, row.body_ct)
+        entries.append(Entry("reply", row.created_at, when_text(row.created_at, tz), {
+            "text": text, "by": await name(row.staff_id), "checkin_id": row.checkin_id}))
+    # At the same moment, what follows from a thing comes above it (an alert above
+    # its check-in, a reply above both).
+    order = {"checkin": 0, "listened": 1, "alert": 2, "reply": 3}
+    entries.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
+    start = page * PAGE_SIZE
+    return entries[start:start + PAGE_SIZE], len(entries) > start + PAGE_SIZE
+
+
+def this_monday(now: datetime, tz: ZoneInfo) -> date:
+    today = now.astimezone(tz).date()
+    return today - timedelta(days=today.weekday())
+
+
+# -- a reply -------------------------------------------------------------------------------
+
+
+@dataclass
+class ReplyResult:
+    ok: bool
+    problem: str | None = None
+
+
+def clean_reply(text: str) -> str:
+    # Invisible characters alone are not a reply.
+    visible = "".join(ch for ch in text if ch.isprintable() or ch == "\n")
+    return visible.strip()
+
+
+async def send_reply(
+    session: AsyncSession, vault: Vault, staff: Staff, person: YoungPerson,
+    checkin_id: str | None, text: str, now: datetime,
+) -> ReplyResult:
+    """A short reply, sealed with the young person's key. On Telegram it goes at once
+    (outbox); on the web it is shown the next time they come in. The caller has
+    already checked (``person_for``) that this is their keyworker."""
+    text = clean_reply(text)
+    if not text:
+        return ReplyResult(False, _("Please write a few words first."))
+    if len(text) > REPLY_LIMIT:
+        return ReplyResult(False, _("Please keep it under {n} characters.").format(n=REPLY_LIMIT))
+    if checkin_id:
+        checkin = await session.get(CheckIn, checkin_id) if len(checkin_id) <= 32 else None
+        if checkin is None or checkin.young_person_id != person.id:
+            return ReplyResult(False, None)
+    row_id = new_id()
+    row = StaffReply(id=row_id, young_person_id=person.id, checkin_id=checkin_id or None,
+                     staff_id=staff.id, created_at=now,
+                     body_ct=await vault.seal(session, person.id, "staff_replies", row_id, text))
+    session.add(row)
+    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.replied",
+          young_person_id=person.id, detail=row_id)
+    if person.telegram_chat_id is not None:
+        with use_locale(person.locale):
+            message = reply_text(first_name(staff.name), text)
+        await enqueue(session, vault, chat_id=person.telegram_chat_id,
+                      message=Message(text=message), kind="staff_reply", now=now,
+                      key_owner=person.id, priority=NORMAL, dedupe_key=f"reply:{row_id}")
+        row.shown_at = now
+    return ReplyResult(True)
+
+
+def reply_text(name: str, text: str) -> str:
+    return _("{name} says: \u201c{text}\u201d").format(name=name, text=text)
+
+
+async def replies_to_show(session: AsyncSession, vault: Vault, person: YoungPerson,
+                          now: datetime) -> list[str]:
+    """Replies not yet shown to a young person on the web, oldest first; marked shown."""
+    rows = (await session.scalars(
+        select(StaffReply).where(StaffReply.young_person_id == person.id,
+                                 StaffReply.shown_at.is_(None))
+        .order_by(StaffReply.created_at))).all()
+    out = []
+    for row in rows:
+        author = await session.get(Staff, row.staff_id) if row.staff_id else None
+        text = await vault.open(session, person.id, "staff_replies", row.id, row.body_ct)
+        out.append(reply_text(first_name(author.name) if author else "", text))
+        row.shown_at = now
+    return out
+
+
+# -- leads: totals and who needs a keyworker, never words --------------------------------------
+
+
+@dataclass
+class ServiceTotals:
+    young_people: int
+    checkins_this_month: int
+    not_seen: int
+    open_alerts: int
+    needs_keyworker: list[tuple[str, str]]  # (young person id, nickname)
+
+
+async def service_totals(session: AsyncSession, vault: Vault, staff: Staff, tz: ZoneInfo,
+                         now: datetime) -> ServiceTotals:
+    service_people = select(YoungPerson.id).where(YoungPerson.service_id == staff.service_id)
+    local = now.astimezone(tz)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    count = await session.scalar(select(func.count()).select_from(YoungPerson)
+                                 .where(YoungPerson.service_id == staff.service_id))
+    month = await session.scalar(select(func.count()).select_from(CheckIn).where(
+        CheckIn.young_person_id.in_(service_people), CheckIn.created_at >= month_start))
+    unseen = await session.scalar(select(func.count()).select_from(CheckIn).where(
+        CheckIn.young_person_id.in_(service_people), CheckIn.acknowledged_at.is_(None)))
+    alerts = await session.scalar(select(func.count()).select_from(Alert).where(
+        Alert.service_id == staff.service_id, Alert.status == "open"))
+    needs = await people_needing_keyworker(session, vault, staff.service_id)
+    return ServiceTotals(count or 0, month or 0, unseen or 0, alerts or 0, needs)
+
+
+async def people_needing_keyworker(session: AsyncSession, vault: Vault,
+                                   service_id: str) -> list[tuple[str, str]]:
+    """No keyworker, or one who no longer works here (deactivated)."""
+    rows = (await session.execute(
+        select(YoungPerson, Staff).outerjoin(Staff, Staff.id == YoungPerson.keyworker_id)
+        .where(YoungPerson.service_id == service_id))).all()
+    out = []
+    for person, keyworker in rows:
+        if keyworker is None or not keyworker.active:
+            nickname = await nickname_of(session, vault, person)
+            if nickname is not None:
+                out.append((person.id, nickname))
+    return sorted(out, key=lambda p: p[1].lower())
+
+
+# -- what changed, for the live desk ----------------------------------------------------------
+
+
+async def desk_fingerprint(session: AsyncSession, staff: Staff) -> str:
+    """A short summary that changes whenever the desk would: a new or seen check-in of
+    their young people, a reply, or an alert of the service raised or taken."""
+    mine = select(YoungPerson.id).where(YoungPerson.keyworker_id == staff.id)
+    checkins = (await session.execute(
+        select(func.count(), func.count(CheckIn.acknowledged_at), func.max(CheckIn.created_at))
+        .where(CheckIn.young_person_id.in_(mine)))).one()
+    alerts = (await session.execute(
+        select(func.count(), func.count(Alert.taken_at), func.max(Alert.created_at))
+        .where(Alert.service_id == staff.service_id))).one()
+    people = await session.scalar(select(func.count()).select_from(YoungPerson)
+                                  .where(YoungPerson.keyworker_id == staff.id))
+    return "|".join(str(v) for v in (*checkins, *alerts, people))
+

@@ -1,0 +1,244 @@
+"""The staff desk in real headless Chromium: a keyworker signs in with the keyboard
+on a phone, a young person on a unit tablet taps "I don't feel safe", the alert
+appears on the open desk without a reload, "I'm on it", Seen with a reply, and the
+young person reads the reply on their next visit. axe-core checks every staff page.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.runtime import Runtime
+from flows import admin
+from storage.models import Alert, AuditEntry
+from tests.support.desk import NEW_PASSWORD, first_password, make_staff, totp_now
+from tests.support.live_server import live_server
+from tests.support.people import Cast
+# The same Chromium and its fixture as the web check-in's browser tests.
+from tests.web.test_browser import CHROMIUM, DOCS, PHONE, TABLET, browser, web_path  # noqa: F401
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+SHOOT = os.environ.get("HEARD_SCREENSHOTS") == "1"
+DESKTOP = {"width": 1280, "height": 900}
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason=f"{CHROMIUM} is missing (apt-get install chromium)")
+
+
+async def assert_accessible(page, label: str) -> None:  # type: ignore[no-untyped-def]
+    """No critical or serious axe-core violations on the page as it is now."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm install` in tests/web (dev.sh test does)")
+    # Evaluated through the devtools protocol: the page's own CSP (no inline script)
+    # stays on and is still tested, where add_script_tag would be refused by it.
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = await page.evaluate("async () => await axe.run(document)")
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+           for v in result["violations"] if v["impact"] in ("critical", "serious")]
+    assert bad == [], f"{label}: {bad}"
+
+
+async def _keyboard_sign_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in with the keyboard only: Tab to each field, type, Enter."""
+    for _ in range(10):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement && document.activeElement.id") == "email":
+            break
+    else:
+        raise AssertionError("the email field cannot be reached with Tab")
+    await page.keyboard.type(email)
+    await page.keyboard.press("Tab")
+    await page.keyboard.type(password)
+    await page.keyboard.press("Enter")
+
+
+async def _tablet_person(runtime: Runtime, cast: Cast) -> str:
+    async with runtime.db.transaction() as session:
+        made = await admin.create_young_person(
+            session, runtime.vault, service_name=cast.service_name,
+            keyworker_email=cast.keyworker_email, nickname="Jo", now=runtime.clock.now(),
+            bot_username=None, public_url=runtime.settings.public_url, unit="Oak")
+    return str(made["web_link"])
+
+
+async def test_alert_reaches_the_open_desk_and_the_reply_reaches_the_tablet(
+    runtime: Runtime, cast: Cast, browser
+) -> None:
+    from web.tablets import create_enrolment
+
+    link = await _tablet_person(runtime, cast)
+    password = await first_password(runtime, cast.keyworker_email)
+    async with runtime.db.transaction() as session:
+        enrolment = await create_enrolment(session, service_name=cast.service_name, unit="Oak",
+                                           now=runtime.clock.now(),
+                                           public_url=runtime.settings.public_url)
+    async with live_server(runtime) as base:
+        # The keyworker, on a phone, with the keyboard only.
+        phone = await browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                          has_touch=True)
+        desk = await phone.new_page()
+        await desk.goto(base + "/")
+        await desk.click("text=Staff: sign in to the desk")
+        await desk.wait_for_selector("#email")
+        await assert_accessible(desk, "sign-in")
+        await _keyboard_sign_in(desk, cast.keyworker_email, password)
+        await desk.wait_for_selector("text=Choose your own password")
+        await assert_accessible(desk, "password")
+        await desk.focus("#new")
+        await desk.keyboard.type(NEW_PASSWORD)
+        await desk.keyboard.press("Tab")
+        await desk.keyboard.type(NEW_PASSWORD)
+        await desk.keyboard.press("Enter")
+        await desk.wait_for_selector("h1:has-text('My young people')")
+        assert await desk.locator(".person-name").all_inner_texts() == ["Jo", "Sam"] or \
+            sorted(await desk.locator(".person-name").all_inner_texts()) == ["Jo", "Sam"]
+        await assert_accessible(desk, "desk")
+        await desk.click("h1")  # a first interaction: the browser may now play the sound
+        desk_url = desk.url
+
+        # Staff help Jo make a PIN; then Jo checks in on the unit tablet.
+        setup = await browser.new_context(viewport=PHONE)
+        helper = await setup.new_page()
+        await helper.goto(base + web_path(link))
+        await helper.fill("#pin", "1357")
+        await helper.fill("#pin2", "1357")
+        await helper.click("text=Save my PIN")
+        await helper.wait_for_selector("text=Your PIN is saved")
+        await setup.close()
+
+        tablet_context = await browser.new_context(viewport=TABLET, has_touch=True)
+        tablet = await tablet_context.new_page()
+        await tablet.goto(base + web_path(enrolment["enrol_url"]))
+        await tablet.click("button:has-text('Set up this tablet')")
+        await tablet.click(".face:has-text('Jo')")
+        await tablet.fill("#pin", "1357")
+        await tablet.click("button:has-text('Go')")
+        await tablet.click("text=OK, let's go")
+        await tablet.click("text=Show how I feel")
+        await tablet.click("button.card:has-text(\"I don't feel safe\")")
+        await tablet.wait_for_selector("button.card.picked:has-text(\"I don't feel safe\"):not(.pending)")
+        await tablet.click("button:has-text('Done')")
+        await tablet.click("text=A lot")
+        await tablet.click("text=Talk to my keyworker")
+        await tablet.fill("textarea[name=words]", "someone is shouting")
+        await tablet.click("button:has-text('Send')")
+        async with runtime.db.transaction() as session:
+            raised = (await session.scalars(select(Alert))).all()
+        assert len(raised) == 1
+        started = time.monotonic()
+
+        # The open desk shows it within 5 seconds, with no reload.
+        await desk.wait_for_selector("[data-alert-id]", timeout=5000)
+        took = time.monotonic() - started
+        assert desk.url == desk_url and took < 5
+        assert "Jo" in await desk.locator("[data-announce]").inner_text()
+        assert await desk.locator(".person.has-alert .person-name").inner_text() == "Jo"
+        if SHOOT:
+            await desk.screenshot(path=str(DOCS / "desk-phone-alert.png"), full_page=True)
+        await assert_accessible(desk, "desk with an alert")
+
+        await desk.click("[data-alert-id] a:has-text('Open the alert')")
+        await desk.wait_for_selector("text=someone is shouting")
+        await assert_accessible(desk, "alert")
+        if SHOOT:
+            await desk.screenshot(path=str(DOCS / "desk-phone-alert-page.png"), full_page=True)
+        await desk.click("button:has-text(\"I'm on it\")")
+        await desk.wait_for_selector("text=You are on it")
+        assert await desk.locator("[data-alert-id]").count() == 0
+
+        await desk.click("text=Their page")
+        await desk.wait_for_selector("h1:has-text('Jo')")
+        await assert_accessible(desk, "young person's page")
+        await desk.fill("textarea[name=reply]", "Let's have hot chocolate after school and talk")
+        await desk.click("button:has-text('Send reply')")
+        await desk.wait_for_selector("text=your reply is on its way")
+        assert "hot chocolate" in await desk.locator(".entry.reply").inner_text()
+        if SHOOT:
+            await desk.screenshot(path=str(DOCS / "desk-phone-person.png"), full_page=True)
+        await phone.close()
+
+        # Jo's next visit on the tablet shows the reply.
+        if await tablet.locator("button:has-text(\"I've finished\")").count():
+            await tablet.click("button:has-text(\"I've finished\")")
+        await tablet.goto(base + "/t/leave")
+        await tablet.wait_for_selector("text=Who is checking in?")
+        await tablet.click(".face:has-text('Jo')")
+        await tablet.fill("#pin", "1357")
+        await tablet.click("button:has-text('Go')")
+        await tablet.wait_for_selector(
+            "text=Alex says: \u201cLet's have hot chocolate after school and talk\u201d")
+        await tablet_context.close()
+    async with runtime.db.transaction() as session:
+        actions = set((await session.scalars(select(AuditEntry.action))).all())
+    assert {"desk.viewed", "desk.alert_viewed", "alert.taken", "desk.replied"} <= actions
+
+
+async def test_desktop_pages_of_lead_and_admin_are_accessible(
+    runtime: Runtime, cast: Cast, browser
+) -> None:
+    from tests.support.safeguarding import check_in, consented
+
+    sam = await consented(runtime, cast)
+    await check_in(sam, ["Worried", "Tired"], "school was hard")
+    runtime.clock.advance(hours=2)  # type: ignore[attr-defined]
+    await check_in(sam, ["Happy"])
+    runtime.clock.advance(minutes=30)  # type: ignore[attr-defined]
+    await check_in(sam, ["I need help now"], "can someone come")  # an alert on every page
+    lead = await make_staff(runtime, service=cast.service_name, name="Lee Lead",
+                            email="lee@north.example", role="lead")
+    boss = await make_staff(runtime, service=cast.service_name, name="Ada Admin",
+                            email="ada@north.example", role="admin")
+    password = await first_password(runtime, cast.keyworker_email)
+    async with live_server(runtime) as base:
+        for member, home in ((lead, "Your service"), (boss, "Accounts")):
+            context = await browser.new_context(viewport=DESKTOP)
+            page = await context.new_page()
+            await page.goto(base + "/staff")
+            await page.fill("#email", member.email)
+            await page.fill("#password", member.password)
+            await page.click("button:has-text('Sign in')")
+            await page.fill("#new", NEW_PASSWORD)
+            await page.fill("#again", NEW_PASSWORD)
+            await page.click("button:has-text('Save my password')")
+            await page.wait_for_selector("text=Set up your second step")
+            assert await page.locator(".qr svg").count() == 1
+            await assert_accessible(page, "second step")
+            await page.fill("#code", await totp_now(runtime, member.staff_id))
+            await page.click("button:has-text('Carry on')")
+            await page.wait_for_selector(f"h1:has-text('{home}')")
+            await assert_accessible(page, home)
+            assert await page.locator("[data-alert-id]").count() == 1
+            content = await page.content()
+            assert "school was hard" not in content and "can someone come" not in content
+            await context.close()
+        # The keyworker's desk and Sam's page at desktop width.
+        context = await browser.new_context(viewport=DESKTOP)
+        page = await context.new_page()
+        await page.goto(base + "/staff")
+        await page.fill("#email", cast.keyworker_email)
+        await page.fill("#password", password)
+        await page.click("button:has-text('Sign in')")
+        await page.fill("#new", NEW_PASSWORD)
+        await page.fill("#again", NEW_PASSWORD)
+        await page.click("button:has-text('Save my password')")
+        await page.wait_for_selector("h1:has-text('My young people')")
+        if SHOOT:
+            await page.screenshot(path=str(DOCS / "desk-desktop.png"), full_page=True)
+        await page.click("[data-alert-id] a:has-text('Open the alert')")
+        await page.wait_for_selector("text=can someone come")
+        await assert_accessible(page, "alert, desktop")
+        if SHOOT:
+            await page.screenshot(path=str(DOCS / "desk-desktop-alert.png"), full_page=True)
+        await page.goto(base + "/staff/desk")
+        await page.click(".person-link:has-text('Sam')")
+        await page.wait_for_selector("text=school was hard")
+        await assert_accessible(page, "young person's page, desktop")
+        if SHOOT:
+            await page.screenshot(path=str(DOCS / "desk-desktop-person.png"), full_page=True)
+        await context.close()

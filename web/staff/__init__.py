@@ -1,0 +1,7 @@
+"""The staff desk on the web: sign-in, a keyworker's young people, a young person's
+page, Seen and replies, live alerts, and the lead's and admin's pages.
+
+Route handlers only read the request and render; what staff may see and do is
+decided in ``flows/desk.py``, ``flows/staff.py``, ``flows/staff_auth.py`` and
+``safeguarding/taking.py``.
+"""

@@ -1,0 +1,188 @@
+"""A keyworker's desk: my young people, one young person's page (timeline, mood
+strip, 12-week overview), Seen with a reply, and alerts with "I'm on it".
+
+Every id in a URL or a form goes through ``flows.desk.person_for`` (or
+``alert_for``): anything not on this staff member's desk is a 404, audited.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from app.i18n import _, current_locale
+from cards.deck import card_label
+from flows import desk
+from flows.checkin import amount_label, help_label
+from flows.records import LISTENED_ANSWERS, LISTENED_FACES, LISTENED_WHO
+from flows.staff import acknowledge_checkin
+from flows.strips import overview_png, week_strip_png
+from safeguarding.taking import take_alert
+from storage.models import CheckIn, Staff, YoungPerson
+from web.keys import DB, RUNTIME
+from web.staff.pages import desk_page, not_found, page, source
+from web.templating import see_other
+
+KEYWORKERS = desk.KEYWORKING_ROLES
+LABELS = {
+    "card_label": card_label,
+    "amount_label": amount_label,
+    "help_label": help_label,
+    "listened_who": lambda key: _(LISTENED_WHO.get(key, key)),
+    "listened_answer": lambda key: _(LISTENED_ANSWERS.get(key, key)),
+    "listened_face": lambda key: LISTENED_FACES.get(key, ""),
+}
+
+
+@desk_page(*KEYWORKERS)
+async def my_young_people(request: web.Request, staff: Staff) -> web.Response:
+    runtime = request.app[RUNTIME]
+    tz = await desk.service_timezone(request[DB], staff)
+    rows = await desk.my_young_people(request[DB], runtime.vault, staff, tz,
+                                      source=source(request), now=runtime.clock.now())
+    return await page(request, "staff/desk.html", people=rows, flash=_flash(request), **LABELS)
+
+
+def _flash(request: web.Request) -> str | None:
+    return {
+        "seen": _("Marked as seen. They will be told."),
+        "replied": _("Marked as seen, and your reply is on its way."),
+        "taken": _("You are on it. Everyone else who was told now knows."),
+        "already": _("Someone else is already on it."),
+        "refused": _("Only their keyworker, on-call staff or a lead can take this alert. "
+                     "Please find one of them now."),
+    }.get(request.query.get("m", ""))
+
+
+async def _person(request: web.Request, staff: Staff, what: str) -> YoungPerson | None:
+    runtime = request.app[RUNTIME]
+    return await desk.person_for(request[DB], staff, request.match_info["person_id"], what=what,
+                                 source=source(request), now=runtime.clock.now())
+
+
+@desk_page(*KEYWORKERS)
+async def young_person(request: web.Request, staff: Staff) -> web.Response:
+    person = await _person(request, staff, "timeline")
+    if person is None:
+        return not_found(request)
+    runtime = request.app[RUNTIME]
+    tz = await desk.service_timezone(request[DB], staff)
+    try:
+        page_no = max(0, int(request.query.get("page", "0")))
+    except ValueError:
+        page_no = 0
+    entries, older = await desk.timeline(request[DB], runtime.vault, person, tz, page_no)
+    nickname = await desk.nickname_of(request[DB], runtime.vault, person) or "?"
+    return await page(request, "staff/person.html", person=person, nickname=nickname,
+                      entries=entries, page_no=page_no, older=older, flash=_flash(request),
+                      problem=None, reply_limit=desk.REPLY_LIMIT,
+                      **LABELS)
+
+
+async def _png(request: web.Request, staff: Staff, kind: str) -> web.Response:
+    person = await _person(request, staff, kind)
+    if person is None:
+        return not_found(request)
+    runtime = request.app[RUNTIME]
+    tz = await desk.service_timezone(request[DB], staff)
+    monday = desk.this_monday(runtime.clock.now(), tz)
+    locale = current_locale()
+    if kind == "overview":
+        png = await overview_png(request[DB], runtime.vault, person, monday, locale)
+    else:
+        png, _count = await week_strip_png(request[DB], runtime.vault, person, monday, locale)
+    return web.Response(body=png, content_type="image/png",
+                        headers={"Cache-Control": "no-store"})
+
+
+@desk_page(*KEYWORKERS)
+async def week_strip(request: web.Request, staff: Staff) -> web.Response:
+    return await _png(request, staff, "week_strip")
+
+
+@desk_page(*KEYWORKERS)
+async def overview(request: web.Request, staff: Staff) -> web.Response:
+    return await _png(request, staff, "overview")
+
+
+@desk_page(*KEYWORKERS)
+async def seen(request: web.Request, staff: Staff) -> web.Response:
+    """Seen ✔ (the same function as the Telegram button), with an optional reply."""
+    person = await _person(request, staff, "seen")
+    if person is None:
+        return not_found(request)
+    runtime = request.app[RUNTIME]
+    now = runtime.clock.now()
+    form = await request.post()
+    checkin_id = str(form.get("checkin", ""))[:64]
+    checkin = await request[DB].get(CheckIn, checkin_id) if len(checkin_id) <= 32 else None
+    if checkin is None or checkin.young_person_id != person.id:
+        from storage.repositories import audit
+
+        audit(request[DB], at=now, actor_kind="staff", actor_id=staff.id, action="desk.refused",
+              young_person_id=person.id, detail=f"seen checkin={checkin_id[:32]}")
+        return not_found(request)
+    base = f"/staff/young-people/{person.id}"
+    reply = str(form.get("reply", ""))
+    if desk.clean_reply(reply):
+        result = await desk.send_reply(request[DB], runtime.vault, staff, person, checkin.id,
+                                       reply, now)
+        if not result.ok:
+            # Nothing is lost: the check-in is not marked, the words come back to the form.
+            return await _person_with_problem(request, staff, person, result.problem or "")
+    ack = await acknowledge_checkin(request[DB], runtime.vault, staff, checkin.id, now)
+    if not ack.ok:
+        return not_found(request)
+    return see_other(f"{base}?m={'replied' if desk.clean_reply(reply) else 'seen'}"
+                     f"#checkin-{checkin.id}")
+
+
+async def _person_with_problem(request: web.Request, staff: Staff, person: YoungPerson,
+                               problem: str) -> web.Response:
+    runtime = request.app[RUNTIME]
+    tz = await desk.service_timezone(request[DB], staff)
+    entries, older = await desk.timeline(request[DB], runtime.vault, person, tz, 0)
+    nickname = await desk.nickname_of(request[DB], runtime.vault, person) or "?"
+    form = await request.post()
+    return await page(request, "staff/person.html", status=400, person=person,
+                      nickname=nickname, entries=entries, page_no=0, older=older, flash=None,
+                      problem=problem, draft=str(form.get("reply", ""))[:2000],
+                      draft_for=str(form.get("checkin", "")), reply_limit=desk.REPLY_LIMIT,
+                      **LABELS)
+
+
+@desk_page()
+async def alert_page(request: web.Request, staff: Staff) -> web.Response:
+    runtime = request.app[RUNTIME]
+    tz = await desk.service_timezone(request[DB], staff)
+    view = await desk.alert_for(request[DB], runtime.vault, staff, request.match_info["alert_id"],
+                                tz, source=source(request), now=runtime.clock.now())
+    if view is None:
+        return not_found(request)
+    return await page(request, "staff/alert.html", view=view, flash=_flash(request),
+                      keyworks=view.is_keyworker, **LABELS)
+
+
+@desk_page()
+async def take(request: web.Request, staff: Staff) -> web.Response:
+    """I'm on it: the same function as Telegram's button."""
+    runtime = request.app[RUNTIME]
+    alert_id = request.match_info["alert_id"]
+    tz = await desk.service_timezone(request[DB], staff)
+    now = runtime.clock.now()
+    view = await desk.alert_for(request[DB], runtime.vault, staff, alert_id, tz,
+                                source=source(request), now=now)
+    if view is None:
+        return not_found(request)
+    result = await take_alert(request[DB], runtime.vault, staff, alert_id, now)
+    flag = "refused" if not result.ok else "already" if result.already else "taken"
+    return see_other(f"/staff/alerts/{alert_id}?m={flag}")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/staff/desk", my_young_people)
+    app.router.add_get("/staff/young-people/{person_id}", young_person)
+    app.router.add_get("/staff/young-people/{person_id}/week.png", week_strip)
+    app.router.add_get("/staff/young-people/{person_id}/overview.png", overview)
+    app.router.add_post("/staff/young-people/{person_id}/seen", seen)
+    app.router.add_get("/staff/alerts/{alert_id}", alert_page)
+    app.router.add_post("/staff/alerts/{alert_id}/take", take)
