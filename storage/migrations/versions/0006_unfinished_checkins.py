@@ -1,16 +1,16 @@
 """Unfinished check-ins: a silence window per service, the mark on the record, and
 the due time on the open flow state the scheduler looks for
 
-Revision ID: 0005_safe_tap
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_safe_tap"
-down_revision = "0005_alert_routes"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

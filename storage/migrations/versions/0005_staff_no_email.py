@@ -1,6 +1,6 @@
 """Staff who must not get email: alerts and notices then go to them by other routes only
 
-Revision ID: 0005_alert_routes
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23
 """
@@ -8,7 +8,7 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_alert_routes"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """Keyworker assignment history, staff account flags, and an append-only audit log
 
-Revision ID: 0005_desk_admin
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-23
 
 - ``keyworker_assignments``: who key-worked whom, from when to when, and who decided;
@@ -16,8 +16,8 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_desk_admin"
-down_revision = "0005_safe_tap"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

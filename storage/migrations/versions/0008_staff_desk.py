@@ -1,24 +1,24 @@
 """the staff desk: staff sign-in (password change, lock-out, TOTP), staff sessions,
 sign-in throttling by source address, and keyworkers' replies
 
-Revision ID: 0005_desk
-Revises: 0005_desk_admin
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-23
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_desk"
-down_revision = "0005_desk_admin"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    # Plain ALTER TABLE, never a batch copy of "staff" (see 0005_desk_admin: a copy
+    # Plain ALTER TABLE, never a batch copy of "staff" (see 0007_handover_and_audit: a copy
     # on SQLite clears every young person's keyworker). must_change_password comes
-    # from 0005_desk_admin.
+    # from 0007_handover_and_audit.
     for column in (
         sa.Column("failed_sign_ins", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("last_failed_sign_in_at", sa.DateTime(timezone=True), nullable=True),

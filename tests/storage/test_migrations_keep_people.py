@@ -1,4 +1,4 @@
-"""Migration 0005 on a database that already has people: nobody loses their keyworker,
+"""Migrations 0005-0008 on a database that already has people: nobody loses their keyworker,
 every young person's history starts on the day they were created, and the audit log
 becomes append-only only from this migration on (and stops being so on the way down)."""
 
