@@ -49,7 +49,7 @@ async def service(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Service]:
         stop = asyncio.Event()
         started: asyncio.Future[web.AppRunner] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(serve(settings, stop=stop, clock=clock, started=started))
-        done, _ = await asyncio.wait({task, started}, timeout=15,
+        done, _ = await asyncio.wait({task, started}, timeout=60,
                                      return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             task.result()  # start-up failed: show why
