@@ -48,6 +48,7 @@ from app.clock import Clock
 from outbox.message import Message
 from outbox.queue import Claimed, claim_due, mark_final, mark_retry, mark_sent_many
 from storage.db import Database
+from storage.faults import is_database_fault
 from storage.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -381,8 +382,9 @@ class Sender:
                 n = await self.run_once()
                 if n == 0 or stop.is_set():
                     await self.flush()
-            except Exception:  # noqa: BLE001 - keep delivering; the rows stay queued
-                log.exception("outbox sender pass failed")
+            except Exception as error:  # noqa: BLE001 - keep delivering; the rows stay queued
+                if not is_database_fault(error):  # database faults are told once, by their watch
+                    log.exception("outbox sender pass failed")
                 n = 0
             if n == 0:
                 # Nothing sendable now: sleep until woken, the next poll, the next
