@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -102,7 +102,7 @@ async def test_two_kills_mid_burst_resend_at_most_one_each(
             for at in KILLS_AT:
                 proc = _worker(env, log)
                 try:
-                    async def arrived(at: int = at) -> bool:
+                    async def arrived(at: int = at, proc: subprocess.Popen[bytes] = proc) -> bool:
                         if proc.poll() is not None:
                             raise AssertionError(f"worker exited: {log.read_text()[-2000:]}")
                         return len(accepted()) >= at
