@@ -29,7 +29,8 @@ def is_database_fault(error: BaseException) -> bool:
     """The database could not do what was asked -- not a mistake in what was asked."""
     if isinstance(error, (sa_exc.IntegrityError, sa_exc.DataError, sa_exc.ProgrammingError)):
         return bool(getattr(error, "connection_invalidated", False))
-    return isinstance(error, (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError))
+    # A refused or dropped connection may surface as the socket's own error.
+    return isinstance(error, (sa_exc.DBAPIError, sa_exc.TimeoutError, ConnectionError))
 
 
 def is_connection_lost(error: BaseException) -> bool:
