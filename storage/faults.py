@@ -22,6 +22,9 @@ from sqlalchemy import exc as sa_exc
 log = logging.getLogger(__name__)
 
 REMIND_EVERY = 600.0  # seconds between "still failing" lines
+# A nearly full disk lets some writes through and not others, so episodes can flap:
+# an episode starting this soon after the last one was told is counted, not told.
+TELL_AGAIN_AFTER = 60.0
 QUIET = 30.0  # seconds without a failure before an answered health check ends it
 
 
@@ -64,6 +67,7 @@ class Fault:
     failures: int = 1
     told_at: float = 0.0
     last: float = 0.0
+    told: bool = True
 
 
 class FaultWatch:
@@ -72,14 +76,19 @@ class FaultWatch:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.current: Fault | None = None
+        self._last_told = float("-inf")
 
     def failed(self, error: BaseException) -> None:
         now = self._clock()
         fault = self.current
         if fault is None:
-            self.current = Fault(describe(error), _kind(error), now, told_at=now, last=now)
-            log.error("database fault: %s -- taps get a kind 'try again'; said once until "
-                      "it works again", self.current.reason)
+            told = now - self._last_told >= TELL_AGAIN_AFTER
+            self.current = Fault(describe(error), _kind(error), now, told_at=now, last=now,
+                                 told=told)
+            if told:
+                self._last_told = now
+                log.error("database fault: %s -- taps get a kind 'try again'; said once "
+                          "until it works again", self.current.reason)
             return
         fault.failures += 1
         fault.last = now
@@ -101,6 +110,6 @@ class FaultWatch:
 
     def _end(self) -> None:
         fault, self.current = self.current, None
-        if fault is not None:
+        if fault is not None and fault.told:
             log.warning("database working again after %.0f s (%d failed units of work)",
                         self._clock() - fault.started, fault.failures)
