@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from app.clock import Clock
 from storage.db import Database
+from storage.faults import is_database_fault
 from storage.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,9 @@ async def run_due(db: Database, vault: Vault, clock: Clock) -> dict[str, int]:
     for name, job in JOBS.items():
         try:
             queued[name] = await job(db, vault, clock)
-        except Exception:  # noqa: BLE001 - the rows are still due; the next pass retries
-            log.exception("scheduled job %s failed", name)
+        except Exception as error:  # noqa: BLE001 - the rows are still due; the next pass retries
+            if not is_database_fault(error):  # database faults are told once, by their watch
+                log.exception("scheduled job %s failed", name)
             queued[name] = 0
     return queued
 

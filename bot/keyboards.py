@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from flows.screen import Screen
-from outbox.message import Message
+from outbox.message import Button, Message
 
 # Telegram allows 64 bytes of callback data: "<token>|<choice>".
 SEPARATOR = "|"
@@ -74,3 +74,14 @@ def message_keyboard(message: Message) -> InlineKeyboardMarkup | None:
             for row in message.buttons
         ]
     )
+
+
+def screen_message(screen: Screen, locale: str) -> Message:
+    """A screen as an outbox message (the same text, buttons and card picture), for
+    when it cannot be shown straight away."""
+    keyboard = screen_keyboard(screen)
+    rows = tuple(
+        tuple(Button(text=b.text, data=b.callback_data) for b in row if b.callback_data)
+        for row in (keyboard.inline_keyboard if keyboard else ())
+    )
+    return Message(text=screen_text(screen), buttons=rows, card_ids=screen.sheet, locale=locale)

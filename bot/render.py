@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 
-from bot.keyboards import screen_keyboard, screen_text
+from app.i18n import current_locale
+from bot.keyboards import screen_keyboard, screen_message, screen_text
 from bot.pictures import send_card_sheet
+from bot.replies import Later, Step, text_step
 from bot.unit_of_work import Outgoing
 from flows.screen import Reply, Screen
+from storage.vault import SYSTEM_OWNER
 
 
 def queue_reply(
@@ -22,43 +24,43 @@ def queue_reply(
     *,
     callback_id: str | None = None,
     tapped_message_id: int | None = None,
+    owner: str = SYSTEM_OWNER,
 ) -> None:
     """Queue the Bot API calls that show ``reply``; they run after the commit.
 
-    The answer to a tap (which stops the button's spinner) goes out alongside the
-    next screen rather than before it: the person sees the result one round trip
-    sooner.
+    Each screen carries its outbox stand-in (sealed with ``owner``'s key), used
+    when Telegram cannot take it now (bot/replies.py). The answer to a tap (which
+    stops the button's spinner) goes out alongside the next screen rather than
+    before it: the person sees the result one round trip sooner.
     """
-    steps: list[Callable[[Bot], Awaitable[Any]]] = []
+    locale = current_locale()
+    steps: list[Step] = []
     if callback_id is None and reply.notice:
-        notice_text = reply.notice
-        steps.append(lambda bot: bot.send_message(chat_id, notice_text))
+        steps.append(text_step(chat_id, reply.notice, owner))
     screens = list(reply.screens)
     if reply.in_place and tapped_message_id is not None and screens:
-        steps.append(_redraw_keyboard(chat_id, tapped_message_id, screens.pop()))
+        screen = screens.pop()
+        steps.append(Step(_redraw_keyboard(chat_id, tapped_message_id, screen),
+                          _later(chat_id, screen, locale, owner)))
     elif reply.in_place and callback_id is not None and screens:
         screens.pop()  # nothing changed on screen: the answer to the tap is enough
-    steps.extend(_send(chat_id, screen) for screen in screens)
+    steps.extend(Step(_send(chat_id, screen), _later(chat_id, screen, locale, owner))
+                 for screen in screens)
+    if callback_id is not None:
+        notice = reply.notice
 
-    async def in_order(bot: Bot) -> None:
-        for step in steps:
-            await step(bot)
+        def answer(bot: Bot) -> Awaitable[Any]:
+            return bot.answer_callback_query(callback_id, text=notice)
 
-    if callback_id is None:
-        outgoing.append(in_order)
-        return
-    notice = reply.notice
+        if steps:
+            steps[0].alongside = answer
+        else:
+            steps.append(Step(answer))
+    outgoing.extend(steps)
 
-    async def with_answer(bot: Bot) -> None:
-        answered, shown = await asyncio.gather(
-            bot.answer_callback_query(callback_id, text=notice), in_order(bot),
-            return_exceptions=True,
-        )
-        for result in (answered, shown):
-            if isinstance(result, BaseException):
-                raise result
 
-    outgoing.append(with_answer)
+def _later(chat_id: int, screen: Screen, locale: str, owner: str) -> Later:
+    return Later(chat_id, screen_message(screen, locale), owner, urgent=screen.urgent)
 
 
 def _send(chat_id: int, screen: Screen):  # type: ignore[no-untyped-def]

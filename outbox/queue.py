@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outbox.message import Message
@@ -74,6 +74,9 @@ class Claimed:
     created_at: datetime
     message: Message | None  # None when the owner's key was erased
     channel: str = "telegram"
+    # Claimed from a sender whose lease ran out (it died mid-send): Telegram may
+    # already have this message, so sending it now may send it twice.
+    taken_over: bool = False
 
 
 async def claim_due(
@@ -87,7 +90,8 @@ async def claim_due(
     exclude_chats: frozenset[int] = frozenset(),
     channels: frozenset[str] | None = None,
 ) -> list[Claimed]:
-    """Lease up to ``limit`` due messages to this worker, most urgent first.
+    """Lease up to ``limit`` due messages to this worker: most urgent first, then
+    oldest first (a message handed back to wait for its chat keeps its place).
 
     A lease that runs out (a sender killed mid-send) makes the row claimable again:
     that is what makes delivery survive SIGKILL.
@@ -96,13 +100,13 @@ async def claim_due(
     o = OutboxMessage
     stmt = (
         select(o.id, o.chat_id, o.kind, o.priority, o.attempts, o.created_at, o.key_owner,
-               o.payload_ct, o.channel)
+               o.payload_ct, o.channel, o.locked_until)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.due_at <= now,
             or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
         )
-        .order_by(OutboxMessage.priority, OutboxMessage.due_at)
+        .order_by(OutboxMessage.priority, OutboxMessage.created_at)
         .limit(limit)
     )
     if exclude_chats:
@@ -132,23 +136,28 @@ async def claim_due(
             message = None
         claimed.append(
             Claimed(row.id, row.chat_id, row.kind, row.priority, row.attempts, row.created_at,
-                    message, row.channel)
+                    message, row.channel, taken_over=row.locked_until is not None)
         )
     return claimed
+
+
+# Built once: the sender runs this after nearly every send, so it skips the ORM
+# and the per-call statement building.
+_t = OutboxMessage.__table__.c
+_MARK_SENT = (
+    update(OutboxMessage.__table__)
+    .where(_t.id.in_(bindparam("ids", expanding=True)), _t.locked_by == bindparam("worker"))
+    .values(status="sent", sent_at=bindparam("now"), locked_until=None, attempts=_t.attempts + 1)
+)
 
 
 async def mark_sent_many(
     session: AsyncSession, message_ids: list[str], worker: str, now: datetime
 ) -> None:
-    """Record a batch as sent in one statement (only rows this worker still holds)."""
+    """Record messages as sent in one statement (only rows this worker still holds)."""
     if not message_ids:
         return
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.locked_by == worker)
-        .values(status="sent", sent_at=now, locked_until=None, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_MARK_SENT, {"ids": message_ids, "worker": worker, "now": now})
 
 
 async def mark_retry(

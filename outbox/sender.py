@@ -13,13 +13,20 @@ Rules it keeps:
 - after ``give_up_after`` of failure (or a permanent refusal) a message is marked
   undelivered and admins are told, in the same transaction.
 
-A batch is claimed under a lease and its results are committed in one
-transaction. The batch is sized to finish well inside the lease, so another
-sender can only take over rows from a sender that died.
+A batch is claimed under a lease. Each message is written down as sent as soon
+as Telegram accepts it: the sends that finish while one such commit is under way
+are written together by the next (a group commit), so writing never waits for the
+whole batch and never falls behind the sends. The batch is sized to finish well
+inside the lease, so another sender can only take over rows from a sender that
+died.
 
 Delivery is at-least-once: a sender killed after Telegram accepted a message but
-before the batch's "sent" was committed sends it again after restart (see
-docs/delivery.md). Everything else is exactly once.
+before its "sent" was committed sends it again after restart. A concurrency slot is
+held from the request until its result is committed, so at most ``concurrency``
+messages are ever in that window -- one when sends are paced further apart than
+Telegram takes to answer, or with ``concurrency`` 1 (see docs/delivery.md).
+Everything else is exactly once. Every message taken over from a dead sender is
+logged (by id, never content) as a possible re-send.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from app.clock import Clock
 from outbox.message import Message
 from outbox.queue import Claimed, claim_due, mark_final, mark_retry, mark_sent_many
 from storage.db import Database
+from storage.faults import is_database_fault
 from storage.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -80,11 +88,15 @@ class SenderSettings:
     idle_poll: float = 0.5
     base_backoff: float = 2.0
     max_backoff: float = 600.0
+    # A result waits at most this long for more results (up to half the concurrency)
+    # to be written down in the same commit: fewer commits when sending fast, and a
+    # paced send (40 ms apart at 25/s) is still written down alone, at once.
+    group_wait: float = 0.005
 
 
 @dataclass
 class _Outcome:
-    """What happened to one claimed message; applied with the batch's commit."""
+    """What happened to one claimed message; written down as soon as it is known."""
 
     item: Claimed
     status: str  # sent | retry | final
@@ -132,9 +144,17 @@ class Sender:
         self._sleep = sleep
         self._wake = asyncio.Event()
         self._limits = _Limits()
-        # Results of the last batch, committed with the next claim (one transaction
-        # per batch instead of two). ``flush`` commits them when there is no next.
+        # Results known but not yet committed. One task commits at a time; what
+        # arrives meanwhile waits for the next commit (a group commit). After a
+        # failed commit they stay here for the next pass (or ``flush``).
         self._unsaved: list[_Outcome] = []
+        self._recording = asyncio.Lock()
+        self._in_flight = 0
+        self._launching = False  # run_once is still starting this batch's sends
+        self._group_full = asyncio.Event()
+        # The earliest due time of a message this sender handed back (per-chat
+        # pacing, 429): the idle wait ends then, so a busy chat drains at its limit.
+        self._next_due: float | None = None
         self.on_undelivered: UndeliveredHook = on_undelivered or tell_admins
 
     def kick(self) -> None:
@@ -196,67 +216,116 @@ class Sender:
         return max(1, min(s.batch, fits))
 
     async def run_once(self) -> int:
-        """Save the last batch's results, claim the next batch and deliver it.
+        """Claim the next batch and deliver it, writing each result down as it comes.
 
-        Returns how many sends were tried. Results are saved by the next pass (or
-        ``flush``); until then a crash would send them again, which the lease and
-        the at-least-once window already allow for (docs/delivery.md).
+        Returns how many sends were tried.
         """
         if self.paused_for() > 0:
             await self.flush()
             return 0
         now = self.clock.now()
-        async with self.db.transaction() as session:
-            await self._apply(session, self._unsaved, now)
-            batch = await claim_due(
-                session, self.vault, worker=self.worker_id, now=now, limit=self._claim_limit(),
-                lease=self.settings.lease, exclude_chats=self._busy_chats(now.timestamp()),
-                channels=frozenset(self.transports),
-            )
-        self._unsaved = []  # committed: only now may they be forgotten
+        async with self._recording, self.db.transaction() as session:
+            # Anything a failed commit left unsaved goes first, with this claim.
+            unsaved, self._unsaved = self._unsaved, []
+            try:
+                await self._apply(session, unsaved, now)
+                batch = await claim_due(
+                    session, self.vault, worker=self.worker_id, now=now,
+                    limit=self._claim_limit(), lease=self.settings.lease,
+                    exclude_chats=self._busy_chats(now.timestamp()),
+                    channels=frozenset(self.transports),
+                )
+            except BaseException:
+                self._unsaved[:0] = unsaved
+                raise
         if not batch:
             return 0
-        outcomes: list[_Outcome] = []
-        tasks: list[asyncio.Task[_Outcome]] = []
+        for item in batch:
+            if item.taken_over:
+                # Its last sender died holding it: Telegram may already have it.
+                log.warning("outbox %s taken over after a lease ran out (attempts %d): "
+                            "it may be sent twice", item.id, item.attempts)
+        held: list[_Outcome] = []
+        tasks: list[asyncio.Task[None]] = []
+        self._launching = True
+        try:
+            await self._launch(batch, held, tasks)
+        finally:
+            self._launching = False
+        if held:
+            # Hand back deferred rows at once rather than holding their lease.
+            tasks.append(asyncio.create_task(self._record(held)))
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise failed[0]
+        return len(tasks) - (1 if held else 0)
+
+    async def _launch(self, batch: list[Claimed], held: list[_Outcome],
+                      tasks: list[asyncio.Task[None]]) -> None:
+        """Start each message's send at its paced moment; set aside what cannot go now."""
         gate = asyncio.Semaphore(self.settings.concurrency)
         seen: set[int] = set()
         for item in batch:
             if item.message is None:
-                outcomes.append(_Outcome(item, "final", error="the young person's data was erased",
-                                         final_status="cancelled"))
+                held.append(_Outcome(item, "final", error="the young person's data was erased",
+                                     final_status="cancelled"))
             elif self.paused_for() > 0:
-                outcomes.append(_Outcome(item, "retry", delay=self.paused_for(),
-                                         error="waiting: Telegram asked the bot to slow down",
-                                         count=False))
+                held.append(_Outcome(item, "retry", delay=self.paused_for(),
+                                     error="waiting: Telegram asked the bot to slow down",
+                                     count=False))
             elif item.chat_id in seen:
-                # One message per chat per batch; the next goes when the chat is free.
-                delay = max(0.0, self._chat_free_at(item.chat_id) - self._t()) + 1.0 / (
-                    self.settings.rate_per_chat)
-                outcomes.append(_Outcome(item, "retry", delay=delay,
-                                         error="deferred: per-chat pacing", count=False))
+                # One message per chat per batch; the next goes at the chat's next free
+                # slot -- exactly then, not a pacing interval later.
+                held.append(_Outcome(item, "retry",
+                                     delay=max(0.0, self._chat_free_at(item.chat_id) - self._t()),
+                                     error="deferred: per-chat pacing", count=False))
             else:
                 seen.add(item.chat_id)
                 await self._pace(item.chat_id)
                 await gate.acquire()
-                tasks.append(asyncio.create_task(self._send(item, gate)))
+                tasks.append(asyncio.create_task(self._send_and_record(item, gate)))
                 await asyncio.sleep(0)  # let it start now, at its paced moment
-        outcomes.extend(await asyncio.gather(*tasks))
-        self._unsaved = outcomes
-        if not tasks or any(o.status != "sent" for o in outcomes):
-            # Hand back deferred and failed rows at once rather than holding their lease.
-            await self.flush()
-        return len(tasks)
 
     async def flush(self) -> None:
-        """Commit the results of the last batch, if not yet saved."""
-        if not self._unsaved:
-            return
-        outcomes, self._unsaved = self._unsaved, []
-        async with self.db.transaction() as session:
-            await self._apply(session, outcomes, self.clock.now())
+        """Commit any results a failed commit left unsaved."""
+        await self._record([])
 
-    async def _send(self, item: Claimed, gate: asyncio.Semaphore) -> _Outcome:
+    async def _record(self, outcomes: list[_Outcome]) -> None:
+        """Write results down now. Results that arrive while another task is
+        committing are written by the next commit, all together."""
+        self._unsaved.extend(outcomes)
+        group = max(1, self.settings.concurrency // 2)
+        if len(self._unsaved) >= group:
+            self._group_full.set()
+        async with self._recording:
+            if self._unsaved and len(self._unsaved) < group and (self._in_flight or self._launching):
+                # More results are on their way: a moment's wait writes them down too.
+                self._group_full.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._group_full.wait(), self.settings.group_wait)
+            if not self._unsaved:
+                return  # a commit that started after ours arrived already wrote it
+            batch, self._unsaved = self._unsaved, []
+            try:
+                async with self.db.transaction() as session:
+                    await self._apply(session, batch, self.clock.now())
+            except BaseException:
+                self._unsaved[:0] = batch  # still leased: retried next pass, or re-sent
+                raise
+
+    async def _send_and_record(self, item: Claimed, gate: asyncio.Semaphore) -> None:
+        # The slot is given back only once the result is written down: at most
+        # ``concurrency`` messages are ever between "sent to Telegram" and "written
+        # down as sent" -- the most a crash can send twice.
+        try:
+            await self._record([await self._send(item)])
+        finally:
+            gate.release()
+
+    async def _send(self, item: Claimed) -> _Outcome:
         assert item.message is not None
+        self._in_flight += 1
         try:
             await self.transports[item.channel].send(item.chat_id, item.message)
         except RetryLater as exc:
@@ -270,7 +339,7 @@ class Sender:
             return _Outcome(item, "retry", delay=delay * random.uniform(0.5, 1.0),
                             error=f"{type(exc).__name__}: {exc}")
         finally:
-            gate.release()
+            self._in_flight -= 1
         return _Outcome(item, "sent")
 
     async def _apply(self, session: AsyncSession, outcomes: list[_Outcome], now: datetime) -> None:
@@ -279,12 +348,14 @@ class Sender:
                              self.worker_id, now)
         for o in outcomes:
             if o.status == "retry" and now - o.item.created_at < self.settings.give_up_after:
+                due = now + timedelta(seconds=o.delay)
+                if self._next_due is None or due.timestamp() < self._next_due:
+                    self._next_due = due.timestamp()
                 if o.count:
                     log.warning("outbox %s to %s will retry in %.1fs: %s",
                                 o.item.id, o.item.chat_id, o.delay, o.error)
-                await mark_retry(session, o.item.id, self.worker_id,
-                                 due_at=now + timedelta(seconds=o.delay), error=o.error,
-                                 count=o.count)
+                await mark_retry(session, o.item.id, self.worker_id, due_at=due,
+                                 error=o.error, count=o.count)
             elif o.status != "sent":
                 await self._give_up(session, o, now)
 
@@ -296,21 +367,35 @@ class Sender:
 
     # -- forever -----------------------------------------------------------------------
 
+    def _idle_wait(self) -> float:
+        paused = self.paused_for()
+        if paused > 0:
+            return max(paused, 0.001)
+        wait = self.settings.idle_poll
+        if self._next_due is not None:
+            until = self._next_due - self._t()
+            if until <= 0:
+                self._next_due = None  # due now: the next pass takes it
+                return 0.001
+            # A hair past the due time, so the row is due when we look.
+            wait = min(wait, until + 0.001)
+        return wait
+
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 n = await self.run_once()
                 if n == 0 or stop.is_set():
                     await self.flush()
-            except Exception:  # noqa: BLE001 - keep delivering; the rows stay queued
-                log.exception("outbox sender pass failed")
+            except Exception as error:  # noqa: BLE001 - keep delivering; the rows stay queued
+                if not is_database_fault(error):  # database faults are told once, by their watch
+                    log.exception("outbox sender pass failed")
                 n = 0
             if n == 0:
-                # Nothing sendable now: sleep until woken, the next poll, or the end
-                # of a 429 pause -- never spin.
+                # Nothing sendable now: sleep until woken, the next poll, the next
+                # handed-back message or the end of a 429 pause -- never spin.
                 self._wake.clear()
-                wait = max(self.settings.idle_poll, self.paused_for())
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
+                    await asyncio.wait_for(self._wake.wait(), self._idle_wait())
         with contextlib.suppress(Exception):
             await self.flush()

@@ -24,6 +24,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from storage.faults import FaultWatch, describe, is_database_fault
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +118,33 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+class _UnitSession(Session):
+    """A session that notes whether its unit of work changed anything, so that only
+    a commit that really wrote ends a "cannot write" fault (storage/faults.py)."""
+
+
+@event.listens_for(_UnitSession, "after_flush")
+def _flushed(session: Session, _flush: UOWTransaction) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(_UnitSession, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> Any:
+    if state.is_select:
+        return None
+    result = state.invoke_statement()
+    if getattr(result, "rowcount", 0):
+        state.session.info["wrote"] = True
+    return result
+
+
 class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False,
+                                           sync_session_class=_UnitSession)
+        # Faults are told once per episode, and /healthz reports an open one.
+        self.faults = FaultWatch()
         # SQLite has one writer at a time; when two transactions of this process
         # collide, SQLite's busy handler backs off by sleeping (1 ms, 2 ms, 5 ms…).
         # Queueing our own units of work on an asyncio lock is fairer and far faster.
@@ -156,12 +182,21 @@ class Database:
         ``read_only`` units (a page view) do not queue behind writers: SQLite's WAL
         lets them read while another transaction writes.
         """
-        async with contextlib.AsyncExitStack() as stack:
-            if not read_only:
-                await stack.enter_async_context(self._writer_turn())
-            session = await stack.enter_async_context(self.sessions())
-            await stack.enter_async_context(session.begin())
-            yield session
+        info: dict[Any, Any] = {}
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                if not read_only:
+                    await stack.enter_async_context(self._writer_turn())
+                session = await stack.enter_async_context(self.sessions())
+                info = session.info
+                await stack.enter_async_context(session.begin())
+                yield session
+        except Exception as error:
+            if is_database_fault(error):
+                self.faults.failed(error)
+            raise
+        if info.get("wrote"):  # committed, and it changed something
+            self.faults.wrote()
 
     async def migrate(self, revision: str = "head") -> None:
         async with self.engine.begin() as conn:
@@ -260,14 +295,16 @@ class Database:
                     await conn.execute(text("SELECT pg_advisory_unlock(:k)"),
                                        {"k": _PG_KEY_ROTATION_LOCK})
 
-    async def ping(self) -> bool:
+    async def ping(self) -> str | None:
+        """None when the database answers, else why not (told once per fault episode)."""
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-            return True
-        except Exception:  # noqa: BLE001 - health checks report, they do not raise
-            log.exception("database ping failed")
-            return False
+        except Exception as error:  # noqa: BLE001 - health checks report, they do not raise
+            self.faults.failed(error)
+            return describe(error)
+        self.faults.answered()
+        return None
 
     async def close(self) -> None:
         await self.engine.dispose()

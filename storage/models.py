@@ -292,7 +292,11 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(When)
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "due_at"),
+        # The sender takes due messages oldest first within a priority.
+        Index("ix_outbox_order", "status", "priority", "created_at"),
+    )
 
 
 class Meta(Base):

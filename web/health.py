@@ -1,4 +1,6 @@
-"""GET /healthz: 200 when the database answers, 503 when it does not.
+"""GET /healthz: 200 when the database answers and writes; 503 with the reason when
+it does not answer, or when units of work are failing on it (a full disk still
+answers a SELECT, but cannot save a tap).
 
 "degraded" (still 200, so the service is not taken out of a load balancer) says a
 person must act: an open urgent alert has reached nobody. Any monitor can page on it.
@@ -15,14 +17,20 @@ async def healthz(request: web.Request) -> web.Response:
     from safeguarding.reach import count_unreached_alerts
 
     runtime = request.app[RUNTIME]
-    db_ok = await runtime.db.ping()
+    not_answering = await runtime.db.ping()
+    fault = runtime.db.faults.current
     body: dict[str, object] = {
-        "status": "ok" if db_ok else "unavailable",
-        "database": runtime.db.dialect if db_ok else "not answering",
+        "status": "ok",
+        "database": runtime.db.dialect,
         "telegram": "on" if request.app.get(BOT) is not None else "off",
         "email": "on" if runtime.settings.mail_enabled else "off",
     }
-    if db_ok:
+    if not_answering is not None:
+        body.update(status="unavailable", database="not answering", reason=not_answering)
+    elif fault is not None:
+        body.update(status="unavailable", database="failing", reason=fault.reason,
+                    failures=fault.failures)
+    else:
         async with runtime.db.transaction(read_only=True) as session:
             unreached = await count_unreached_alerts(session)
         body["unreached_alerts"] = unreached
@@ -31,4 +39,5 @@ async def healthz(request: web.Request) -> web.Response:
             body["reason"] = (f"{unreached} open urgent alert(s) reached nobody: no one in "
                               "their alert chain has Telegram linked or email on "
                               "(see: python run.py admin check)")
-    return web.json_response(body, status=200 if db_ok else 503)
+    # "degraded" stays 200: the service still works; a person must act.
+    return web.json_response(body, status=503 if body["status"] == "unavailable" else 200)

@@ -7,14 +7,25 @@ the page it shows is an error page.
 On SQLite only one transaction can write at a time, so writing units of work queue
 in-process (storage.db.Database.transaction); handlers marked ``@read_only`` (the
 check-in page view, the busiest GET) do not wait behind them.
+
+When the unit of work fails -- a lost database connection, a full disk, a bug --
+nothing it did is kept and the person gets a kind page asking them to try again in
+a minute (503 when the database is at fault), never a traceback. A lost connection
+is retried once first: everything was rolled back, so running it again is safe.
 """
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from flows.sorry import sorry_text, sorry_title
+from storage.faults import is_connection_lost, is_database_fault
 from web.keys import DB, PLAIN_PATHS, READ_ONLY, RUNTIME
+
+log = logging.getLogger(__name__)
 
 # Served without touching the database.
 _NO_DB_PREFIXES = ("/static/", "/cards/", "/healthz")
@@ -31,6 +42,37 @@ async def unit_of_work(request: web.Request, handler: Handler) -> web.StreamResp
     if request.path.startswith(_NO_DB_PREFIXES) or request.path in request.app[PLAIN_PATHS]:
         return await handler(request)
     request[READ_ONLY] = read_only_ = bool(getattr(request.match_info.handler, "read_only", False))
-    async with request.app[RUNTIME].db.transaction(read_only=read_only_) as session:
-        request[DB] = session
-        return await handler(request)
+    for attempt in (1, 2):
+        try:
+            async with request.app[RUNTIME].db.transaction(read_only=read_only_) as session:
+                request[DB] = session
+                return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever failed, they hear from us
+            if attempt == 1 and is_connection_lost(error):
+                continue
+            if not is_database_fault(error):  # database faults are told by their watch
+                log.exception("%s %s failed", request.method, _route(request))
+            return _sorry(request, 503 if is_database_fault(error) else 500)
+    raise AssertionError("unreachable")
+
+
+def _route(request: web.Request) -> str:
+    # The route's template (/p/{code}), never the path: paths carry personal codes.
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "?"
+
+
+def _sorry(request: web.Request, status: int) -> web.Response:
+    from web.templating import render
+
+    # "Try again" reloads the page they were on (after a form post: its page).
+    return render(request, "message.html", status=status, title=sorry_title(),
+                  text=sorry_text(), link=(request.path, _try_again()))
+
+
+def _try_again() -> str:
+    from app.i18n import _
+
+    return _("Try again")

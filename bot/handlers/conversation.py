@@ -14,6 +14,7 @@ from app.i18n import _, set_locale
 from bot.handlers.identity import identify
 from bot.keyboards import parse_callback
 from bot.render import queue_reply
+from bot.replies import text_step
 from bot.unit_of_work import Outgoing
 from flows import inputs
 from flows.context import FlowContext, Services, first_name
@@ -31,7 +32,7 @@ def _stranger_reply(outgoing: Outgoing, chat_id: int) -> None:
         "This is a private service. If someone gave you a link, please open it again "
         "or ask them for a new one."
     )
-    outgoing.append(lambda bot: bot.send_message(chat_id, text))
+    outgoing.append(text_step(chat_id, text))
 
 
 async def _converse(
@@ -47,7 +48,8 @@ async def _converse(
 ) -> None:
     ctx = FlowContext(session=session, services=services, person=person, channel="telegram")
     reply = await Conversation(ctx).handle(event)
-    queue_reply(outgoing, reply, chat_id, callback_id=callback_id, tapped_message_id=tapped_message_id)
+    queue_reply(outgoing, reply, chat_id, callback_id=callback_id,
+                tapped_message_id=tapped_message_id, owner=person.id)
 
 
 async def start_with_code(
@@ -72,7 +74,7 @@ async def start_with_code(
             "This link has already been used or is not valid. Please ask the person who sent it "
             "for a new one."
         )
-        outgoing.append(lambda bot: bot.send_message(chat_id, text))
+        outgoing.append(text_step(chat_id, text))
         return
     if result.staff is not None:
         staff = result.staff
@@ -81,7 +83,7 @@ async def start_with_code(
             "Hello {name}! Your Telegram is now linked to Heard. Check-ins from the young people "
             "you key-work will arrive here, each with a \u201cSeen\u201d button."
         ).format(name=first_name(staff.name))
-        outgoing.append(lambda bot: bot.send_message(chat_id, text))
+        outgoing.append(text_step(chat_id, text))
         return
     person = result.young_person
     assert person is not None
@@ -107,7 +109,7 @@ async def any_message(
             "Check-ins from the young people you key-work arrive here. Tap \u201cSeen\u201d on "
             "each one so they know you have seen it."
         )
-        outgoing.append(lambda bot: bot.send_message(chat_id, text))
+        outgoing.append(text_step(chat_id, text))
         return
     set_locale(message.from_user.language_code)
     _stranger_reply(outgoing, chat_id)

@@ -154,3 +154,22 @@ async def test_an_expired_lease_is_taken_over(runtime: Runtime, clock: FrozenClo
     clock.advance(seconds=61)
     assert await sender.run_once() == 1
     assert len(transport.delivered) == 1
+
+
+async def test_a_busy_chat_drains_at_its_limit_oldest_first(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    for i in range(10):
+        await queue(runtime, 1, f"m{i}")
+        clock.advance(seconds=0.01)
+    transport = ScriptedTransport(clock)
+    sender = simulated_sender(runtime, clock, transport)
+    assert await sender.run_once() == 1
+    # Queued after the rest were handed back to wait for the chat: it still goes last.
+    await queue(runtime, 1, "newer")
+    await drain(runtime, clock, sender)
+    assert [text for _, _, text in transport.delivered] == [f"m{i}" for i in range(10)] + ["newer"]
+    gaps = [(b - a).total_seconds() for (a, _, _), (b, _, _) in
+            zip(transport.delivered, transport.delivered[1:], strict=False)]
+    # One a second: never faster than the limit, and never a pacing interval slower.
+    assert all(1.0 - 1e-6 <= gap <= 1.01 for gap in gaps), gaps
