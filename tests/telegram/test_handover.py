@@ -8,9 +8,23 @@ from app.clock import FrozenClock
 from flows import admin
 from flows.handover import assign_keyworker
 from tests.support.photos import assert_bare_jpeg, photo_with_everything
-from tests.telegram.conftest import Service
-from tests.telegram.test_end_to_end import SAM, link_everyone
-from tests.telegram.test_strips import sam_checks_in
+from tests.telegram.conftest import SAM, Service, link_everyone
+
+
+async def sam_checks_in(service: Service, sam) -> None:  # type: ignore[no-untyped-def]
+    mark = service.api.mark()
+    await sam.send("/checkin")
+    await sam.wait_for_message(lambda m: "photo" in m, after=mark)
+    await sam.click("Proud")
+    await sam.wait_for_message(lambda m: "\u2705 Proud" in str(m.get("reply_markup")), after=mark)
+    await sam.click("Done")
+    await sam.wait_for_message("How much", after=mark)
+    await sam.click("A lot")
+    await sam.wait_for_message("What would help", after=mark)
+    await sam.click("Nothing right now")
+    await sam.wait_for_message("a few words", after=mark)
+    await sam.click("Skip")
+    await sam.wait_for_message("will see this", after=mark)
 
 
 async def test_young_person_meets_the_new_keyworker_on_telegram(

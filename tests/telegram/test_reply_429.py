@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from app.clock import FrozenClock
 from storage.models import OutboxMessage
-from tests.telegram.conftest import Service
-from tests.telegram.test_end_to_end import SAM, link_everyone
+from tests.telegram.conftest import SAM, Service, link_everyone
 
 
 async def test_a_short_retry_after_is_waited_out_and_the_screen_arrives(service: Service) -> None:
