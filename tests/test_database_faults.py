@@ -169,8 +169,17 @@ async def test_sqlite_disk_full_kind_words_health_and_one_log_line(
     finally:
         event.remove(db.engine.sync_engine, "checkout", capped)
         con = sqlite3.connect(path, isolation_level=None)
-        con.execute("DROP TABLE filler")  # space again, inside the cap
+        con.execute("DROP TABLE filler")
         con.close()
+
+    # The disk has room again: pooled connections lift their cap as they are checked out
+    # (dropping the filler alone may free only a page or two).
+    def uncapped(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA max_page_count = 1073741823")
+        cur.close()
+
+    event.listen(db.engine.sync_engine, "checkout", uncapped)
     await sam.send("/listened")
     await sam.wait_for_message("Who are you thinking about", timeout=15)
     status, body = await _healthz(run.base)

@@ -25,6 +25,10 @@ def keyworker_photo_path(assignment_id: str) -> str:
     return f"/me/keyworker-photo/{assignment_id}.jpg"
 
 
+# Screens with no question open, where news for the young person may be shown.
+AT_REST = frozenset({"home", "welcome"})
+
+
 async def current_person(request: web.Request) -> YoungPerson | None:
     row = request.get(SESSION)
     if row is None or row.young_person_id is None:
@@ -54,7 +58,7 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
     # and each is shown once. On Telegram the outbox carries them.
     landing = reply.screens[-1].name if reply.screens else ""
     seen, hello, replies = None, None, []
-    if landing == "home":
+    if landing in AT_REST:
         seen = await acknowledgement_notice(request, person)
         replies = await replies_to_show(request[DB], runtime.vault, person, now)
         hello = await hello_notice(request[DB], runtime.vault, person, now)

@@ -75,7 +75,7 @@ async def test_unknown_pages_and_faults_are_kind_and_show_the_contacts(runtime: 
         assert_contacts(person)
         await person.get("/broken")
         assert person.status == 500 and "something went wrong" in person.text.lower()
-        assert "Please try again" in person.text
+        assert "please try again" in person.text.lower()
         assert "a fault on our side" not in person.html
         assert_contacts(person)
         async with client.get("/healthz") as resp:
