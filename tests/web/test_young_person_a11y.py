@@ -54,6 +54,16 @@ FOCUS_CONTRAST = """(el) => {
 }"""
 
 
+# Words broken across lines ("Embarra / ssed", "Childlin / e"): more lines than words.
+BROKEN_WORDS = """() => [...document.querySelectorAll(
+    '.card-label, .contact-name, .contact-number, .button, .face-name, .tabs a, .say-button')].filter((el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  return lines > el.innerText.trim().split(/\\s+/).length;
+}).map((el) => el.innerText)"""
+
+
 async def check_page(page, label: str, *, title: str | None = None) -> None:  # type: ignore[no-untyped-def]
     """axe-core, one <h1>, a title naming the step, and no sideways scroll at 195/320 px."""
     await assert_accessible(page, label)
@@ -67,6 +77,8 @@ async def check_page(page, label: str, *, title: str | None = None) -> None:  # 
         wide = await page.evaluate(
             "[document.documentElement.scrollWidth, window.innerWidth]")
         assert wide[0] <= wide[1], f"{label} scrolls sideways at {width} px: {wide}"
+        assert await page.evaluate(BROKEN_WORDS) == [], f"{label} breaks words at {width} px"
+    assert await page.evaluate(BROKEN_WORDS) == [], f"{label} breaks words at 390 px"
     await page.set_viewport_size(size)
 
 
@@ -141,12 +153,10 @@ async def test_every_young_person_page_at_every_size(runtime: Runtime, cast: Cas
             await focus_rings_are_clear(page, "cards")
             await tap_card(page, "Embarrassed")
             await check_page(page, "cards with one picked", title="How are you feeling?")
-            if SHOOT:
-                await page.locator("button.card:has-text('Embarrassed')").scroll_into_view_if_needed()
-                await page.screenshot(path=str(DOCS / "web-phone.png"))
+            if SHOOT:  # 390 px: web-phone.png, from test_browser.py
                 await page.set_viewport_size({"width": 195, "height": 422})
                 await page.locator("button.card:has-text('Embarrassed')").scroll_into_view_if_needed()
-                await page.screenshot(path=str(DOCS / "web-phone-200-percent.png"))
+                await page.screenshot(path=str(DOCS / "web-cards-195.png"))
                 await page.set_viewport_size(PHONE)
             await page.click("button:has-text('Done')")
             await page.wait_for_selector("text=A lot")
@@ -166,10 +176,10 @@ async def test_every_young_person_page_at_every_size(runtime: Runtime, cast: Cas
             await check_page(page, "crisis", title="Talk to someone now")
             assert await page.locator("h1.crisis-title").count() == 1
             await focus_rings_are_clear(page, "crisis")
-            if SHOOT:
-                await page.screenshot(path=str(DOCS / "web-crisis.png"))
+            if SHOOT:  # 390 px: web-crisis.png, from test_crisis_browser.py
                 await page.set_viewport_size({"width": 195, "height": 422})
-                await page.screenshot(path=str(DOCS / "web-crisis-200-percent.png"))
+                await page.evaluate("window.scrollTo(0, 0)")
+                await page.screenshot(path=str(DOCS / "web-crisis-195.png"))
                 await page.set_viewport_size(PHONE)
             await page.click("button:has-text(\"I've finished\")")
             await page.wait_for_selector("text=See you next time")
