@@ -103,7 +103,7 @@ async def tap_card(page, name: str) -> None:  # type: ignore[no-untyped-def]
     await page.wait_for_selector(f"button.card.picked:has-text('{name}'):not(.pending)")
 
 
-async def test_every_young_person_page_at_every_size(runtime: Runtime, cast: Cast, browser) -> None:
+async def test_every_young_person_page_at_every_size(runtime: Runtime, cast: Cast, browser) -> None:  # noqa: F811
     from web.tablets import create_enrolment
 
     tablet_link = await _tablet_person(runtime, cast, "Jo")
@@ -211,7 +211,7 @@ async def test_every_young_person_page_at_every_size(runtime: Runtime, cast: Cas
             await context.close()
 
 
-async def test_keyboard_only_check_in_keeps_the_place(runtime: Runtime, cast: Cast, browser) -> None:
+async def test_keyboard_only_check_in_keeps_the_place(runtime: Runtime, cast: Cast, browser) -> None:  # noqa: F811
     async with live_server(runtime) as base:
         context = await browser.new_context(viewport=PHONE)
         page = await context.new_page()
@@ -277,7 +277,7 @@ async def test_keyboard_only_check_in_keeps_the_place(runtime: Runtime, cast: Ca
 
 
 async def test_without_javascript_a_tap_comes_back_to_the_card(
-    runtime: Runtime, cast: Cast, browser
+    runtime: Runtime, cast: Cast, browser  # noqa: F811
 ) -> None:
     async with live_server(runtime) as base:
         context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
@@ -318,7 +318,7 @@ VOICES = """(voices) => {
     ([["fr-FR", "Amélie"], ["ar-SA", "Maged"]], None),
 ])
 async def test_read_it_to_me_only_in_the_pages_language(
-    runtime: Runtime, cast: Cast, browser, voices, reads
+    runtime: Runtime, cast: Cast, browser, voices, reads  # noqa: F811
 ) -> None:
     async with live_server(runtime) as base:
         context = await browser.new_context(viewport=PHONE)
