@@ -13,7 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from app.runtime import Runtime
-from web import card_routes, checkin_routes, handover_routes, phone_routes, tablet_routes
+from web import app_icon, card_routes, checkin_routes, handover_routes, phone_routes, tablet_routes
 from web.csrf import csrf_middleware
 from web.error_pages import error_pages
 from web.form_body import form_body
@@ -46,6 +46,7 @@ def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
     app[TEMPLATES] = make_environment(app)
+    app_icon.add_routes(app)
     card_routes.add_routes(app)
     handover_routes.add_routes(app)
     phone_routes.add_routes(app)

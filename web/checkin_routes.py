@@ -7,10 +7,12 @@ from aiohttp import web
 
 from app.i18n import _, set_locale
 from flows.inputs import Input, Tap, Words
+from flows.screen import Reply
 from storage.models import YoungPerson
 from web import sessions
 from web.keys import DB, RUNTIME, SESSION
 from web.people import converse, current_person
+from web.screen_page import card_anchor, screen_title
 from web.tablets import DEVICE_COOKIE
 from web.templating import render, see_other
 from web.unit_of_work import read_only
@@ -50,7 +52,7 @@ async def show(request: web.Request) -> web.Response:
         elif view.finished:
             attrs["data-idle-seconds"] = str(TABLET_THANKS)
     return render(request, "screen.html", view=view, on_tablet=on_tablet, body_attrs=attrs,
-                  idle_seconds=int(attrs.get("data-idle-seconds", 0)))
+                  idle_seconds=int(attrs.get("data-idle-seconds", 0)), title=screen_title(view))
 
 
 async def answer(request: web.Request) -> web.Response:
@@ -74,7 +76,18 @@ async def answer(request: web.Request) -> web.Response:
     else:  # only a notice ("that is a lot of words"): keep the page as it was
         after = View(before.screens, reply.notice, before.finished)
     await save_view(request[DB], runtime.vault, row, after)
-    return see_other("/me")
+    return see_other(_back_to(event, before, reply))
+
+
+def _back_to(event: Input, before: View, reply: Reply) -> str:
+    """Where the page opens after a tap. A card toggled in place brings the young
+    person back to that card (browsers scroll to it, and Tab carries on from it),
+    not to the top of the page where they would lose their place."""
+    if isinstance(event, Tap) and reply.in_place and before.screen is not None:
+        tapped = before.screen.choice(event.choice)
+        if tapped is not None and tapped.card_id:
+            return "/me#" + card_anchor(tapped.id)
+    return "/me"
 
 
 def _input(form, before: View) -> Input | None:  # type: ignore[no-untyped-def]

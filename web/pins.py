@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, ngettext, use_locale
+from app.i18n import N_, _, gettext, ngettext, use_locale
 from outbox.message import Message
 from outbox.queue import NORMAL
 from outbox.routes import Email, routes_of, tell_staff
@@ -35,6 +35,17 @@ from storage.vault import Vault
 KINDS = ("digits", "pictures")
 PIN_LENGTH = 4
 PICTURES = ("sun", "moon", "star", "heart", "tree", "fish", "house", "flower", "ball")
+# What a screen reader says for each picture: the name a child remembers, not "1".
+PICTURE_NAMES = {
+    "sun": N_("sun"), "moon": N_("moon"), "star": N_("star"), "heart": N_("heart"),
+    "tree": N_("tree"), "fish": N_("fish"), "house": N_("house"), "flower": N_("flower"),
+    "ball": N_("ball"),
+}
+
+
+def picture_name(picture: str) -> str:
+    return gettext(PICTURE_NAMES[picture])
+
 # Wrong PINs before each rest, and how long each rest is: the last one repeats.
 MAX_TRIES = 5
 RESTS = (timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4), timedelta(hours=24))

@@ -16,6 +16,8 @@ from app.i18n import current_locale, gettext, is_rtl, ngettext
 from flows.home import crisis_links
 from web.csrf import FIELD, csrf_token
 from web.keys import TEMPLATES
+from web.pins import picture_name
+from web.screen_page import card_anchor, text_blocks
 
 
 def make_environment(app: web.Application) -> Environment:
@@ -36,6 +38,9 @@ def make_environment(app: web.Application) -> Environment:
     env.globals["static"] = static
     # Called while rendering, so the contacts speak the page's language.
     env.globals["crisis_links"] = crisis_links
+    env.globals["picture_name"] = picture_name
+    env.globals["text_blocks"] = text_blocks
+    env.globals["card_anchor"] = card_anchor
     return env
 
 

@@ -54,7 +54,7 @@ async def test_tablet_shows_only_its_unit_and_signs_people_out(
     await tablet.post(f"/t/who/{jo['young_person_id']}", {"pin": "1471"})
     assert "Hi Jo!" in tablet.text
     assert 'data-idle-url="/t/leave"' in tablet.html and 'data-idle-seconds="60"' in tablet.html
-    assert 'http-equiv="refresh" content="60;url=/t/leave"' in tablet.html  # without JS too
+    assert 'http-equiv="refresh" content="60; url=/t/leave"' in tablet.html  # without JS too
     # Someone from another unit cannot be picked on this tablet.
     lee_id = (await _ids(runtime))["Lee"]
     await tablet.get(f"/t/who/{lee_id}")

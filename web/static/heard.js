@@ -1,5 +1,7 @@
 // Heard: small progressive enhancements. Everything works without this file.
-// - "Read it to me" with the browser's own speech (nothing leaves the device).
+// - "Read it to me" with the browser's own speech (nothing leaves the device), only
+//   in a voice for the page's language; with none, the button hides and says why.
+// - After a card tap, the place on the page and the focus stay on that card.
 // - Forms post in the background; if the network drops, say so kindly, keep what
 //   was tapped, and send it when the connection comes back.
 // - On a shared tablet, go back to the start after a quiet minute.
@@ -14,16 +16,45 @@
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
 
   // -- read aloud ---------------------------------------------------------------
+  // The best voice for a language tag such as "ar" or "en-GB": the exact tag first,
+  // then any voice of the same language ("en-US" for "en-GB"); null when none.
+  function voiceFor(lang) {
+    var voices = window.speechSynthesis.getVoices() || [];
+    var want = (lang || "en").toLowerCase().replace(/_/g, "-");
+    var base = want.split("-")[0];
+    var same = null;
+    for (var i = 0; i < voices.length; i++) {
+      var tag = (voices[i].lang || "").toLowerCase().replace(/_/g, "-");
+      if (tag === want) return voices[i];
+      if (!same && tag.split("-")[0] === base) same = voices[i];
+    }
+    return same;
+  }
+
   function setUpSpeech() {
     var button = $("[data-say-button]");
+    var why = $("[data-no-voice]");
     if (!button || !("speechSynthesis" in window)) return;
-    button.hidden = false;
+    var lang = document.documentElement.lang || "en";
+    var voice = null;
+    var decide = function () {
+      voice = voiceFor(lang);
+      var known = (window.speechSynthesis.getVoices() || []).length > 0;
+      button.hidden = !voice;
+      // Only say "no voice" once the device has told us its voices: many browsers
+      // load them a moment after the page.
+      if (why) why.hidden = !!voice || !known;
+    };
+    decide();
+    window.speechSynthesis.addEventListener("voiceschanged", decide);
     button.addEventListener("click", function () {
+      if (!voice) return;
       window.speechSynthesis.cancel();
       var parts = $all("[data-say], .notice, .card-label, .choices .button, .faces .face-name");
       var text = parts.map(function (el) { return el.innerText; }).join(". \n");
       var say = new SpeechSynthesisUtterance(text);
-      say.lang = document.documentElement.lang || "en";
+      say.voice = voice;
+      say.lang = voice.lang || lang;
       say.rate = 0.9;
       window.speechSynthesis.speak(say);
     });
@@ -54,7 +85,9 @@
     if (box) box.hidden = !on;
   }
 
-  function swapPage(html, url) {
+  // keep: the id of the card just tapped and where it sat on the screen, so the new
+  // page opens with that card in the same place and focused.
+  function swapPage(html, url, keep) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     document.title = doc.title;
     $all("body > *").forEach(function (el) { el.remove(); });
@@ -68,8 +101,15 @@
       document.body.appendChild(document.importNode(node, true));
     });
     if (url) history.replaceState(null, "", url);
-    window.scrollTo(0, 0);
     enhance();
+    // A crisis screen always opens at the top: the contacts come first.
+    var card = keep && !$(".urgent") && document.getElementById(keep.id);
+    if (card) {
+      card.focus({ preventScroll: true });
+      window.scrollBy(0, card.getBoundingClientRect().top - keep.top);
+      return;
+    }
+    window.scrollTo(0, 0);
     var main = $("#main");
     var first = main && main.querySelector("h1, .panel");
     if (first) { first.setAttribute("tabindex", "-1"); first.focus({ preventScroll: true }); }
@@ -89,7 +129,7 @@
         sending = false;
         showOffline(false);
         // Later taps in the queue were made on this page; only the last page matters.
-        if (!queue.length) swapPage(result.text, result.response.url);
+        if (!queue.length) swapPage(result.text, result.response.url, item.keep);
         else flush();
       })
       .catch(function () {
@@ -114,7 +154,9 @@
     } else if (button) {
       button.disabled = true;
     }
-    queue.push({ action: form.action, body: body });
+    var keep = button && button.id && button.hasAttribute("data-toggle")
+      ? { id: button.id, top: button.getBoundingClientRect().top } : null;
+    queue.push({ action: form.action, body: body, keep: keep });
     if (navigator.onLine === false) { showOffline(true); return; }
     flush();
   }
