@@ -123,7 +123,7 @@ async def test_lead_hands_over_with_note_hello_and_photo(
     await jo_desk.get(f"/staff/young-people/{cast.young_person_id}")
     assert jo_desk.status == 200
     assert "Handover notes for you" in jo_desk.text and NOTE in jo_desk.text
-    assert "From Alex Morgan's time as keyworker" in jo_desk.text
+    assert "Handover from Alex Morgan" in jo_desk.text
     keyworkers = jo_desk.html.split('id="history-title"', 1)[1].split("</section>", 1)[0]
     assert "Jo Patel" in keyworkers and "Alex Morgan" in keyworkers and "now" in keyworkers
     viewed = await _actions(runtime, "handover_note.viewed")
