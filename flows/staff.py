@@ -15,7 +15,6 @@ from storage.models import CheckIn, Staff, YoungPerson
 from storage.repositories import audit
 from storage.vault import Vault
 
-
 # Who may key-work a young person (and so read what they said). Leads see totals and
 # admins manage accounts; placement staff prepare the next home. None of them read
 # young people's words.

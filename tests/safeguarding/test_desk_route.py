@@ -67,7 +67,7 @@ async def test_signing_in_to_the_desk_is_what_counts(runtime: Runtime, cast: Cas
     assert signed.outcome == "ok"
     result, text = await _check(runtime)
     member = result["young_people"][0]["circles"]["keyworker"][0]
-    assert member["desk"] == "desk (signed in 2026-11-23)"
+    assert member["desk"] == "desk (signed in 2026-11-23)" and "desk (signed in" in text
     # Deactivated staff are refused at sign-in, and their desk is no route at all.
     await _alex(runtime, cast, active=False)
     async with runtime.db.transaction() as session:

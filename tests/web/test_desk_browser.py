@@ -20,6 +20,7 @@ from storage.models import Alert, AuditEntry
 from tests.support.desk import NEW_PASSWORD, first_password, make_staff, totp_now
 from tests.support.live_server import live_server
 from tests.support.people import Cast
+
 # The same Chromium and its fixture as the web check-in's browser tests.
 from tests.web.test_browser import CHROMIUM, DOCS, PHONE, TABLET, browser, web_path  # noqa: F401
 
