@@ -134,7 +134,7 @@ async def check_chains(runtime: Runtime, args: argparse.Namespace) -> dict[str, 
     from flows.operator_views import check_report
 
     async with runtime.db.transaction(read_only=True) as session:
-        result = await check_report(session, args.service)
+        result = await check_report(session, args.service, runtime.clock.now())
     result["email"] = "on" if runtime.settings.mail_enabled else "off"
     return result
 

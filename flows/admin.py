@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.assignments import start_assignment
+from flows.staff import KEYWORKING_ROLES
 from storage.db import Database
 from storage.models import Service, Staff, YoungPerson, new_id
 from storage.repositories import audit, issue_code, service_by_name, staff_by_email
@@ -123,6 +124,8 @@ async def create_young_person(
         raise AdminError(f"no staff member {keyworker_email!r} in {service.name}")
     if not keyworker.active:
         raise AdminError(f"{keyworker.email} is deactivated and cannot be a keyworker")
+    if keyworker.role not in KEYWORKING_ROLES:
+        raise AdminError(f"{keyworker.email} is a {keyworker.role}; only keyworkers can key-work")
     nickname = nickname.strip()
     if not nickname or len(nickname) > 40:
         raise AdminError("a nickname is 1 to 40 characters")

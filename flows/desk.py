@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import _, current_locale, use_locale
 from flows.context import first_name
+from flows.staff import can_keywork, keyworker_of
+from flows.staff_accounts import needs_keyworker
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import (
@@ -35,8 +37,9 @@ from storage.models import (
 from storage.repositories import audit, young_people_of_keyworker
 from storage.vault import KeyErased, Vault
 
-# Who key-works young people (and so may read what they said, for their own).
-KEYWORKING_ROLES = ("keyworker", "placement")
+# Whose home page is "My young people" (placement staff have one too, empty until
+# booklets arrive); who may key-work is ``flows.staff.KEYWORKING_ROLES``.
+DESK_ROLES = ("keyworker", "placement")
 PAGE_SIZE = 20
 REPLY_LIMIT = 500
 
@@ -70,17 +73,18 @@ async def person_for(
     session: AsyncSession, staff: Staff, person_id: str, *, what: str, source: str | None,
     now: datetime,
 ) -> YoungPerson | None:
-    """The young person, when this staff member key-works them now; else None, audited.
+    """The young person, when this staff member key-works them now
+    (``flows.staff.keyworker_of``, the one rule); else None, audited.
 
     The view itself is audited too, so every look at a young person leaves a row."""
-    person = await session.get(YoungPerson, person_id) if len(person_id) <= 32 else None
+    person = await keyworker_of(session, staff, person_id)
     # Loading the key here also keeps it at hand for every decryption that follows;
     # a young person whose key was erased has nothing left to show.
-    erased = person is not None and await session.get(DataKey, person.id) is None
-    if (person is None or erased or staff.role not in KEYWORKING_ROLES or not staff.active
-            or person.keyworker_id != staff.id):
+    if person is None or await session.get(DataKey, person.id) is None:
+        asked = (await session.get(YoungPerson, person_id)
+                 if person is None and 0 < len(person_id) <= 32 else person)
         audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.refused",
-              young_person_id=person.id if person else None,
+              young_person_id=asked.id if asked else None,
               detail=f"{what} id={_short(person_id)} from={source}")
         return None
     audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.viewed",
@@ -124,7 +128,7 @@ async def my_young_people(
     session: AsyncSession, vault: Vault, staff: Staff, tz: ZoneInfo, *, source: str | None,
     now: datetime,
 ) -> list[PersonRow]:
-    if staff.role not in KEYWORKING_ROLES:
+    if not can_keywork(staff):
         return []
     people = await young_people_of_keyworker(session, staff.id)
     ids = [p.id for p in people]
@@ -235,7 +239,7 @@ async def alert_for(
                      when_text(alert.created_at, tz), detail,
                      holder.name if holder else None,
                      when_text(alert.taken_at, tz) if alert.taken_at else None,
-                     staff.role in KEYWORKING_ROLES and person.keyworker_id == staff.id)
+                     can_keywork(staff) and person.keyworker_id == staff.id)
 
 
 # -- a young person's timeline -------------------------------------------------------------
@@ -300,6 +304,27 @@ async def timeline(
     entries.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
     start = page * PAGE_SIZE
     return entries[start:start + PAGE_SIZE], len(entries) > start + PAGE_SIZE
+
+
+@dataclass
+class Chapter:
+    name: str | None
+    start: str
+    end: str | None  # None: still their keyworker
+    ended_because: str | None
+
+
+async def keyworker_history(session: AsyncSession, person: YoungPerson,
+                            tz: ZoneInfo) -> list[Chapter]:
+    """Who key-worked them, from when to when (``flows.handover.assignment_history``),
+    newest first, in the service's timezone. Holds nothing the young person said."""
+    from flows.handover import assignment_history
+
+    return [Chapter(str(row["name"]) if row["name"] else None,
+                    when_text(datetime.fromisoformat(str(row["from"])), tz),
+                    when_text(datetime.fromisoformat(str(row["to"])), tz) if row["to"] else None,
+                    str(row["ended_because"]) if row["ended_because"] else None)
+            for row in await assignment_history(session, person.id)]
 
 
 def this_monday(now: datetime, tz: ZoneInfo) -> date:
@@ -384,7 +409,8 @@ class ServiceTotals:
     checkins_this_month: int
     not_seen: int
     open_alerts: int
-    needs_keyworker: list[tuple[str, str]]  # (young person id, nickname)
+    # flows.staff_accounts.needs_keyworker: id, nickname, unit, since, last keyworker
+    needs_keyworker: list[dict[str, object]]
 
 
 async def service_totals(session: AsyncSession, vault: Vault, staff: Staff, tz: ZoneInfo,
@@ -400,23 +426,8 @@ async def service_totals(session: AsyncSession, vault: Vault, staff: Staff, tz: 
         CheckIn.young_person_id.in_(service_people), CheckIn.acknowledged_at.is_(None)))
     alerts = await session.scalar(select(func.count()).select_from(Alert).where(
         Alert.service_id == staff.service_id, Alert.status == "open"))
-    needs = await people_needing_keyworker(session, vault, staff.service_id)
+    needs = await needs_keyworker(session, vault, service_id=staff.service_id, by=staff, now=now)
     return ServiceTotals(count or 0, month or 0, unseen or 0, alerts or 0, needs)
-
-
-async def people_needing_keyworker(session: AsyncSession, vault: Vault,
-                                   service_id: str) -> list[tuple[str, str]]:
-    """No keyworker, or one who no longer works here (deactivated)."""
-    rows = (await session.execute(
-        select(YoungPerson, Staff).outerjoin(Staff, Staff.id == YoungPerson.keyworker_id)
-        .where(YoungPerson.service_id == service_id))).all()
-    out = []
-    for person, keyworker in rows:
-        if keyworker is None or not keyworker.active:
-            nickname = await nickname_of(session, vault, person)
-            if nickname is not None:
-                out.append((person.id, nickname))
-    return sorted(out, key=lambda p: p[1].lower())
 
 
 # -- what changed, for the live desk ----------------------------------------------------------

@@ -23,7 +23,7 @@ from cards.photos import PhotoError, clean_photo
 from flows.admin import AdminError
 from flows.assignments import actor_of, end_assignment, open_assignment, start_assignment
 from flows.context import first_name
-from flows.staff import keyworker_of
+from flows.staff import KEYWORKING_ROLES, keyworker_of
 from outbox.message import Message
 from outbox.queue import NORMAL, URGENT, enqueue
 from storage.models import KeyworkerAssignment, OutboxMessage, Staff, YoungPerson
@@ -33,9 +33,6 @@ from storage.vault import KeyErased, Vault
 TABLE = "keyworker_assignments"
 NOTE_LIMIT = 4000
 HELLO_LIMIT = 600
-# Who may be someone's keyworker: leads see totals and admins manage accounts; neither
-# reads what young people say.
-KEYWORKER_ROLES = ("keyworker",)
 MANAGER_ROLES = ("lead", "admin")
 
 
@@ -77,7 +74,7 @@ async def assign_keyworker(
         raise AdminError(f"no staff member {keyworker_email!r} in this young person's service")
     if not keyworker.active:
         raise AdminError(f"{keyworker.email} is deactivated and cannot be a keyworker")
-    if keyworker.role not in KEYWORKER_ROLES:
+    if keyworker.role not in KEYWORKING_ROLES:
         raise AdminError(f"{keyworker.email} is a {keyworker.role}; only keyworkers can key-work")
     if person.keyworker_id == keyworker.id:
         raise AdminError(f"{keyworker.email} is already this young person's keyworker")

@@ -8,6 +8,7 @@ channels they have linked, never by name or words.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -126,8 +127,11 @@ async def _routes_used(session: AsyncSession, alert: Alert, staff: Staff) -> lis
             for m in sorted(rows, key=lambda m: m.channel)]
 
 
-async def check_report(session: AsyncSession, service_name: str | None) -> dict[str, Any]:
-    """For every young person: can their alert chain reach a person, and what is missing."""
+async def check_report(session: AsyncSession, service_name: str | None,
+                       now: datetime | None = None) -> dict[str, Any]:
+    """For every young person: can their alert chain reach a person, and what is missing.
+    With ``now``, a staff desk signed in to in the last 7 days is shown beside the
+    routes ("desk (signed in <date>)"), but never counts alone."""
     service = await _service_filter(session, service_name)
     stmt = (select(YoungPerson, Service.name).join(Service, Service.id == YoungPerson.service_id)
             .join(DataKey, DataKey.owner == YoungPerson.id)  # erased people raise no alerts
@@ -135,7 +139,7 @@ async def check_report(session: AsyncSession, service_name: str | None) -> dict[
     if service is not None:
         stmt = stmt.where(YoungPerson.service_id == service.id)
     people = []
-    chains = ChainCache(session)
+    chains = ChainCache(session, now)
     for person, name in (await session.execute(stmt)).all():
         reach = await chains.of(person)
         people.append({"young_person_id": person.id, "service": name, **reach.to_json()})
@@ -148,7 +152,7 @@ def check_text(result: dict[str, Any]) -> str:
     lines = []
     for p in result["young_people"]:
         mark = "ok     " if p["reachable"] else "NOBODY "
-        who = ", ".join(f"{circle}: {m['email']} ({'+'.join(m['routes']) or 'no route'})"
+        who = ", ".join(f"{circle}: {m['email']} ({_routes_text(m)})"
                         for circle, members in p["circles"].items() for m in members)
         lines.append(f"{mark} {p['service']} {p['young_person_id']}  {who or 'no staff at all'}")
         if not p["reachable"]:
@@ -160,6 +164,12 @@ def check_text(result: dict[str, Any]) -> str:
                  "nobody: link someone's Telegram (admin new-link --staff EMAIL) or set "
                  "HEARD_SMTP_URL and HEARD_MAIL_FROM")
     return "\n".join(lines)
+
+
+def _routes_text(member: dict[str, Any]) -> str:
+    """"telegram+email", with "desk (signed in <date>)" beside them when there is one."""
+    shown = "+".join(member["routes"]) or "no route"
+    return f"{shown}, {member['desk']}" if member.get("desk") else shown
 
 
 def alerts_text(result: dict[str, Any]) -> str:

@@ -15,6 +15,15 @@ from storage.models import CheckIn, Staff, YoungPerson
 from storage.repositories import audit
 from storage.vault import Vault
 
+# Who may key-work a young person (and so read what they said). Leads see totals and
+# admins manage accounts; placement staff prepare the next home. None of them read
+# young people's words.
+KEYWORKING_ROLES = ("keyworker",)
+
+
+def can_keywork(staff: Staff) -> bool:
+    return staff.active and staff.role in KEYWORKING_ROLES
+
 
 @dataclass
 class AckResult:
@@ -32,7 +41,7 @@ async def keyworker_of(
     The one rule behind every staff view of a young person: it reads the current
     assignment each time, so a handover or a deactivation takes effect at once.
     """
-    if not staff.active or not young_person_id or len(young_person_id) > 32:
+    if not can_keywork(staff) or not young_person_id or len(young_person_id) > 32:
         return None
     person = await session.get(YoungPerson, young_person_id)
     if person is None or person.keyworker_id != staff.id:

@@ -24,6 +24,7 @@ from storage.models import (
     KeyworkerAssignment,
     OutboxMessage,
     Staff,
+    StaffSession,
     YoungPerson,
 )
 from storage.repositories import audit, staff_by_email
@@ -38,20 +39,9 @@ async def _require_staff(session: AsyncSession, email: str) -> Staff:
 
 
 async def end_staff_sessions(session: AsyncSession, staff_id: str) -> int:
-    """End every signed-in session of a staff member; returns how many.
-
-    Staff sign in on the web desk; its sessions are rows with a ``staff_id``. Any
-    table of web sessions that has one is cleared, so this stays right wherever the
-    desk keeps them.
-    """
-    from storage.models import Base
-
-    ended = 0
-    for table in Base.metadata.sorted_tables:
-        if "session" in table.name and "staff_id" in table.c:
-            result = await session.execute(delete(table).where(table.c.staff_id == staff_id))
-            ended += result.rowcount or 0
-    return ended
+    """End every signed-in desk session of a staff member; returns how many."""
+    result = await session.execute(delete(StaffSession).where(StaffSession.staff_id == staff_id))
+    return result.rowcount or 0
 
 
 async def deactivate_staff(

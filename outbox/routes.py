@@ -13,7 +13,7 @@ settings through every call.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,9 @@ from storage.vault import SYSTEM_OWNER, Vault
 
 TELEGRAM = "telegram"
 EMAIL = "email"
+# The staff desk shows alerts live, but only to someone who has it open: it counts
+# beside another route, never alone (nobody has the desk open at 3am).
+DESK_RECENT = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,17 @@ def routes_of(staff: Staff, routes: Routes | None = None) -> list[str]:
     return found
 
 
-def what_is_missing(staff: Staff, routes: Routes | None = None) -> str:
+def desk_route(staff: Staff, now: datetime | None) -> str | None:
+    """"desk (signed in <date>)" when ``staff`` signed in to the staff desk in the last
+    7 days; else None. Shown beside the routes, never counted as one on its own."""
+    at = staff.last_desk_sign_in_at
+    if now is None or at is None or not staff.active or now - at > DESK_RECENT:
+        return None
+    return f"desk (signed in {at.date().isoformat()})"
+
+
+def what_is_missing(staff: Staff, routes: Routes | None = None,
+                    now: datetime | None = None) -> str:
     """Why ``staff`` cannot be reached, in words an operator can act on."""
     if not staff.active:
         return "deactivated"
@@ -68,6 +81,9 @@ def what_is_missing(staff: Staff, routes: Routes | None = None) -> str:
         reasons.append("must not get email (--no-email)")
     elif not (routes or _current).mail:
         reasons.append("email is off (HEARD_SMTP_URL and HEARD_MAIL_FROM are not set)")
+    if desk_route(staff, now):
+        reasons.append("signed in to the desk lately, but a desk counts only beside "
+                       "another route (nobody may have it open)")
     return "; ".join(reasons)
 
 

@@ -3,7 +3,9 @@
 A young person's alert chain is their keyworker, the service's on-call staff, its
 leads and its admins (active staff only). It can reach someone when at least one of
 them has a route (``outbox.routes.routes_of``: Telegram linked, or email with mail
-configured and not opted out). Used by the operator's ``admin check``, the warning
+configured and not opted out). The staff desk is shown beside those routes when
+someone signed in to it in the last 7 days, but never counts on its own: a desk
+that nobody has open reaches nobody at 3am. Used by the operator's ``admin check``, the warning
 at start-up, and ``/healthz``; raising an alert applies the same rule person by
 person (``safeguarding.alerts``).
 """
@@ -11,12 +13,13 @@ person (``safeguarding.alerts``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from outbox.routes import routes_of, what_is_missing
+from outbox.routes import desk_route, routes_of, what_is_missing
 from safeguarding.alerts import ADMINS, KEYWORKER, LEAD, ON_CALL, STAGE_NAMES, circle
 from storage.models import Alert, AlertRecipient, YoungPerson
 
@@ -39,8 +42,11 @@ class ChainReach:
         return {"reachable": self.reachable, "circles": self.circles, "missing": self.missing}
 
 
-async def chain_reach(session: AsyncSession, person: YoungPerson) -> ChainReach:
-    """Who in ``person``'s alert chain can be reached, by what, and what is missing."""
+async def chain_reach(session: AsyncSession, person: YoungPerson,
+                      now: datetime | None = None) -> ChainReach:
+    """Who in ``person``'s alert chain can be reached, by what, and what is missing.
+    With ``now``, a desk signed in to in the last 7 days is listed beside the routes
+    (it never makes anyone reachable by itself)."""
     result = ChainReach(reachable=False)
     for stage in (KEYWORKER, ON_CALL, LEAD, ADMINS):
         name = STAGE_NAMES[stage]
@@ -49,13 +55,15 @@ async def chain_reach(session: AsyncSession, person: YoungPerson) -> ChainReach:
         if not members:
             result.missing.append(_EMPTY[stage])
         for staff in members:
-            routes = routes_of(staff)
             result.circles[name].append(
-                {"staff_id": staff.id, "email": staff.email, "routes": routes})
-            if routes:
+                {"staff_id": staff.id, "email": staff.email, "routes": routes_of(staff),
+                 # Shown beside the routes; never a route on its own.
+                 "desk": desk_route(staff, now)})
+            if routes_of(staff):
                 result.reachable = True
             else:
-                result.missing.append(f"{name} {staff.email}: {what_is_missing(staff)}")
+                result.missing.append(
+                    f"{name} {staff.email}: {what_is_missing(staff, now=now)}")
     return result
 
 
@@ -63,14 +71,15 @@ class ChainCache:
     """Chains of many young people at once: everyone in a service shares its on-call
     staff, leads and admins, so a chain is worked out once per (service, keyworker)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, now: datetime | None = None) -> None:
         self.session = session
+        self.now = now
         self._known: dict[tuple[str, str | None], ChainReach] = {}
 
     async def of(self, person: YoungPerson) -> ChainReach:
         key = (person.service_id, person.keyworker_id)
         if key not in self._known:
-            self._known[key] = await chain_reach(self.session, person)
+            self._known[key] = await chain_reach(self.session, person, self.now)
         return self._known[key]
 
 

@@ -3,12 +3,12 @@ need a keyworker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table, func, insert, select
+from sqlalchemy import func, select
 
 from app.clock import FrozenClock
 from app.runtime import Runtime
@@ -19,7 +19,15 @@ from flows.handover import assign_keyworker, assignment_history
 from flows.staff import acknowledge_checkin
 from flows.staff_accounts import deactivate_staff, needs_keyworker, reset_password
 from safeguarding.escalation import escalate_due
-from storage.models import Alert, AuditEntry, Base, CheckIn, InviteCode, OutboxMessage, Staff
+from storage.models import (
+    Alert,
+    AuditEntry,
+    CheckIn,
+    InviteCode,
+    OutboxMessage,
+    Staff,
+    StaffSession,
+)
 from tests.support.people import Cast, make_cast
 from tests.support.safeguarding import (
     KEYWORKER_CHAT,
@@ -33,31 +41,20 @@ from tests.support.safeguarding import (
 ALEX_TELEGRAM_USER = 777
 
 
-@pytest.fixture
-def staff_sessions() -> Iterator[Table]:
-    """A table of signed-in staff sessions, as the web desk keeps them: deactivation
-    must end whatever sessions exist, wherever they are kept."""
-    table = Table(
-        "staff_sessions_for_test", Base.metadata,
-        Column("id_hash", String(64), primary_key=True),
-        Column("staff_id", String(32), ForeignKey("staff.id", ondelete="CASCADE")),
-        Column("created_at", DateTime(timezone=True)),
-    )
-    yield table
-    Base.metadata.remove(table)
-
-
-async def _sessions_table(runtime: Runtime, table: Table, rows: list[tuple[str, str]]) -> None:
-    async with runtime.db.engine.begin() as conn:
-        await conn.run_sync(lambda c: table.create(c))
+async def _sessions(runtime: Runtime, rows: list[tuple[str, str]]) -> None:
+    """Signed-in desk sessions (``staff_sessions``), as the web desk keeps them."""
+    now = runtime.clock.now()
+    async with runtime.db.transaction() as session:
         for id_hash, staff_id in rows:
-            await conn.execute(insert(table).values(id_hash=id_hash, staff_id=staff_id))
+            session.add(StaffSession(id_hash=id_hash, staff_id=staff_id, second_factor=False,
+                                     created_at=now, last_seen_at=now,
+                                     expires_at=now + timedelta(hours=12)))
 
 
-async def _count(runtime: Runtime, table: Table, staff_id: str) -> int:
-    async with runtime.db.engine.connect() as conn:
-        counted = select(func.count()).select_from(table).where(table.c.staff_id == staff_id)
-        return (await conn.execute(counted)).scalar_one()
+async def _count(runtime: Runtime, staff_id: str) -> int:
+    async with runtime.db.transaction() as session:
+        return await session.scalar(select(func.count()).select_from(StaffSession).where(
+            StaffSession.staff_id == staff_id)) or 0
 
 
 async def _deactivate(runtime: Runtime, email: str, by: Staff | None = None) -> dict:
@@ -66,7 +63,7 @@ async def _deactivate(runtime: Runtime, email: str, by: Staff | None = None) -> 
 
 
 async def test_deactivation_ends_access_alerts_and_sessions(
-    any_runtime: Runtime, clock: FrozenClock, staff_sessions: Table
+    any_runtime: Runtime, clock: FrozenClock
 ) -> None:
     runtime = any_runtime
     cast = await make_cast(runtime)
@@ -75,9 +72,8 @@ async def test_deactivation_ends_access_alerts_and_sessions(
         alex = await session.get(Staff, cast.keyworker_id)
         assert alex is not None
         alex.telegram_user_id = ALEX_TELEGRAM_USER
-    await _sessions_table(runtime, staff_sessions, [("a1", cast.keyworker_id),
-                                                    ("a2", cast.keyworker_id),
-                                                    ("j1", team.on_call_id)])
+    await _sessions(runtime, [("a1", cast.keyworker_id), ("a2", cast.keyworker_id),
+                              ("j1", team.on_call_id)])
     client = await consented(runtime, cast)
     await check_in(client, ["Happy"])  # a check-in message waits for Alex in the outbox
     # An urgent alert already told Alex, waiting 15 minutes for "I'm on it".
@@ -89,10 +85,11 @@ async def test_deactivation_ends_access_alerts_and_sessions(
     result = await _deactivate(runtime, cast.keyworker_email)
     assert result["active"] is False
     assert result["sessions_ended"] == 2
-    assert result["messages_cancelled"] == 2  # the check-in and the alert, not yet sent
+    # Not yet sent: the check-in, the alert and the urgent check-in that joined it.
+    assert result["messages_cancelled"] == 3
     assert result["young_people_needing_keyworker"] == [cast.young_person_id]
-    assert await _count(runtime, staff_sessions, cast.keyworker_id) == 0
-    assert await _count(runtime, staff_sessions, team.on_call_id) == 1
+    assert await _count(runtime, cast.keyworker_id) == 0
+    assert await _count(runtime, team.on_call_id) == 1
 
     # The alert that waited on Alex moves on to on-call at the next pass, not in 15 min.
     async with runtime.db.transaction() as session:
@@ -119,7 +116,9 @@ async def test_deactivation_ends_access_alerts_and_sessions(
     alerts_to_alex = [r for r, _ in await outbox(runtime, chat_id=KEYWORKER_CHAT)
                       if r.status == "pending"]
     assert alerts_to_alex == []
-    assert [r.kind for r, _ in await outbox(runtime, chat_id=ON_CALL_CHAT)] == ["alert", "alert"]
+    # On-call gets the new alert (and the finished check-in that joins it).
+    assert sorted(r.kind for r, _ in await outbox(runtime, chat_id=ON_CALL_CHAT)) == [
+        "alert", "alert", "alert_checkin"]
     async with runtime.db.transaction() as session:
         newest = (await session.scalars(select(Alert).order_by(Alert.created_at.desc(),
                                                                 Alert.stage.desc()))).first()
@@ -172,7 +171,7 @@ async def test_deactivation_refusals(runtime: Runtime, cast: Cast) -> None:
 
 
 async def test_reset_password_gives_a_one_time_password(
-    runtime: Runtime, cast: Cast, staff_sessions: Table
+    runtime: Runtime, cast: Cast
 ) -> None:
     hasher = PasswordHasher()
     async with runtime.db.transaction() as session:
@@ -181,7 +180,7 @@ async def test_reset_password_gives_a_one_time_password(
         assert alex.must_change_password  # the first password is someone else's choice too
         alex.must_change_password = False  # ... and they changed it
         old_hash = alex.password_hash
-    await _sessions_table(runtime, staff_sessions, [("a1", cast.keyworker_id)])
+    await _sessions(runtime, [("a1", cast.keyworker_id)])
     async with runtime.db.transaction() as session:
         result = await reset_password(session, email=cast.keyworker_email.upper(),
                                       now=runtime.clock.now())

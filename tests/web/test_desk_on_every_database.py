@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.runtime import Runtime
 from flows import desk
 from storage.models import Staff
-from tests.support.desk import StaffAtDesk, first_password
+from tests.support.desk import StaffAtDesk, first_password, make_staff
 from tests.support.people import make_cast
 from tests.support.safeguarding import check_in, consented
 from web.app import init_app
@@ -28,9 +28,15 @@ async def test_desk_pages_on_every_database(any_runtime: Runtime) -> None:
         assert staff is not None
         before = await desk.desk_fingerprint(session, staff)
         tz = await desk.service_timezone(session, staff)
-        totals = await desk.service_totals(session, runtime.vault, staff, tz, runtime.clock.now())
+    # The totals are the lead's.
+    lead = await make_staff(runtime, service=cast.service_name, name="Lee Lead",
+                            email="lee@north.example", role="lead")
+    async with runtime.db.transaction() as session:
+        lee = await session.get(Staff, lead.staff_id)
+        assert lee is not None
+        totals = await desk.service_totals(session, runtime.vault, lee, tz, runtime.clock.now())
     assert (totals.young_people, totals.checkins_this_month, totals.not_seen,
-            totals.open_alerts) == (1, 2, 2, 1)
+            totals.open_alerts, totals.needs_keyworker) == (1, 2, 2, 1, [])
     password = await first_password(runtime, cast.keyworker_email)
     async with TestClient(TestServer(init_app(runtime))) as client:
         alex = StaffAtDesk(client)

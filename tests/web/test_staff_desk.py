@@ -598,8 +598,9 @@ async def test_lead_sees_totals_and_who_needs_a_keyworker_not_words(
     await lee.get(f"/staff/young-people/{cast.young_person_id}")
     assert lee.status == 404
     await lee.get("/staff/lead")
+    await lee.get(f"/staff/young-people/{cast.young_person_id}/handover")
     await lee.post(f"/staff/young-people/{cast.young_person_id}/keyworker",
-                   {"keyworker": other.staff_id})
+                   {"keyworker": other.staff_id, "note": "Sam likes football."})
     assert "Keyworker changed" in lee.text and "Everyone has a keyworker" in lee.text
     # Jo now sees Sam's whole history.
     client.session.cookie_jar.clear()
@@ -621,8 +622,9 @@ async def test_the_old_keyworker_loses_access_at_once(client: TestClient, runtim
     alex_cookie = client.session.cookie_jar.filter_cookies(client.make_url("/staff"))["heard_staff"]
     client.session.cookie_jar.clear()
     ada = await signed_in_with_totp(client, runtime, admin_member)
+    await ada.get(f"/staff/young-people/{cast.young_person_id}/handover")
     await ada.post(f"/staff/young-people/{cast.young_person_id}/keyworker",
-                   {"keyword": "", "keyworker": other.staff_id})
+                   {"keyworker": other.staff_id, "note": "Sam likes football."})
     assert "Keyworker changed" in ada.text
     client.session.cookie_jar.clear()
     client.session.cookie_jar.update_cookies({"heard_staff": alex_cookie.value},

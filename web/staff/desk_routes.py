@@ -7,12 +7,15 @@ Every id in a URL or a form goes through ``flows.desk.person_for`` (or
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiohttp import web
 
 from app.i18n import _, current_locale
 from cards.deck import card_label
 from flows import desk
 from flows.checkin import amount_label, help_label
+from flows.handover import handover_notes_for
 from flows.records import LISTENED_ANSWERS, LISTENED_FACES, LISTENED_WHO
 from flows.staff import acknowledge_checkin
 from flows.strips import overview_png, week_strip_png
@@ -22,7 +25,7 @@ from web.keys import DB, RUNTIME
 from web.staff.pages import desk_page, not_found, page, source
 from web.templating import see_other
 
-KEYWORKERS = desk.KEYWORKING_ROLES
+KEYWORKERS = desk.DESK_ROLES
 LABELS = {
     "card_label": card_label,
     "amount_label": amount_label,
@@ -75,7 +78,21 @@ async def young_person(request: web.Request, staff: Staff) -> web.Response:
     return await page(request, "staff/person.html", person=person, nickname=nickname,
                       entries=entries, page_no=page_no, older=older, flash=_flash(request),
                       problem=None, reply_limit=desk.REPLY_LIMIT,
+                      **await _history_and_notes(request, staff, person, tz, page_no),
                       **LABELS)
+
+
+async def _history_and_notes(request: web.Request, staff: Staff, person: YoungPerson,
+                             tz: ZoneInfo, page_no: int) -> dict[str, object]:
+    """Who key-worked them, and the handover notes written for this keyworker (read,
+    and so audited, only on the first page)."""
+    if page_no:
+        return {"history": None, "notes": []}
+    runtime = request.app[RUNTIME]
+    notes = await handover_notes_for(request[DB], runtime.vault, staff, person,
+                                     runtime.clock.now())
+    return {"history": await desk.keyworker_history(request[DB], person, tz),
+            "notes": [(n, desk.when_text(n.written_at, tz)) for n in notes]}
 
 
 async def _png(request: web.Request, staff: Staff, kind: str) -> web.Response:
@@ -147,6 +164,7 @@ async def _person_with_problem(request: web.Request, staff: Staff, person: Young
                       nickname=nickname, entries=entries, page_no=0, older=older, flash=None,
                       problem=problem, draft=str(form.get("reply", ""))[:2000],
                       draft_for=str(form.get("checkin", "")), reply_limit=desk.REPLY_LIMIT,
+                      **await _history_and_notes(request, staff, person, tz, 0),
                       **LABELS)
 
 
