@@ -67,7 +67,8 @@ async def create_staff(runtime: Runtime, args: argparse.Namespace) -> dict[str, 
     async with runtime.db.transaction() as session:
         return await create(session, service_name=args.service, name=args.name,
                             email=args.email, role=args.role, now=runtime.clock.now(),
-                            bot_username=username, no_email=args.no_email)
+                            bot_username=username, no_email=args.no_email,
+                            services=args.services.split(",") if args.services else ())
 
 
 async def create_young_person(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
@@ -401,10 +402,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timezone", help="IANA timezone (default: HEARD_TIMEZONE)")
     p.set_defaults(handler=create_service)
     p = asub.add_parser(parents=[common], name="create-staff", help="create a staff member; prints their first password")
-    p.add_argument("--service", required=True)
+    p.add_argument("--service", help="their service (a commissioner: the first of --services)")
+    p.add_argument("--services", metavar="A,B",
+                   help="a commissioner's services, comma-separated (totals only)")
     p.add_argument("--name", required=True)
     p.add_argument("--email", required=True)
-    p.add_argument("--role", required=True, choices=["keyworker", "placement", "lead", "admin"])
+    p.add_argument("--role", required=True,
+                   choices=["keyworker", "placement", "lead", "commissioner", "admin"])
     p.add_argument("--no-email", action="store_true",
                    help="never send this person email (alerts reach them by other routes)")
     p.set_defaults(handler=create_staff)

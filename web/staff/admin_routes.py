@@ -19,6 +19,7 @@ ROLE_LABELS = {
     "keyworker": lambda: _("Keyworker"),
     "placement": lambda: _("Placement staff"),
     "lead": lambda: _("Lead"),
+    "commissioner": lambda: _("Commissioner"),
     "admin": lambda: _("Admin"),
 }
 
