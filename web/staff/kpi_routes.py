@@ -4,11 +4,13 @@ service's address is the same 404 as a page that does not exist."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiohttp import web
+from babel.dates import format_date
 
-from app.i18n import _
+from app.i18n import _, current_locale
 from flows import kpi_views
 from flows.desk import service_timezone
 from flows.kpi import service_kpis
@@ -18,7 +20,10 @@ from storage.repositories import audit
 from web.keys import DB, RUNTIME
 from web.staff.kpi_chart import trend_chart
 from web.staff.pages import desk_page, not_found, page, source
+from web.pdf import PdfUnavailable, render_pdf
 from web.templating import see_other
+
+log = logging.getLogger(__name__)
 
 
 def _months(request: web.Request, current: str) -> kpi_views.MonthRange:
@@ -91,6 +96,35 @@ async def kpi_csv(request: web.Request, staff: Staff) -> web.Response:
                      f"heard-kpi-{months.first}-{months.last}.csv")
 
 
+@desk_page(*kpi_views.KPI_ROLES)
+async def kpi_pdf(request: web.Request, staff: Staff) -> web.Response:
+    service = await _service(request, staff)
+    if service is None:
+        return not_found(request)
+    months, context = await lead_context(request, staff, service)
+    try:
+        data = await render_pdf("staff/kpi_pdf.html", made_on=_today(request), **context)
+    except PdfUnavailable as exc:
+        log.error("KPI PDF not made: %s", exc)
+        return await pdf_missing(request)
+    _audit(request, staff, "kpi.pdf_downloaded", service.id, months)
+    return _download(data, "application/pdf", f"heard-kpi-{months.first}-{months.last}.pdf")
+
+
+def _today(request: web.Request) -> str:
+    return format_date(request.app[RUNTIME].clock.now().date(), "d MMMM yyyy",
+                       locale=current_locale())
+
+
+async def pdf_missing(request: web.Request) -> web.Response:
+    """The page and the CSV still work; say plainly what the server lacks."""
+    return await page(request, "staff/message.html", status=503, title=_("No PDF just now"),
+                      text=_("This server cannot make PDFs yet: it is missing a part called "
+                             "Pango. Please ask whoever looks after Heard to install it. The "
+                             "page and the CSV download still work."),
+                      link=(request.path.rsplit(".", 1)[0], _("Back to the page")))
+
+
 @desk_page("commissioner")
 async def commissioner_page(request: web.Request, staff: Staff) -> web.Response:
     services = await kpi_views.services_of(request[DB], staff)
@@ -131,5 +165,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/staff/kpi", kpi_home)
     app.router.add_get("/staff/services/{service_id}/kpi", kpi_page)
     app.router.add_get("/staff/services/{service_id}/kpi.csv", kpi_csv)
+    app.router.add_get("/staff/services/{service_id}/kpi.pdf", kpi_pdf)
     app.router.add_get("/staff/commissioner", commissioner_page)
     app.router.add_get("/staff/commissioner.csv", commissioner_csv)
