@@ -219,8 +219,33 @@ async def report_kpi(runtime: Runtime, args: argparse.Namespace) -> dict[str, An
     from flows.kpi import kpi_report
 
     async with runtime.db.transaction() as session:
-        return await kpi_report(session, service_name=args.service,
-                                month_from=args.month_from, month_to=args.month_to)
+        report = await kpi_report(session, service_name=args.service,
+                                  month_from=args.month_from, month_to=args.month_to)
+        if args.pdf is not None:
+            report["pdf"] = await _kpi_pdf(runtime, session, args)
+        return report
+
+
+async def _kpi_pdf(runtime: Runtime, session: Any, args: argparse.Namespace) -> str:
+    """The lead page's one-page PDF (the same template), written to ``--pdf``."""
+    from zoneinfo import ZoneInfo
+
+    from flows import kpi_views
+    from flows.admin import require_service
+    from web.pdf import PdfUnavailable, render_pdf
+    from web.staff.kpi_routes import made_on, page_context
+
+    service = await require_service(session, args.service)
+    now = runtime.clock.now()
+    months = kpi_views.month_range(args.month_from, args.month_to,
+                                   kpi_views.this_month(now, ZoneInfo(service.timezone)))
+    try:
+        data = await render_pdf("staff/kpi_pdf.html", made_on=made_on(now),
+                                **await page_context(session, service, months))
+    except PdfUnavailable as exc:
+        raise AdminError(f"cannot make the PDF: {exc}") from None
+    args.pdf.write_bytes(data)
+    return str(args.pdf)
 
 
 async def cards_strip(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
@@ -552,6 +577,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True)
     p.add_argument("--from", dest="month_from", type=_month, metavar="YYYY-MM")
     p.add_argument("--to", dest="month_to", type=_month, metavar="YYYY-MM")
+    p.add_argument("--pdf", type=Path, metavar="FILE",
+                   help="also write the one-page PDF for a board pack (needs Pango)")
     p.set_defaults(handler=report_kpi)
     cards = sub.add_parser("cards", help="draw the feelings cards and mood strips")
     csub = cards.add_subparsers(dest="command", metavar="ACTION", required=True)

@@ -5,10 +5,12 @@ service's address is the same 404 as a page that does not exist."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from babel.dates import format_date
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import _, current_locale
 from flows import kpi_views
@@ -55,9 +57,15 @@ async def lead_context(request: web.Request, staff: Staff,
                        service: Service) -> tuple[kpi_views.MonthRange, dict[str, Any]]:
     """What the page and its PDF both show."""
     months = _months(request, await _current_month(request, staff))
-    view = await kpi_views.lead_view(request[DB], service, months)
+    return months, await page_context(request[DB], service, months)
+
+
+async def page_context(session: AsyncSession, service: Service,
+                       months: kpi_views.MonthRange) -> dict[str, Any]:
+    """The lead page's figures, chart and links (the page, its PDF, the CLI's PDF)."""
+    view = await kpi_views.lead_view(session, service, months)
     query = f"?from={months.first}&to={months.last}"
-    return months, {
+    return {
         "service": service, "months": months, "view": view, "problem": months.problem,
         "range_text": kpi_views.range_label(months), "chart": trend_chart(view["trend"]),
         "who_labels": [(k, _(v)) for k, v in LISTENED_WHO.items()],
@@ -112,8 +120,11 @@ async def kpi_pdf(request: web.Request, staff: Staff) -> web.Response:
 
 
 def _today(request: web.Request) -> str:
-    return format_date(request.app[RUNTIME].clock.now().date(), "d MMMM yyyy",
-                       locale=current_locale())
+    return made_on(request.app[RUNTIME].clock.now())
+
+
+def made_on(now: datetime) -> str:
+    return format_date(now.date(), "d MMMM yyyy", locale=current_locale())
 
 
 async def pdf_missing(request: web.Request) -> web.Response:
