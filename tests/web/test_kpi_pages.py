@@ -184,3 +184,20 @@ async def test_csv_cells_never_start_a_formula(
     cells = [c for row in rows for c in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
     assert "'=HYPERLINK(\"http://x\")" in cells
+
+
+async def test_an_admin_cannot_put_a_commissioner_on_call(
+    client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
+) -> None:
+    from flows import admin
+
+    async with runtime.db.transaction() as session:
+        cara = await admin.create_staff(session, service_name=None, name="Cara C",
+                                        email="cara@ics.example", role="commissioner",
+                                        now=runtime.clock.now(), bot_username=None,
+                                        services=("North",))
+    ada = await signed_in(client, runtime, clock, service="North", email="ada@north.example",
+                          role="admin")
+    await ada.get("/staff/admin")
+    await ada.post(f"/staff/admin/staff/{cara['staff_id']}/on-call", {"on": "1"})
+    assert ada.status == 400 and "totals only" in ada.text
