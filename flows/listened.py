@@ -1,5 +1,7 @@
 """"Did you feel listened to?" — by whom, and how much. Each answer also counts,
-without a name, towards the service's KPI."""
+without a name, towards the service's KPI. After it, at most once a month, one
+optional question about the help overall (its own short flow, so starting
+"felt listened to" again, or anything else, simply moves on from it)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,17 @@ from flows.records import (
     LISTENED_WHO,
     SATISFACTION_ANSWERS,
     SATISFACTION_FACES,
+    mark_satisfaction_asked,
     record_listened,
     record_satisfaction,
     satisfaction_due,
 )
 from flows.screen import Choice, Screen
 from flows.state import State
+
+
+def _thanks() -> str:
+    return _("Thank you for telling us. It helps adults get better at listening.")
 
 
 class ListenedFlow(Flow):
@@ -33,15 +40,6 @@ class ListenedFlow(Flow):
                 text=_("Did you feel listened to? Who are you thinking about?"),
                 choices=tuple(Choice(f"w:{k}", _(v)) for k, v in LISTENED_WHO.items()),
             )
-        if state.step == "satisfied":
-            return Screen(
-                name="listened.satisfied",
-                text=_("One more, if you like. Overall, how good is the help you get here?"),
-                choices=tuple(
-                    Choice(f"s:{k}", f"{SATISFACTION_FACES[k]} {_(v)}")
-                    for k, v in SATISFACTION_ANSWERS.items()
-                ) + (Choice("skip", _("Skip")),),
-            )
         who = _(LISTENED_WHO[state.data["who"]])
         return Screen(
             name="listened.how",
@@ -56,12 +54,31 @@ class ListenedFlow(Flow):
             state.data["who"] = choice[2:]
             state.step = "how"
             return Step(state)
-        thanks = _("Thank you for telling us. It helps adults get better at listening.")
-        if state.step == "satisfied":
-            await record_satisfaction(ctx, answer=None if choice == "skip" else choice[2:])
-            return Step(None, lead=thanks)
         await record_listened(ctx, who=state.data["who"], answer=choice[2:])
         if await satisfaction_due(ctx):
-            state.step = "satisfied"
-            return Step(state)
-        return Step(None, lead=thanks)
+            # Asked now, whatever happens next: never more than once a month.
+            await mark_satisfaction_asked(ctx)
+            return Step(State(SatisfactionFlow.name, "ask"))
+        return Step(None, lead=_thanks())
+
+
+class SatisfactionFlow(Flow):
+    name = "satisfaction"
+
+    def begin(self, ctx: FlowContext) -> State:
+        return State(self.name, "ask")
+
+    async def render(self, ctx: FlowContext, state: State) -> Screen:
+        return Screen(
+            name="listened.satisfied",
+            text=_("One more, if you like. Overall, how good is the help you get here?"),
+            choices=tuple(
+                Choice(f"s:{k}", f"{SATISFACTION_FACES[k]} {_(v)}")
+                for k, v in SATISFACTION_ANSWERS.items()
+            ) + (Choice("skip", _("Skip")),),
+        )
+
+    async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
+        if choice != "skip":
+            await record_satisfaction(ctx, answer=choice[2:])
+        return Step(None, lead=_thanks())

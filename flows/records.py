@@ -305,13 +305,15 @@ async def satisfaction_due(ctx: FlowContext) -> bool:
     return ctx.person.satisfaction_asked_month != month
 
 
-async def record_satisfaction(ctx: FlowContext, *, answer: str | None) -> None:
-    """Note that the question was asked this month; count the answer without a name
-    (None: they skipped it, which is always fine and counts nothing)."""
-    if answer is not None and answer not in SATISFACTION_ANSWERS:
+async def mark_satisfaction_asked(ctx: FlowContext) -> None:
+    """Only that it was asked this month; the answer (if any) is only counted."""
+    ctx.person.satisfaction_asked_month = kpi_month(ctx.clock.now(), await ctx.timezone())
+
+
+async def record_satisfaction(ctx: FlowContext, *, answer: str) -> None:
+    """Count the answer without a name: service, month, question, answer."""
+    if answer not in SATISFACTION_ANSWERS:
         raise ValueError("unknown satisfaction answer")
-    month = kpi_month(ctx.clock.now(), await ctx.timezone())
-    ctx.person.satisfaction_asked_month = month
-    if answer is not None:
-        await count_kpi_answer(ctx.session, service_id=ctx.person.service_id, month=month,
-                               question=SATISFACTION_QUESTION, answer=answer)
+    await count_kpi_answer(ctx.session, service_id=ctx.person.service_id,
+                           month=kpi_month(ctx.clock.now(), await ctx.timezone()),
+                           question=SATISFACTION_QUESTION, answer=answer)

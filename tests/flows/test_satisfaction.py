@@ -88,3 +88,18 @@ async def test_satisfaction_kpi_in_the_report(runtime: Runtime, cast: Cast) -> N
     assert report["satisfaction"]["percent_satisfied"] == 71
     assert report["satisfaction"]["total"] == 75  # 77 rounded to 5
     assert report["months"][0]["satisfaction"]["percent_satisfied"] == 71
+
+
+async def test_starting_again_moves_on_and_it_is_not_asked_twice_that_month(
+    runtime: Runtime, cast: Cast
+) -> None:
+    client = await consented(runtime, cast)
+    await _listened(client)
+    assert client.screen.name == "listened.satisfied"
+    # They would rather say something about someone else: that just starts.
+    await client.command("listened")
+    assert client.screen.name == "listened.who"
+    await client.tap("CAMHS")
+    await client.tap("A little")
+    assert client.screen.name == "home"
+    assert await _counts(runtime) == []
