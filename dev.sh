@@ -33,6 +33,20 @@ ensure_browser() {
   fi
 }
 
+ensure_pango() {
+  # PDFs (KPI board pack, care-review summaries) are laid out by WeasyPrint, which needs
+  # Pango from the system. Without it Heard says so and makes no PDFs; the PDF tests
+  # are skipped (and say why). pdftoppm (poppler-utils) lets the tests look at a page.
+  if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || ! command -v pdftoppm >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "Installing Pango (PDFs) and poppler-utils (PDF tests) ..." >&2
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        libpango-1.0-0 libpangoft2-1.0-0 poppler-utils) >/dev/null 2>&1 \
+        || echo "Pango could not be installed; PDFs will not be made and their tests skipped." >&2
+    fi
+  fi
+}
+
 ensure_axe() {
   # Accessibility checks in the browser tests use axe-core from npm (tests/web/node_modules).
   if [ ! -f tests/web/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then
@@ -64,11 +78,13 @@ shift || true
 case "$cmd" in
   run)
     ensure_env
+    ensure_pango
     exec "$PY" run.py "$@"
     ;;
   test)
     ensure_env
     ensure_browser
+    ensure_pango
     ensure_axe
     local_services
     echo "PostgreSQL tests: ${HEARD_TEST_POSTGRES_URL:-off}; Redis tests: ${HEARD_TEST_REDIS_URL:-off}" >&2

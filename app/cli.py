@@ -67,7 +67,8 @@ async def create_staff(runtime: Runtime, args: argparse.Namespace) -> dict[str, 
     async with runtime.db.transaction() as session:
         return await create(session, service_name=args.service, name=args.name,
                             email=args.email, role=args.role, now=runtime.clock.now(),
-                            bot_username=username, no_email=args.no_email)
+                            bot_username=username, no_email=args.no_email,
+                            services=args.services.split(",") if args.services else ())
 
 
 async def create_young_person(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
@@ -218,8 +219,33 @@ async def report_kpi(runtime: Runtime, args: argparse.Namespace) -> dict[str, An
     from flows.kpi import kpi_report
 
     async with runtime.db.transaction() as session:
-        return await kpi_report(session, service_name=args.service,
-                                month_from=args.month_from, month_to=args.month_to)
+        report = await kpi_report(session, service_name=args.service,
+                                  month_from=args.month_from, month_to=args.month_to)
+        if args.pdf is not None:
+            report["pdf"] = await _kpi_pdf(runtime, session, args)
+        return report
+
+
+async def _kpi_pdf(runtime: Runtime, session: Any, args: argparse.Namespace) -> str:
+    """The lead page's one-page PDF (the same template), written to ``--pdf``."""
+    from zoneinfo import ZoneInfo
+
+    from flows import kpi_views
+    from flows.admin import require_service
+    from web.pdf import PdfUnavailable, render_pdf
+    from web.staff.kpi_routes import made_on, page_context
+
+    service = await require_service(session, args.service)
+    now = runtime.clock.now()
+    months = kpi_views.month_range(args.month_from, args.month_to,
+                                   kpi_views.this_month(now, ZoneInfo(service.timezone)))
+    try:
+        data = await render_pdf("staff/kpi_pdf.html", made_on=made_on(now),
+                                **await page_context(session, service, months))
+    except PdfUnavailable as exc:
+        raise AdminError(f"cannot make the PDF: {exc}") from None
+    args.pdf.write_bytes(data)
+    return str(args.pdf)
 
 
 async def cards_strip(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
@@ -401,10 +427,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timezone", help="IANA timezone (default: HEARD_TIMEZONE)")
     p.set_defaults(handler=create_service)
     p = asub.add_parser(parents=[common], name="create-staff", help="create a staff member; prints their first password")
-    p.add_argument("--service", required=True)
+    p.add_argument("--service", help="their service (a commissioner: the first of --services)")
+    p.add_argument("--services", metavar="A,B",
+                   help="a commissioner's services, comma-separated (totals only)")
     p.add_argument("--name", required=True)
     p.add_argument("--email", required=True)
-    p.add_argument("--role", required=True, choices=["keyworker", "placement", "lead", "admin"])
+    p.add_argument("--role", required=True,
+                   choices=["keyworker", "placement", "lead", "commissioner", "admin"])
     p.add_argument("--no-email", action="store_true",
                    help="never send this person email (alerts reach them by other routes)")
     p.set_defaults(handler=create_staff)
@@ -548,6 +577,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True)
     p.add_argument("--from", dest="month_from", type=_month, metavar="YYYY-MM")
     p.add_argument("--to", dest="month_to", type=_month, metavar="YYYY-MM")
+    p.add_argument("--pdf", type=Path, metavar="FILE",
+                   help="also write the one-page PDF for a board pack (needs Pango)")
     p.set_defaults(handler=report_kpi)
     cards = sub.add_parser("cards", help="draw the feelings cards and mood strips")
     csub = cards.add_subparsers(dest="command", metavar="ACTION", required=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.assignments import start_assignment
 from flows.staff import KEYWORKING_ROLES
 from storage.db import Database
-from storage.models import Service, Staff, YoungPerson, new_id
+from storage.models import Service, Staff, StaffService, YoungPerson, new_id
 from storage.repositories import audit, issue_code, service_by_name, staff_by_email
 from storage.vault import Vault
 
-ROLES = ("keyworker", "placement", "lead", "admin")
+ROLES = ("keyworker", "placement", "lead", "commissioner", "admin")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Links in an invitation stay valid for a fortnight; a new one can always be made.
 LINK_LIFETIME = timedelta(days=14)
@@ -66,19 +67,32 @@ async def require_service(session: AsyncSession, name: str) -> Service:
 async def create_staff(
     session: AsyncSession,
     *,
-    service_name: str,
+    service_name: str | None,
     name: str,
     email: str,
     role: str,
     now: datetime,
     bot_username: str | None,
     no_email: bool = False,
+    services: Sequence[str] = (),
 ) -> dict[str, object]:
-    """``no_email``: this person must never be sent email (their choice is kept)."""
-    service = await require_service(session, service_name)
-    email = email.strip().lower()
+    """``no_email``: this person must never be sent email (their choice is kept).
+    ``services``: a commissioner's services (they see those services' totals only);
+    the first is their home service unless ``service_name`` is given."""
     if role not in ROLES:
         raise AdminError(f"role must be one of: {', '.join(ROLES)}")
+    if role == "commissioner" and not services:
+        raise AdminError("a commissioner needs their services (--services A,B)")
+    if role != "commissioner" and services:
+        raise AdminError("only a commissioner is given several services")
+    if role != "commissioner" and not service_name:
+        raise AdminError("say which service (--service NAME)")
+    seen = [await require_service(session, n.strip()) for n in services if n.strip()]
+    given = list({s.id: s for s in seen}.values())
+    if role == "commissioner" and not given:
+        raise AdminError("a commissioner needs their services (--services A,B)")
+    service = await require_service(session, service_name) if service_name else given[0]
+    email = email.strip().lower()
     if not _EMAIL.match(email):
         raise AdminError(f"{email!r} does not look like an email address")
     if not name.strip():
@@ -93,6 +107,8 @@ async def create_staff(
         must_change_password=True,  # someone else has seen it
     )
     session.add(staff)
+    for one in given:
+        session.add(StaffService(staff_id=staff.id, service_id=one.id))
     code = await issue_code(session, purpose="telegram", subject_kind="staff",
                             subject_id=staff.id, now=now, expires_at=now + LINK_LIFETIME)
     audit(session, at=now, actor_kind="operator", actor_id=None, action="staff.created",
@@ -100,6 +116,7 @@ async def create_staff(
     return {
         "staff_id": staff.id,
         "email": email,
+        **({"services": [s.name for s in given]} if given else {}),
         "password": password,
         "telegram_link": telegram_link(bot_username, code),
     }

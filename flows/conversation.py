@@ -15,7 +15,7 @@ from flows.checkin import CheckInFlow
 from flows.context import FlowContext
 from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_state
 from flows.inputs import Command, Input, Tap, Unusable, Words
-from flows.listened import ListenedFlow
+from flows.listened import ListenedFlow, SatisfactionFlow
 from flows.records import safeguard_words
 from flows.reminders import RemindersFlow, can_remind
 from flows.screen import Reply, Screen
@@ -24,7 +24,7 @@ from flows.state import State, load_state, new_token, save_state
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (WelcomeFlow(), HomeFlow(), CheckInFlow(), ListenedFlow(), LanguageFlow(),
-                 RemindersFlow())
+                 RemindersFlow(), SatisfactionFlow())
 }
 # Flows a command or a home button can start.
 STARTABLE = {"checkin", "listened", "language", "reminders"}

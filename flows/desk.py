@@ -214,7 +214,9 @@ async def alert_for(
     from safeguarding.alerts import recipients
 
     alert = await session.get(Alert, alert_id) if len(alert_id) <= 32 else None
-    if alert is None or alert.service_id != staff.service_id or not staff.active:
+    # A commissioner sees totals only: never an alert, a name or a word.
+    if (alert is None or alert.service_id != staff.service_id or not staff.active
+            or staff.role == "commissioner"):
         audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.refused",
               young_person_id=alert.young_person_id if alert else None,
               detail=f"alert id={_short(alert_id)} from={source}")

@@ -35,8 +35,15 @@ class HomeFlow(Flow):
     async def render(self, ctx: FlowContext, state: State) -> Screen:
         from flows.reminders import can_remind
 
+        from flows.review import latest_summary_line
+
         lead = state.data.get("lead")
         ask = _("What would you like to do?")
+        # A summary made for their review is never made behind their back.
+        told = await latest_summary_line(ctx.session, ctx.person, ctx.clock.now(),
+                                         await ctx.timezone())
+        if told:
+            ask = f"{told}\n\n{ask}"
         choices = [
             Choice("go:checkin", _("Show how I feel"), primary=True),
             Choice("go:listened", _("Did I feel listened to?")),

@@ -43,6 +43,25 @@ LISTENED_FACES = {
     "totally": "\U0001f600",
     "dont_know": "\U0001f937",
 }
+# "Overall, how good is the help you get here?" — our own wording, five faces and
+# "I don't know", asked after "felt listened to" at most once a month.
+SATISFACTION_QUESTION = "satisfaction"
+SATISFACTION_ANSWERS = {
+    "very_bad": N_("Really bad"),
+    "bad": N_("Not good"),
+    "ok": N_("OK"),
+    "good": N_("Good"),
+    "very_good": N_("Really good"),
+    "dont_know": N_("I don't know"),
+}
+SATISFACTION_FACES = {
+    "very_bad": "\U0001f62b",
+    "bad": "\U0001f61f",
+    "ok": "\U0001f610",
+    "good": "\U0001f642",
+    "very_good": "\U0001f604",
+    "dont_know": "\U0001f937",
+}
 
 
 @dataclass
@@ -278,3 +297,23 @@ async def record_listened(ctx: FlowContext, *, who: str, answer: str) -> Listene
     )
     return row
 
+
+
+async def satisfaction_due(ctx: FlowContext) -> bool:
+    """Asked at most once a calendar month (the service's month) per young person."""
+    month = kpi_month(ctx.clock.now(), await ctx.timezone())
+    return ctx.person.satisfaction_asked_month != month
+
+
+async def mark_satisfaction_asked(ctx: FlowContext) -> None:
+    """Only that it was asked this month; the answer (if any) is only counted."""
+    ctx.person.satisfaction_asked_month = kpi_month(ctx.clock.now(), await ctx.timezone())
+
+
+async def record_satisfaction(ctx: FlowContext, *, answer: str) -> None:
+    """Count the answer without a name: service, month, question, answer."""
+    if answer not in SATISFACTION_ANSWERS:
+        raise ValueError("unknown satisfaction answer")
+    await count_kpi_answer(ctx.session, service_id=ctx.person.service_id,
+                           month=kpi_month(ctx.clock.now(), await ctx.timezone()),
+                           question=SATISFACTION_QUESTION, answer=answer)

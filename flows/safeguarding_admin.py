@@ -20,6 +20,8 @@ async def set_on_call(session: AsyncSession, email: str, on: bool, now: datetime
     staff = await staff_by_email(session, email)
     if staff is None:
         raise AdminError(f"no staff member {email!r}")
+    if on and staff.role == "commissioner":
+        raise AdminError("a commissioner sees totals only, so cannot be on call")
     staff.on_call = on
     audit(session, at=now, actor_kind="operator", actor_id=None,
           action="staff.on_call" if on else "staff.off_call", detail=staff.id)

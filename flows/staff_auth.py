@@ -39,7 +39,7 @@ LONGEST_WAIT = 60
 FORGET_AFTER = timedelta(minutes=15)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
-ROLES_NEEDING_TOTP = ("lead", "admin")
+ROLES_NEEDING_TOTP = ("lead", "commissioner", "admin")
 _hasher = PasswordHasher()
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password anyone has")

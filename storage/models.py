@@ -127,6 +127,9 @@ class YoungPerson(Base):
     created_at: Mapped[datetime] = mapped_column(When)
     # Where they live within the service, for the unit tablet's list of faces.
     unit: Mapped[str | None] = mapped_column(String(100), index=True)
+    # The month (YYYY-MM) the satisfaction question was last asked, so it comes at
+    # most once a month. Only that it was asked: the answer is counted in kpi_counts.
+    satisfaction_asked_month: Mapped[str | None] = mapped_column(String(7))
 
 
 class DataKey(Base):
@@ -202,6 +205,18 @@ class KpiCount(Base):
     question: Mapped[str] = mapped_column(String(40), primary_key=True)
     answer: Mapped[str] = mapped_column(String(40), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffService(Base):
+    """The services a commissioner sees totals for (their own ``service_id`` is one)."""
+
+    __tablename__ = "staff_services"
+    staff_id: Mapped[str] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class FlowState(Base):
@@ -492,7 +507,7 @@ class StaffReply(Base):
 
 __all__ = [
     "Alert", "AlertRecipient", "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState",
-    "InviteCode", "KekCheck", "KeyworkerAssignment", "KpiCount", "LexiconPhrase",
+    "InviteCode", "KekCheck", "KeyworkerAssignment", "KpiCount", "StaffService", "LexiconPhrase",
     "ListenedAnswer", "Meta", "OutboxMessage", "ProcessedUpdate", "Reminder", "Service",
     "SignInThrottle", "Staff", "StaffReply", "StaffSession", "Tablet", "WebLogin",
     "WebSession", "YoungPerson", "new_id",

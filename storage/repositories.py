@@ -200,6 +200,22 @@ async def kpi_counts(
     return [tuple(row) for row in (await session.execute(stmt)).all()]  # type: ignore[misc]
 
 
+async def kpi_counts_for_services(
+    session: AsyncSession, service_ids: Sequence[str], month_from: str | None,
+    month_to: str | None,
+) -> Sequence[tuple[str, str, str, str, int]]:
+    """(service id, month, question, answer, count) of several services at once."""
+    if not service_ids:
+        return []
+    stmt = select(KpiCount.service_id, KpiCount.month, KpiCount.question, KpiCount.answer,
+                  KpiCount.count).where(KpiCount.service_id.in_(service_ids))
+    if month_from:
+        stmt = stmt.where(KpiCount.month >= month_from)
+    if month_to:
+        stmt = stmt.where(KpiCount.month <= month_to)
+    return [tuple(row) for row in (await session.execute(stmt)).all()]  # type: ignore[misc]
+
+
 # -- audit --------------------------------------------------------------------------------
 
 

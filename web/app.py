@@ -25,6 +25,8 @@ from web.staff import admin_routes as staff_admin_routes
 from web.staff import auth_routes as staff_auth_routes
 from web.staff import desk_routes as staff_desk_routes
 from web.staff import events as staff_events
+from web.staff import kpi_routes as staff_kpi_routes
+from web.staff import review_routes as staff_review_routes
 from web.staff.session import staff_session_middleware
 from web.templating import make_environment
 from web.unit_of_work import unit_of_work
@@ -55,6 +57,8 @@ def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     staff_auth_routes.add_routes(app)
     staff_desk_routes.add_routes(app)
     staff_admin_routes.add_routes(app)
+    staff_kpi_routes.add_routes(app)
+    staff_review_routes.add_routes(app)
     staff_events.add_routes(app)
     if bot is not None and dispatcher is not None and runtime.settings.webhook_url:
         from web.webhook import add_webhook_route, webhook_path

@@ -68,12 +68,22 @@ async def test_listened_answers_show_in_the_kpi_report(heard: Heard) -> None:
         await sam.tap("My keyworker")
         sam.expect("did you feel listened to", after=mark)
         await sam.tap("\U0001f642 Mostly")
+        if _round == 0:
+            # The satisfaction question comes once a month, after "felt listened to".
+            sam.expect("how good is the help you get here", after=mark)
+            await sam.tap("\U0001f604 Really good")
         sam.expect("Thank you for telling us", after=mark)
+        if _round:
+            assert not any("how good is the help" in str(m.get("text"))
+                           for m in heard.api.events(SAM, after=mark))
     async with heard.runtime.db.transaction() as session:
         report = await kpi_report(session, service_name="North", month_from=None, month_to=None)
     assert report["listened_to"]["total"] == 5
     assert report["listened_to"]["counts"]["mostly"] == 5
     assert report["listened_to"]["percent_at_least_a_little"] == 100.0
+    # One satisfaction answer: counted, but fewer than 5 is never shown.
+    assert report["satisfaction"]["counts"]["very_good"] is None
+    assert report["satisfaction"]["percent_satisfied"] is None
 
 
 async def test_strangers_and_used_links_get_a_kind_refusal(heard: Heard) -> None:

@@ -173,6 +173,8 @@ async def test_web_and_telegram_store_the_same_checkin(
     await web_person.tap("Did I feel listened to?")
     await web_person.tap("My keyworker")
     await web_person.tap("Mostly")
+    assert "how good is the help you get here" in web_person.text
+    await web_person.tap("Good")
 
     tg = FlowClient(runtime, str(twin["young_person_id"]), channel="telegram")
     await tg.command("start")
@@ -183,6 +185,7 @@ async def test_web_and_telegram_store_the_same_checkin(
     await tg.tap("Did I feel listened to?")
     await tg.tap("My keyworker")
     await tg.tap("Mostly")
+    await tg.tap("Good")
 
     web_rows = await _records(runtime, cast.young_person_id)
     tg_rows = await _records(runtime, str(twin["young_person_id"]))
@@ -191,6 +194,13 @@ async def test_web_and_telegram_store_the_same_checkin(
     assert web_rows == tg_rows
     assert web_rows["checkins"] == [{"cards": ["worried", "tired"], "amount": "a_lot",
                                      "help": "sit", "words": "school was hard"}]
+    # The satisfaction answer is only counted, the same way from both channels.
+    from storage.models import KpiCount
+
+    async with runtime.db.transaction() as session:
+        rows = (await session.scalars(select(KpiCount).where(
+            KpiCount.question == "satisfaction"))).all()
+        assert [(r.answer, r.count) for r in rows] == [("good", 2)]
 
 
 async def _records(runtime: Runtime, person_id: str) -> dict[str, object]:

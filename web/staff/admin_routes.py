@@ -25,6 +25,7 @@ ROLE_LABELS = {
     "keyworker": lambda: _("Keyworker"),
     "placement": lambda: _("Placement staff"),
     "lead": lambda: _("Lead"),
+    "commissioner": lambda: _("Commissioner"),
     "admin": lambda: _("Admin"),
 }
 AUDIT_PER_PAGE = 50
@@ -133,6 +134,9 @@ async def on_call(request: web.Request, actor: Staff) -> web.Response:
                                         request.app[RUNTIME].clock.now())
     except desk_accounts.NotInService:
         return _refused(request, actor, "on_call")
+    except setup.AdminError as exc:  # e.g. a commissioner: totals only, never alerts
+        return await _admin_page(request, actor, status=400,
+                                 problem=_("That didn't work: {why}").format(why=str(exc)))
     return see_other(f"/staff/admin?m={'on' if on else 'off'}")
 
 

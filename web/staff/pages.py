@@ -75,7 +75,9 @@ async def page(request: web.Request, template: str, *, status: int = 200,
     """A staff page, with the service's untaken alerts at the top."""
     staff = request.get(STAFF)
     alerts = []
-    if staff is not None and next_step(staff, bool(request[STAFF_SESSION].second_factor)) is None:
+    # A commissioner sees totals only, so no alerts (they name young people).
+    if (staff is not None and staff.role != "commissioner"
+            and next_step(staff, bool(request[STAFF_SESSION].second_factor)) is None):
         tz = await service_timezone(request[DB], staff)
         alerts = await open_alerts(request[DB], request.app[RUNTIME].vault, staff, tz)
     context.setdefault("live", "/staff/events" if staff is not None else None)

@@ -1,0 +1,90 @@
+"""PDFs from the same Jinja2 templates and CSS as the web pages, with WeasyPrint
+(it shapes right-to-left scripts and falls back across fonts).
+
+WeasyPrint needs Pango from the system (``libpango-1.0-0``, ``libpangoft2-1.0-0``;
+``dev.sh`` installs them where it can). Without it Heard says so — a kind page for
+staff, a clear message on the command line — and everything else keeps working.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from app.i18n import current_locale, gettext, is_rtl, ngettext
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+INSTALL_HINT = "apt-get install -y libpango-1.0-0 libpangoft2-1.0-0"
+
+
+class PdfUnavailable(Exception):
+    """PDFs cannot be made here; the message says what is missing."""
+
+
+def _import_weasyprint() -> Any:
+    import weasyprint
+    import weasyprint.urls  # noqa: F401 - the fetcher below builds on it
+
+    return weasyprint
+
+
+def missing() -> str | None:
+    """What stops PDFs being made on this machine, or None when nothing does."""
+    try:
+        _import_weasyprint()
+    except ImportError:
+        return "the WeasyPrint package is not installed (pip install weasyprint)"
+    except OSError as exc:  # WeasyPrint loads Pango when imported
+        return f"Pango is missing from the system ({INSTALL_HINT}): {exc}"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("web", "templates"),
+                      autoescape=select_autoescape(["html"]),
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Stylesheets are read from web/static on disk, not over the network.
+    env.globals["static"] = lambda filename: filename
+    return env
+
+
+def render_html(template: str, **context: Any) -> str:
+    locale = current_locale()
+    return _environment().get_template(template).render(
+        lang=locale.replace("_", "-"), rtl=is_rtl(locale), pdf=True, **context)
+
+
+def _local_fetcher(weasyprint: Any) -> Any:
+    """Only our own stylesheets and pictures on disk: a PDF never fetches from elsewhere."""
+    base = STATIC_DIR.resolve().as_uri() + "/"
+
+    class LocalOnly(weasyprint.urls.URLFetcher):  # type: ignore[misc, name-defined]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not (url.startswith(base) or url.startswith("data:")):
+                raise ValueError(f"not fetched: {url[:80]}")
+            return super().fetch(url, headers)
+
+    return LocalOnly(allowed_protocols={"file", "data"})
+
+
+def _write(html: str) -> bytes:
+    weasyprint = _import_weasyprint()
+    document = weasyprint.HTML(string=html, base_url=STATIC_DIR.resolve().as_uri() + "/",
+                               url_fetcher=_local_fetcher(weasyprint))
+    return bytes(document.write_pdf())
+
+
+async def render_pdf(template: str, **context: Any) -> bytes:
+    """The template as a PDF. Laying out takes a while, so it runs beside the event
+    loop, not on it. Raises PdfUnavailable when Pango (or WeasyPrint) is missing."""
+    reason = missing()
+    if reason is not None:
+        raise PdfUnavailable(reason)
+    html = render_html(template, **context)  # here: the request's language
+    return await asyncio.to_thread(_write, html)
