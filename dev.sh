@@ -2,6 +2,7 @@
 # Heard's two everyday commands, each self-installing on a fresh machine:
 #   ./dev.sh run    serve on the embedded default (SQLite in ./data, no other server)
 #   ./dev.sh test   run the whole test suite
+#   ./dev.sh lint   check the code with ruff (the rule set is in pyproject.toml)
 # Anything after the command is passed on (e.g. ./dev.sh test -k checkin).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -81,6 +82,10 @@ case "$cmd" in
     ensure_pango
     exec "$PY" run.py "$@"
     ;;
+  lint)
+    ensure_env
+    exec "$PY" -m ruff check .
+    ;;
   test)
     ensure_env
     ensure_browser
@@ -91,7 +96,7 @@ case "$cmd" in
     exec "$PY" -m pytest -q "$@"
     ;;
   *)
-    echo "usage: ./dev.sh run [run.py arguments] | ./dev.sh test [pytest arguments]" >&2
+    echo "usage: ./dev.sh run [run.py arguments] | ./dev.sh test [pytest arguments] | ./dev.sh lint" >&2
     exit 2
     ;;
 esac

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+# Named only inside the AppKey type strings below, which linters do not read
+# (pyproject.toml lets this file import them for that).
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
     from jinja2 import Environment
