@@ -72,14 +72,8 @@ async def _tablet_person(runtime: Runtime, cast: Cast) -> str:
 async def test_alert_reaches_the_open_desk_and_the_reply_reaches_the_tablet(
     runtime: Runtime, cast: Cast, browser
 ) -> None:
-    from web.tablets import create_enrolment
-
-    link = await _tablet_person(runtime, cast)
+    link, enrolment = await _jo_and_a_tablet(runtime, cast)
     password = await first_password(runtime, cast.keyworker_email)
-    async with runtime.db.transaction() as session:
-        enrolment = await create_enrolment(session, service_name=cast.service_name, unit="Oak",
-                                           now=runtime.clock.now(),
-                                           public_url=runtime.settings.public_url)
     async with live_server(runtime) as base:
         # The keyworker, on a phone, with the keyboard only.
         phone = await browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
@@ -105,26 +99,7 @@ async def test_alert_reaches_the_open_desk_and_the_reply_reaches_the_tablet(
         desk_url = desk.url
 
         # Staff help Jo make a PIN; then Jo checks in on the unit tablet.
-        setup = await browser.new_context(viewport=PHONE)
-        helper = await setup.new_page()
-        await helper.goto(base + web_path(link))
-        await helper.fill("#pin", "1357")
-        await helper.fill("#pin2", "1357")
-        await helper.click("text=Save my PIN")
-        await helper.wait_for_selector("text=Your PIN is saved")
-        await setup.close()
-
-        tablet_context = await browser.new_context(viewport=TABLET, has_touch=True)
-        tablet = await tablet_context.new_page()
-        await tablet.goto(base + web_path(enrolment["enrol_url"]))
-        await tablet.click("button:has-text('Set up this tablet')")
-        await tablet.click(".face:has-text('Jo')")
-        await tablet.fill("#pin", "1357")
-        await tablet.click("button:has-text('Go')")
-        await tablet.click("text=OK, let's go")
-        await tablet.click("text=Show how I feel")
-        await tablet.click("button.card:has-text(\"I don't feel safe\")")
-        await tablet.wait_for_selector("button.card.picked:has-text(\"I don't feel safe\"):not(.pending)")
+        tablet_context, tablet = await _jo_taps_unsafe(browser, base, link, enrolment)
         await tablet.click("button:has-text('Done')")
         await tablet.click("text=A lot")
         await tablet.click("text=Talk to my keyworker")
@@ -269,6 +244,12 @@ async def _desk_signed_in(browser, base: str, email: str, password: str):  # typ
 
 async def _tablet_taps_unsafe(browser, base: str, runtime: Runtime, cast: Cast):  # type: ignore[no-untyped-def]
     """Jo, on the unit tablet, taps "I don't feel safe"; returns the tablet page."""
+    link, enrolment = await _jo_and_a_tablet(runtime, cast)
+    return await _jo_taps_unsafe(browser, base, link, enrolment)
+
+
+async def _jo_and_a_tablet(runtime: Runtime, cast: Cast):  # type: ignore[no-untyped-def]
+    """Jo (a young person of unit Oak) and a one-time enrolment for Oak's tablet."""
     from web.tablets import create_enrolment
 
     link = await _tablet_person(runtime, cast)
@@ -276,6 +257,11 @@ async def _tablet_taps_unsafe(browser, base: str, runtime: Runtime, cast: Cast):
         enrolment = await create_enrolment(session, service_name=cast.service_name, unit="Oak",
                                            now=runtime.clock.now(),
                                            public_url=runtime.settings.public_url)
+    return link, enrolment
+
+
+async def _jo_taps_unsafe(browser, base: str, link: str, enrolment: dict):  # type: ignore[no-untyped-def]
+    """Staff help Jo make a PIN; Jo signs in on the tablet and taps "I don't feel safe"."""
     setup = await browser.new_context(viewport=PHONE)
     helper = await setup.new_page()
     await helper.goto(base + web_path(link))
