@@ -13,9 +13,9 @@ from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from app.config import Settings, load_settings
-from app.runtime import Runtime
-from flows.admin import AdminError
+from core.config import Settings, load_settings
+from domain.runtime import Runtime
+from domain.admin import AdminError
 from storage.crypto import MasterKeyError
 
 Handler = Callable[[Runtime, argparse.Namespace], Awaitable[dict[str, Any]]]
@@ -51,7 +51,7 @@ async def _bot_username(runtime: Runtime) -> str | None:
 
 
 async def create_service(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.admin import create_service as create
+    from domain.admin import create_service as create
 
     async with runtime.db.transaction() as session:
         service = await create(session, name=args.name,
@@ -61,7 +61,7 @@ async def create_service(runtime: Runtime, args: argparse.Namespace) -> dict[str
 
 
 async def create_staff(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.admin import create_staff as create
+    from domain.admin import create_staff as create
 
     username = await _bot_username(runtime)
     async with runtime.db.transaction() as session:
@@ -72,7 +72,7 @@ async def create_staff(runtime: Runtime, args: argparse.Namespace) -> dict[str, 
 
 
 async def create_young_person(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.admin import create_young_person as create
+    from domain.admin import create_young_person as create
 
     username = await _bot_username(runtime)
     async with runtime.db.transaction() as session:
@@ -83,7 +83,7 @@ async def create_young_person(runtime: Runtime, args: argparse.Namespace) -> dic
 
 
 async def list_things(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows import operator_views as views
+    from domain import operator_views as views
 
     async with runtime.db.transaction(read_only=True) as session:
         if args.what == "services":
@@ -106,33 +106,33 @@ _LIST_COLUMNS = {
 
 
 def list_text(result: dict[str, Any]) -> str:
-    from flows.operator_views import table_text
+    from domain.operator_views import table_text
 
     (key, rows), = result.items()
     return table_text(rows, _LIST_COLUMNS[key])
 
 
 def _alerts_text(result: dict[str, Any]) -> str:
-    from flows.operator_views import alerts_text
+    from domain.operator_views import alerts_text
 
     return alerts_text(result)
 
 
 def _check_text(result: dict[str, Any]) -> str:
-    from flows.operator_views import check_text
+    from domain.operator_views import check_text
 
     return check_text(result)
 
 
 async def alerts_report(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.operator_views import alerts_report as report
+    from domain.operator_views import alerts_report as report
 
     async with runtime.db.transaction(read_only=True) as session:
         return await report(session, open_only=args.open)
 
 
 async def check_chains(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.operator_views import check_report
+    from domain.operator_views import check_report
 
     async with runtime.db.transaction(read_only=True) as session:
         result = await check_report(session, args.service, runtime.clock.now())
@@ -141,7 +141,7 @@ async def check_chains(runtime: Runtime, args: argparse.Namespace) -> dict[str, 
 
 
 async def new_link(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.links_admin import new_staff_link, new_young_person_link
+    from domain.links_admin import new_staff_link, new_young_person_link
 
     if bool(args.young_person) == bool(args.staff):
         raise AdminError("give either --young-person ID or --staff EMAIL")
@@ -158,7 +158,7 @@ async def new_link(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]
 
 
 async def reset_pin(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.links_admin import reset_pin as reset
+    from domain.links_admin import reset_pin as reset
 
     async with runtime.db.transaction() as session:
         return await reset(session, args.young_person, now=runtime.clock.now(),
@@ -191,7 +191,7 @@ async def revoke_tablet(runtime: Runtime, args: argparse.Namespace) -> dict[str,
 async def erase_young_person(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
     from datetime import timedelta
 
-    from flows.admin import erase_and_scrub
+    from domain.admin import erase_and_scrub
     from storage.db import ScrubError
 
     within = timedelta(hours=runtime.settings.key_retire_hours)
@@ -216,7 +216,7 @@ async def rotate_key(runtime: Runtime, args: argparse.Namespace) -> dict[str, An
 
 
 async def report_kpi(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.kpi import kpi_report
+    from domain.kpi import kpi_report
 
     async with runtime.db.transaction() as session:
         report = await kpi_report(session, service_name=args.service,
@@ -230,8 +230,8 @@ async def _kpi_pdf(runtime: Runtime, session: Any, args: argparse.Namespace) -> 
     """The lead page's one-page PDF (the same template), written to ``--pdf``."""
     from zoneinfo import ZoneInfo
 
-    from flows import kpi_views
-    from flows.admin import require_service
+    from domain import kpi_views
+    from domain.admin import require_service
     from web.pdf import PdfUnavailable, render_pdf
     from web.staff.kpi_routes import made_on, page_context
 
@@ -249,7 +249,7 @@ async def _kpi_pdf(runtime: Runtime, session: Any, args: argparse.Namespace) -> 
 
 
 async def cards_strip(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.strips import parse_iso_week, week_strip_png
+    from domain.strips import parse_iso_week, week_strip_png
     from storage.models import YoungPerson
     from storage.repositories import audit
 
@@ -277,21 +277,21 @@ def cards_render(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def outbox_report(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.safeguarding_admin import outbox_report as report
+    from domain.safeguarding_admin import outbox_report as report
 
     async with runtime.db.transaction() as session:
         return await report(session, runtime.clock.now(), include_sent=args.all)
 
 
 async def set_on_call(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.safeguarding_admin import set_on_call as set_flag
+    from domain.safeguarding_admin import set_on_call as set_flag
 
     async with runtime.db.transaction() as session:
         return await set_flag(session, args.email, not args.off, runtime.clock.now())
 
 
 async def set_escalation(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.safeguarding_admin import set_escalation as set_minutes
+    from domain.safeguarding_admin import set_escalation as set_minutes
 
     async with runtime.db.transaction() as session:
         return await set_minutes(session, args.service, args.on_call_minutes, args.lead_minutes,
@@ -299,7 +299,7 @@ async def set_escalation(runtime: Runtime, args: argparse.Namespace) -> dict[str
 
 
 async def set_unfinished(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.safeguarding_admin import set_unfinished_minutes
+    from domain.safeguarding_admin import set_unfinished_minutes
 
     async with runtime.db.transaction() as session:
         return await set_unfinished_minutes(session, args.service, args.minutes,
@@ -307,7 +307,7 @@ async def set_unfinished(runtime: Runtime, args: argparse.Namespace) -> dict[str
 
 
 async def lexicon_add(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.safeguarding_admin import lexicon_add as add
+    from domain.safeguarding_admin import lexicon_add as add
 
     async with runtime.db.transaction() as session:
         return await add(session, args.service, args.category, args.phrase, args.locale,
@@ -315,14 +315,14 @@ async def lexicon_add(runtime: Runtime, args: argparse.Namespace) -> dict[str, A
 
 
 async def lexicon_list(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.safeguarding_admin import lexicon_list as listing
+    from domain.safeguarding_admin import lexicon_list as listing
 
     async with runtime.db.transaction() as session:
         return await listing(session, args.service)
 
 
 async def assign_keyworker(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.handover import assign_keyworker as assign
+    from domain.handover import assign_keyworker as assign
 
     photo = None
     if args.photo is not None:
@@ -337,7 +337,7 @@ async def assign_keyworker(runtime: Runtime, args: argparse.Namespace) -> dict[s
 
 
 async def assignments(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.handover import assignment_history
+    from domain.handover import assignment_history
 
     async with runtime.db.transaction(read_only=True) as session:
         history = await assignment_history(session, args.young_person)
@@ -345,21 +345,21 @@ async def assignments(runtime: Runtime, args: argparse.Namespace) -> dict[str, A
 
 
 async def deactivate_staff(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.staff_accounts import deactivate_staff as deactivate
+    from domain.staff_accounts import deactivate_staff as deactivate
 
     async with runtime.db.transaction() as session:
         return await deactivate(session, email=args.email, now=runtime.clock.now())
 
 
 async def reset_password(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.staff_accounts import reset_password as reset
+    from domain.staff_accounts import reset_password as reset
 
     async with runtime.db.transaction() as session:
         return await reset(session, email=args.email, now=runtime.clock.now())
 
 
 async def list_unassigned(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.staff_accounts import needs_keyworker
+    from domain.staff_accounts import needs_keyworker
 
     async with runtime.db.transaction() as session:
         people = await needs_keyworker(session, runtime.vault, service_name=args.service,
@@ -368,7 +368,7 @@ async def list_unassigned(runtime: Runtime, args: argparse.Namespace) -> dict[st
 
 
 async def audit_log(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from flows.audit_log import export_audit_csv, make_filter, query_audit
+    from domain.audit_log import export_audit_csv, make_filter, query_audit
 
     now = runtime.clock.now()
     async with runtime.db.transaction() as session:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from app.clock import Clock
+from core.clock import Clock
 from storage.db import Database
 from storage.faults import is_database_fault
 from storage.vault import Vault
@@ -40,7 +40,7 @@ async def unreached_alerts(db: Database, vault: Vault, clock: Clock) -> int:
 
 
 async def unfinished_checkins(db: Database, vault: Vault, clock: Clock) -> int:
-    from flows.context import Services
+    from domain.context import Services
     from flows.unfinished import record_unfinished_due
 
     async with db.transaction() as session:
@@ -49,14 +49,14 @@ async def unfinished_checkins(db: Database, vault: Vault, clock: Clock) -> int:
 
 
 async def reminders(db: Database, vault: Vault, clock: Clock) -> int:
-    from flows.reminder_times import queue_due_reminders
+    from domain.reminder_times import queue_due_reminders
 
     async with db.transaction() as session:
         return await queue_due_reminders(session, vault, clock.now())
 
 
 async def weekly_strips(db: Database, vault: Vault, clock: Clock) -> int:
-    from flows.weekly_strips import queue_weekly_strips
+    from domain.weekly_strips import queue_weekly_strips
 
     async with db.transaction() as session:
         return await queue_weekly_strips(session, vault, clock.now())

@@ -10,9 +10,9 @@ import signal
 
 from aiohttp import web
 
-from app.clock import Clock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import Clock
+from core.config import Settings
+from domain.runtime import Runtime
 from storage.repositories import set_meta
 from web.access_log import RUNNER_OPTIONS
 from web.app import init_app
@@ -57,7 +57,7 @@ def make_sender(runtime: Runtime, bot):  # type: ignore[no-untyped-def]
     transport = None
     if bot is not None:
         from bot.transport import TelegramTransport
-        from flows.strips import render_picture
+        from domain.strips import render_picture
 
         transport = TelegramTransport(
             bot, lambda spec: render_picture(runtime.db, runtime.vault, spec))

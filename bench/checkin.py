@@ -193,7 +193,7 @@ class HeardBot:
         self.people = people
 
     async def start(self) -> None:
-        from app.runtime import Runtime
+        from domain.runtime import Runtime
         from testkit.heard import HeardOnTelegram
 
         self.runtime = await Runtime.open(bench_settings(self.workdir))
@@ -220,7 +220,7 @@ class HeardBot:
 
 
 def bench_settings(workdir: Path):  # type: ignore[no-untyped-def]
-    from app.config import Settings
+    from core.config import Settings
 
     # Rate limits off: they pace Telegram traffic, which is not what is measured here.
     return Settings(database_url=f"sqlite+aiosqlite:///{workdir}/heard.db",
@@ -236,8 +236,8 @@ async def prepare_heard(workdir: Path, people: int) -> None:
     """A service, keyworkers on Telegram and consented young people. Done once, apart:
     staff passwords are hashed with argon2 (64 MiB each, by design), which is set-up,
     not check-in, cost."""
-    from app.runtime import Runtime
-    from flows import admin
+    from domain.runtime import Runtime
+    from domain import admin
     from storage.models import Staff, YoungPerson
 
     from cards.deck import DECK

@@ -34,7 +34,7 @@ PASSWORD = "a long bench password"
 async def seed(runtime, people: int, weeks: int) -> tuple[str, list[str], int]:  # type: ignore[no-untyped-def]
     from argon2 import PasswordHasher
 
-    from flows import admin
+    from domain import admin
     from storage.models import CheckIn, Staff, new_id
 
     rng = random.Random(10)
@@ -145,9 +145,9 @@ async def main() -> None:
 
     import logging
 
-    from app.clock import FrozenClock
-    from app.config import Settings
-    from app.runtime import Runtime
+    from core.clock import FrozenClock
+    from core.config import Settings
+    from domain.runtime import Runtime
     from web.app import init_app
 
     logging.basicConfig(level=logging.ERROR)

@@ -9,10 +9,10 @@ give: spread at random over the services, the months, the questions ("felt liste
 to" by who, and satisfaction) and their answers. Then it times, on SQLite always and
 on PostgreSQL too when ``HEARD_TEST_POSTGRES_URL`` is set (in a database of its own):
 
-- lead: one service, 12 months — ``flows.kpi.service_kpis``, the query and every
+- lead: one service, 12 months — ``domain.kpi.service_kpis``, the query and every
   published figure the page shows;
 - commissioner: all the services side by side and in total, 12 months —
-  ``flows.kpi.services_kpis``;
+  ``domain.kpi.services_kpis``;
 - count: ``SELECT count(*) FROM kpi_counts``, the floor.
 
 Wall time and CPU time (``time.process_time``: this process, every thread) are
@@ -38,12 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
-from flows.kpi import service_kpis, services_kpis
-from flows.kpi_views import add_months
-from flows.records import LISTENED_ANSWERS, LISTENED_WHO, SATISFACTION_ANSWERS
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
+from domain.kpi import service_kpis, services_kpis
+from domain.kpi_views import add_months
+from domain.records import LISTENED_ANSWERS, LISTENED_WHO, SATISFACTION_ANSWERS
 from storage.models import KpiCount, Service, new_id
 
 LAST_MONTH = "2026-11"

@@ -31,9 +31,9 @@ from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 from aiohttp import web  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from app.clock import Clock  # noqa: E402
-from app.config import Settings  # noqa: E402
-from app.runtime import Runtime  # noqa: E402
+from core.clock import Clock  # noqa: E402
+from core.config import Settings  # noqa: E402
+from domain.runtime import Runtime  # noqa: E402
 from bot.transport import TelegramTransport  # noqa: E402
 from outbox.message import Message  # noqa: E402
 from outbox.queue import enqueue  # noqa: E402

@@ -47,7 +47,7 @@ def free_port() -> int:
 
 
 def settings_for(data: Path, port: int):  # type: ignore[no-untyped-def]
-    from app.config import Settings
+    from core.config import Settings
 
     return Settings(database_url=f"sqlite+aiosqlite:///{data}/heard.db",
                     master_key_file=data / "master.key", bot_token=None,
@@ -60,7 +60,7 @@ def serve_heard(data: str, port: int, ready: mp.Event) -> None:  # type: ignore[
 
     from aiohttp import web
 
-    from app.runtime import Runtime
+    from domain.runtime import Runtime
     from web.app import init_app
 
     logging.basicConfig(level=logging.ERROR)  # only failures, not every request
@@ -96,8 +96,8 @@ def serve_hello(port: int, ready: mp.Event) -> None:  # type: ignore[type-arg]
 
 async def make_people(data: Path, port: int, count: int) -> list[str]:
     """Young people with a PIN set (made directly, as setting one is not what is timed)."""
-    from app.runtime import Runtime
-    from flows import admin
+    from domain.runtime import Runtime
+    from domain import admin
     from storage.models import YoungPerson
     from web.pins import set_pin
 

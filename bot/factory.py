@@ -9,11 +9,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
-from app.config import TELEGRAM_PUBLIC_API, Settings
-from app.i18n import N_, _, use_locale
+from core.config import TELEGRAM_PUBLIC_API, Settings
+from core.i18n import N_, _, use_locale
 from bot.handlers import conversation, staff
 from bot.unit_of_work import UnitOfWorkMiddleware
-from flows.context import Services
+from domain.context import Services
 from storage.db import Database
 
 COMMANDS = (

@@ -8,7 +8,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
-from app.i18n import current_locale
+from core.i18n import current_locale
 from cards.sheet import render_sheet
 
 _file_ids: dict[tuple[int, str, tuple[str, ...]], str] = {}

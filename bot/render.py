@@ -8,7 +8,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 
-from app.i18n import current_locale
+from core.i18n import current_locale
 from bot.keyboards import screen_keyboard, screen_message, screen_text
 from bot.pictures import send_card_sheet
 from bot.replies import Later, Step, text_step

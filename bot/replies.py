@@ -117,7 +117,7 @@ async def deliver(bot: Bot, outgoing: list[Call], update_id: int,
 
 def text_step(chat_id: int, text: str, owner: str = SYSTEM_OWNER) -> Step:
     """A plain text message, with its outbox stand-in."""
-    from app.i18n import current_locale
+    from core.i18n import current_locale
 
     return Step(lambda bot: bot.send_message(chat_id, text),
                 Later(chat_id, Message(text=text, locale=current_locale()), owner))

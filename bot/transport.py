@@ -18,7 +18,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile
 
 from bot.keyboards import message_keyboard
-from app.i18n import use_locale
+from core.i18n import use_locale
 from bot.pictures import send_card_sheet
 from outbox.message import Message
 from outbox.sender import Permanent, RetryLater, Transient

@@ -23,7 +23,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update
 
-from app.i18n import use_locale
+from core.i18n import use_locale
 from bot.replies import Undelivered, deliver
 from flows.sorry import sorry_text
 from storage.db import Database

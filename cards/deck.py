@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.i18n import N_, _
+from core.i18n import N_, _
 from cards.colour import RGB
 
 

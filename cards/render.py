@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from app.i18n import _, current_locale
+from core.i18n import _, current_locale
 from cards.colour import label_ink
 from cards.deck import get_card
 from cards.faces import Pen, draw_picture

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
-from app.i18n import current_locale
+from core.i18n import current_locale
 from cards.deck import DECK, get_card
 from cards.faces import INK
 from cards.render import font, render_card

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_interval, format_skeleton
 from PIL import Image, ImageDraw
 
-from app.i18n import N_, _, use_locale
+from core.i18n import N_, _, use_locale
 from cards.colour import DARK_INK, LIGHT_INK, RGB, label_ink, mix, tint
 from cards.deck import DECK, get_card
 from cards.faces import INK

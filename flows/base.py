@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flows.context import FlowContext
+from domain.context import FlowContext
 from flows.screen import Screen
 from flows.state import State
 

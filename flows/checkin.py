@@ -3,35 +3,19 @@ add a few words if you like. Skipping the words is always fine."""
 
 from __future__ import annotations
 
-from app.i18n import N_, _
+from core.i18n import _
 from cards.deck import DECK, get_card
 from flows.base import Flow, Step
-from flows.context import FlowContext
+from domain.context import FlowContext
 from flows.inputs import note_or_none
-from flows.records import record_checkin, safeguard_tap
+from domain.records import AMOUNTS, HELP_OPTIONS, record_checkin, safeguard_tap
+from flows.crisis import crisis_screens
 from flows.screen import Choice, Screen, TextInput
 from flows.state import State
 from storage.models import new_id
 
 MAX_CARDS = 3
 MAX_WORDS = 500
-
-AMOUNTS = {"a_little": N_("A little"), "a_lot": N_("A lot")}
-HELP_OPTIONS = {
-    "talk": N_("Talk to my keyworker"),
-    "sit": N_("Just sit with me"),
-    "space": N_("Some space"),
-    "nothing": N_("Nothing right now"),
-}
-
-
-def amount_label(key: str) -> str:
-    return _(AMOUNTS[key])
-
-
-def help_label(key: str) -> str:
-    return _(HELP_OPTIONS[key])
-
 
 class CheckInFlow(Flow):
     name = "checkin"
@@ -97,7 +81,7 @@ class CheckInFlow(Flow):
                         # Tapping it off and on again is still the same one alert.
                         data["alert_id"], crisis = await safeguard_tap(ctx, list(picked))
                         if crisis:
-                            return Step(state, before=crisis)
+                            return Step(state, before=crisis_screens(crisis))
                 return Step(state)
             if not data["cards"]:
                 return Step(state, notice=_("Tap at least one card first. \u201cI don't know\u201d is fine too."))
@@ -135,4 +119,4 @@ class CheckInFlow(Flow):
             if name
             else _("Thank you. Your keyworker will see this.")
         )
-        return Step(None, before=outcome.screens, lead=thanks)
+        return Step(None, before=crisis_screens(outcome.crisis), lead=thanks)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.i18n import _, set_locale
+from core.i18n import _, set_locale
 from flows import unfinished
 from flows.base import Flow, Step
 from flows.checkin import CheckInFlow
-from flows.context import FlowContext
+from domain.context import FlowContext
 from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_state
 from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.listened import ListenedFlow, SatisfactionFlow
-from flows.records import safeguard_words
+from domain.records import safeguard_words
+from flows.crisis import crisis_screens
 from flows.reminders import RemindersFlow, can_remind
 from flows.screen import Reply, Screen
 from flows.state import State, load_state, new_token, save_state
@@ -77,7 +78,7 @@ class Conversation:
                 screen = await flow.render(ctx, state)
                 if screen.text_input is None or len(text) > screen.text_input.max_length:
                     # Not taken as an answer here, but still read for risk first.
-                    reply.screens.extend(await safeguard_words(ctx, text[:MAX_TEXT]))
+                    reply.screens.extend(crisis_screens(await safeguard_words(ctx, text[:MAX_TEXT])))
                 if screen.text_input is None:
                     if not reply.screens:
                         reply.notice = _("Please tap one of the buttons.")

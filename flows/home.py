@@ -3,9 +3,9 @@ and choosing a language."""
 
 from __future__ import annotations
 
-from app.i18n import _, available_locales, language_name
+from core.i18n import _, available_locales, language_name
 from flows.base import Flow, Step
-from flows.context import FlowContext
+from domain.context import FlowContext
 from flows.screen import Choice, Link, Screen
 from flows.state import State
 
@@ -35,7 +35,7 @@ class HomeFlow(Flow):
     async def render(self, ctx: FlowContext, state: State) -> Screen:
         from flows.reminders import can_remind
 
-        from flows.review import latest_summary_line
+        from domain.review import latest_summary_line
 
         lead = state.data.get("lead")
         ask = _("What would you like to do?")
@@ -126,7 +126,7 @@ class LanguageFlow(Flow):
         )
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
-        from app.i18n import set_locale
+        from core.i18n import set_locale
 
         ctx.person.locale = set_locale(choice.removeprefix("lang:"))
         return Step(None, lead=_("OK!"))

@@ -5,10 +5,10 @@ optional question about the help overall (its own short flow, so starting
 
 from __future__ import annotations
 
-from app.i18n import _
+from core.i18n import _
 from flows.base import Flow, Step
-from flows.context import FlowContext
-from flows.records import (
+from domain.context import FlowContext
+from domain.records import (
     LISTENED_ANSWERS,
     LISTENED_FACES,
     LISTENED_WHO,

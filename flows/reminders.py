@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
-from app.i18n import N_, _
+from core.i18n import N_, _
 from flows.base import Flow, Step
-from flows.context import FlowContext
-from flows.reminder_times import next_occurrence, parse_time
+from domain.context import FlowContext
+from domain.reminder_times import next_occurrence, parse_time
 from flows.screen import Choice, Screen, TextInput
 from flows.state import State
 from storage.models import Reminder, YoungPerson, new_id

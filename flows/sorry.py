@@ -4,7 +4,7 @@ nothing that blames them. Both channels say the same words."""
 
 from __future__ import annotations
 
-from app.i18n import _
+from core.i18n import _
 
 
 def sorry_title() -> str:

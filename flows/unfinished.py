@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.context import FlowContext, Services
-from flows.records import record_checkin
+from domain.context import FlowContext, Services
+from domain.records import record_checkin
 from flows.state import State, load_state, save_state
 from storage.models import FlowState, YoungPerson
 from storage.vault import KeyErased

@@ -6,7 +6,7 @@ Heard has mail configured and they were not created with ``--no-email``). Each
 route is its own outbox row, so one failing route never holds up another.
 
 Whether mail is configured is a fact about this process (its settings), set once by
-``app.runtime.Runtime.open``; the domain asks ``current()`` rather than carrying
+``domain.runtime.Runtime.open``; the domain asks ``current()`` rather than carrying
 settings through every call.
 """
 

@@ -44,7 +44,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.clock import Clock
+from core.clock import Clock
 from outbox.message import Message
 from outbox.queue import Claimed, claim_due, mark_final, mark_retry, mark_sent_many
 from storage.db import Database

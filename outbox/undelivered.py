@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, use_locale
+from core.i18n import _, use_locale
 from outbox.email import chat_key
 from outbox.message import Message
 from outbox.queue import NORMAL, URGENT, Claimed

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import N_, _, use_locale
+from core.i18n import N_, _, use_locale
 from cards.deck import get_card
 from outbox.message import Button, Message
 from outbox.queue import URGENT

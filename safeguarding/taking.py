@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, use_locale
-from flows.context import first_name
+from core.i18n import _, use_locale
+from core.names import first_name
 from outbox.message import Message
 from outbox.queue import URGENT, enqueue
 from outbox.routes import Email, alert_url, tell_staff

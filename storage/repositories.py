@@ -113,7 +113,7 @@ async def issue_code(
 async def claim_code(session: AsyncSession, code_hash: str, now: datetime) -> bool:
     """Mark a code used. The UPDATE ... WHERE used_at IS NULL makes it atomic: of two
     transactions racing with one code, only one gets True. (Whether a code may be
-    used at all is flows.invites.is_open's decision.)"""
+    used at all is domain.invites.is_open's decision.)"""
     result = await session.execute(
         update(InviteCode)
         .where(InviteCode.code_hash == code_hash, InviteCode.used_at.is_(None))

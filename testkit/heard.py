@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from aiogram import Bot
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from app.serve import make_sender, remember_bot_username
 from bot.factory import make_dispatcher, register_commands
 from outbox.sender import Sender

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from outbox.sender import Sender, SenderSettings

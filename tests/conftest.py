@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
 from testkit.databases import clear_redis_prefix, create_database, drop_database, redis_prefix
 from tests.support.people import Cast, make_cast
 

@@ -23,9 +23,9 @@ import pytest
 from aiohttp import web
 from sqlalchemy import event, select, text
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
 from app.serve import serve
 from storage.models import ProcessedUpdate
 from tests.conftest import POSTGRES_URL, _reset_postgres
@@ -204,7 +204,7 @@ async def test_postgres_connections_terminated_then_unable_to_write_on_both_chan
                                      base_url=run.base) as http:
         kai = WebPerson(http)  # type: ignore[arg-type]
         async with run.runtime.db.transaction() as session:
-            from flows import admin
+            from domain import admin
 
             made = await admin.create_young_person(
                 session, run.runtime.vault, service_name=run.cast.service_name,

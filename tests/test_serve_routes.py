@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
-from flows import admin
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
+from domain import admin
 from tests.support.people import make_cast
 from tests.support.safeguarding import check_in, consented
 from tests.support.smtp import MailServer

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from app.i18n import gettext, ngettext, use_locale
+from core.i18n import gettext, ngettext, use_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 

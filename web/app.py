@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from app.runtime import Runtime
+from domain.runtime import Runtime
 from web import app_icon, card_routes, checkin_routes, handover_routes, phone_routes, tablet_routes
 from web.csrf import csrf_middleware
 from web.error_pages import error_pages

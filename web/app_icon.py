@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from aiohttp import web
 
-from app.i18n import N_, gettext
+from core.i18n import N_, gettext
 from cards.render import card_png
 
 ICON_CARD = "happy"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.i18n import _, set_locale
+from core.i18n import _, set_locale
 from flows.inputs import Input, Tap, Words
 from flows.screen import Reply
 from storage.models import YoungPerson

@@ -42,7 +42,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.method in ("GET", "HEAD", "OPTIONS") or SESSION_ID not in request:
         return await handler(request)
     if not await _valid(request):
-        from app.i18n import _
+        from core.i18n import _
         from web.templating import render
 
         return render(

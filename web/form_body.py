@@ -14,7 +14,7 @@ import re
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from app.i18n import _
+from core.i18n import _
 from web.keys import PLAIN_PATHS
 from web.templating import render
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from flows.handover import hello_photo
+from domain.handover import hello_photo
 from storage.models import KeyworkerAssignment
 from web.keys import DB, RUNTIME
 from web.people import current_person

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from app.runtime import Runtime
+    from domain.runtime import Runtime
     from storage.models import WebSession
 
 RUNTIME = web.AppKey["Runtime"]("runtime")

@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from app.i18n import current_locale, gettext, is_rtl, ngettext
+from core.i18n import current_locale, gettext, is_rtl, ngettext
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 INSTALL_HINT = "apt-get install -y libpango-1.0-0 libpangoft2-1.0-0"

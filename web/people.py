@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from app.i18n import _
-from flows.context import FlowContext, first_name
+from core.i18n import _
+from core.names import first_name
+from domain.context import FlowContext
 from flows.conversation import Conversation
-from flows.handover import hello_notice
-from flows.desk import replies_to_show
+from domain.handover import hello_notice
+from domain.desk import replies_to_show
 from flows.inputs import Command, Input
 from flows.screen import Reply
 from storage.models import CheckIn, Staff, Tablet, WebLogin, YoungPerson

@@ -12,8 +12,8 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy import select
 
-from app.i18n import _, set_locale
-from flows.invites import MAX_CODE_LENGTH, peek, redeem
+from core.i18n import _, set_locale
+from domain.invites import MAX_CODE_LENGTH, peek, redeem
 from storage.models import Tablet, WebLogin, YoungPerson
 from storage.repositories import hash_code
 from web import pins, sessions

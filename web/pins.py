@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import N_, _, gettext, ngettext, use_locale
+from core.i18n import N_, _, gettext, ngettext, use_locale
 from outbox.message import Message
 from outbox.queue import NORMAL
 from outbox.routes import Email, routes_of, tell_staff

@@ -3,7 +3,7 @@ each card carries so a tap brings the young person back to the same card."""
 
 from __future__ import annotations
 
-from app.i18n import N_, gettext
+from core.i18n import N_, gettext
 from web.view import View
 
 # What each step is called in the browser tab and by screen readers. Short: the

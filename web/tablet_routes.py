@@ -10,7 +10,7 @@ import hashlib
 
 from aiohttp import web
 
-from app.i18n import _, set_locale
+from core.i18n import _, set_locale
 from storage.models import Tablet, WebLogin, YoungPerson
 from storage.vault import KeyErased
 from web import pins, sessions

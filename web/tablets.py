@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.admin import AdminError, require_service
-from flows.invites import peek, redeem
+from domain.admin import AdminError, require_service
+from domain.invites import peek, redeem
 from storage.models import Tablet, WebLogin, WebSession, YoungPerson, new_id
 from storage.repositories import audit, hash_code, issue_code
 

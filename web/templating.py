@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from app.i18n import current_locale, gettext, is_rtl, ngettext
+from core.i18n import current_locale, gettext, is_rtl, ngettext
 from flows.home import crisis_links
 from web.csrf import FIELD, csrf_token
 from web.keys import TEMPLATES

@@ -73,6 +73,6 @@ def _sorry(request: web.Request, status: int) -> web.Response:
 
 
 def _try_again() -> str:
-    from app.i18n import _
+    from core.i18n import _
 
     return _("Try again")

@@ -17,7 +17,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
-from app.config import Settings
+from core.config import Settings
 from web.keys import BOT, DISPATCHER
 
 log = logging.getLogger(__name__)

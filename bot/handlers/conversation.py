@@ -10,17 +10,18 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, set_locale
+from core.i18n import _, set_locale
 from bot.handlers.identity import identify
 from bot.keyboards import parse_callback
 from bot.render import queue_reply
 from bot.replies import text_step
 from bot.unit_of_work import Outgoing
 from flows import inputs
-from flows.context import FlowContext, Services, first_name
+from core.names import first_name
+from domain.context import FlowContext, Services
 from flows.conversation import COMMANDS, Conversation
-from flows.linking import link_telegram
-from flows.staff import acknowledge_checkin
+from domain.linking import link_telegram
+from domain.staff import acknowledge_checkin
 from storage.models import Staff, YoungPerson
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ async def start_with_code(
     person = result.young_person
     assert person is not None
     if message.from_user.language_code and person.consented_at is None:
-        from app.i18n import normalise_locale
+        from core.i18n import normalise_locale
 
         person.locale = normalise_locale(message.from_user.language_code)
     await _converse(session, services, person, inputs.Command("start"), outgoing, chat_id)

@@ -13,11 +13,11 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, set_locale
+from core.i18n import _, set_locale
 from bot.unit_of_work import Outgoing
-from flows.context import Services
-from flows.staff import keyworker_of
-from flows.strips import overview_png, week_strip_png
+from domain.context import Services
+from domain.staff import keyworker_of
+from domain.strips import overview_png, week_strip_png
 from storage.models import Staff, YoungPerson
 from storage.repositories import audit, staff_by_telegram, young_people_of_keyworker
 from storage.vault import KeyErased
@@ -86,7 +86,7 @@ async def _draw(kind: str, session: AsyncSession, services: Services, staff: Sta
                 person: YoungPerson) -> bytes:
     from datetime import timedelta
 
-    from flows.strips import person_timezone
+    from domain.strips import person_timezone
 
     tz = await person_timezone(session, person)
     today = services.clock.now().astimezone(tz).date()

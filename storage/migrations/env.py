@@ -25,7 +25,7 @@ def _run(connection: Connection) -> None:
 
 
 def _run_standalone() -> None:
-    from app.config import load_settings
+    from core.config import load_settings
     from storage.db import create_engine
 
     async def go() -> None:

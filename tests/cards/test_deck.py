@@ -1,6 +1,6 @@
 import pytest
 
-from app.i18n import use_locale
+from core.i18n import use_locale
 from cards.deck import CARDS_BY_ID, DECK, URGENT_CARD_IDS, card_label, get_card
 from cards.faces import PROPS
 

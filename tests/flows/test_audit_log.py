@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows import admin
-from flows.admin import AdminError
-from flows.audit_log import (
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain import admin
+from domain.admin import AdminError
+from domain.audit_log import (
     AuditFilter,
     audit_csv,
     export_audit_csv,

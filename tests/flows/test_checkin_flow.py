@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.runtime import Runtime
+from domain.runtime import Runtime
 from storage.models import CheckIn, OutboxMessage
 from tests.support.flow_client import FlowClient
 from tests.support.people import Cast, load_person

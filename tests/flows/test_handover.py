@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows import admin
-from flows.admin import AdminError
-from flows.handover import assign_keyworker, assignment_history, handover_notes_for
-from flows.staff import acknowledge_checkin, keyworker_of
-from flows.strips import render_picture
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain import admin
+from domain.admin import AdminError
+from domain.handover import assign_keyworker, assignment_history, handover_notes_for
+from domain.staff import acknowledge_checkin, keyworker_of
+from domain.strips import render_picture
 from storage.models import AuditEntry, CheckIn, KeyworkerAssignment, Staff, YoungPerson
 from tests.support.people import Cast, make_cast
 from tests.support.photos import assert_bare_jpeg, photo_with_everything

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.runtime import Runtime
+from domain.runtime import Runtime
 from storage.models import KpiCount, ListenedAnswer
 from tests.flows.test_checkin_flow import consented
 from tests.support.people import Cast, load_person

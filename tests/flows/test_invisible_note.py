@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from app.runtime import Runtime
+from domain.runtime import Runtime
 from storage.models import CheckIn, OutboxMessage
 from tests.support.flow_client import FlowClient
 from tests.support.people import Cast

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.kpi import listened_summary, publishable
+from domain.kpi import listened_summary, publishable
 
 
 def test_small_counts_hidden_and_others_rounded() -> None:

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from app.scheduler import run_due
-from flows.reminder_times import next_occurrence, parse_time
+from domain.reminder_times import next_occurrence, parse_time
 from storage.models import Reminder, YoungPerson
 from tests.support.people import Cast
 from tests.support.safeguarding import YP_CHAT, consented, outbox

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows.kpi import kpi_report
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain.kpi import kpi_report
 from storage.models import KpiCount
 from storage.repositories import service_by_name
 from tests.flows.test_checkin_flow import consented

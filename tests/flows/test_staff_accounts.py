@@ -10,14 +10,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
 from sqlalchemy import func, select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from bot.handlers.identity import identify
-from flows import admin
-from flows.admin import AdminError
-from flows.handover import assign_keyworker, assignment_history
-from flows.staff import acknowledge_checkin
-from flows.staff_accounts import deactivate_staff, needs_keyworker, reset_password
+from domain import admin
+from domain.admin import AdminError
+from domain.handover import assign_keyworker, assignment_history
+from domain.staff import acknowledge_checkin
+from domain.staff_accounts import deactivate_staff, needs_keyworker, reset_password
 from safeguarding.escalation import escalate_due
 from storage.models import (
     Alert,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import scheduler
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows.safeguarding_admin import set_unfinished_minutes
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain.safeguarding_admin import set_unfinished_minutes
 from storage.models import Alert, CheckIn
 from tests.support.people import Cast, make_cast
 from tests.support.safeguarding import KEYWORKER_CHAT, consented, make_team, outbox
@@ -124,7 +124,7 @@ async def test_urgent_card_alerts_at_the_tap_once_and_a_silence_joins_the_alert(
     await sam.tap("Scared")
     reply = await sam.tap("I need help now")
     # The crisis screen first, then the cards again to carry on with.
-    assert [s.name for s in reply.screens] == ["safeguarding.crisis", "checkin.cards"]
+    assert [s.name for s in reply.screens] == ["flows.crisis", "checkin.cards"]
     assert not reply.in_place
     assert "carry on with your check-in, or stop here" in reply.screens[0].text
     (alert,) = await _alerts(runtime)
@@ -133,7 +133,7 @@ async def test_urgent_card_alerts_at_the_tap_once_and_a_silence_joins_the_alert(
 
     await sam.tap("I need help now")  # off
     reply = await sam.tap("I need help now")  # on again: the same alert
-    assert all(s.name != "safeguarding.crisis" for s in reply.screens)
+    assert all(s.name != "flows.crisis" for s in reply.screens)
     assert len(await _alerts(runtime)) == 1
 
     clock.advance(minutes=30)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from PIL import Image
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
 from cards.strip import centre, slot_box, slot_fill
-from flows.strips import week_strip_png
-from flows.weekly_strips import queue_weekly_strips
+from domain.strips import week_strip_png
+from domain.weekly_strips import queue_weekly_strips
 from storage.models import AuditEntry, OutboxMessage, Staff, YoungPerson
 from tests.support.flow_client import FlowClient
 from tests.support.people import Cast

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.config import Settings
-from app.runtime import Runtime
-from flows.linking import link_telegram
+from core.config import Settings
+from domain.runtime import Runtime
+from domain.linking import link_telegram
 from storage.models import Alert, CheckIn
 from tests.flows.test_checkin_flow import consented
 from tests.support.people import Cast
@@ -22,7 +22,7 @@ async def test_risk_words_on_the_home_screen_raise_an_alert(runtime: Runtime, ca
     client = await consented(runtime, cast)
     await client.send("I want to kill myself")
     assert await alerts(runtime) == 1
-    assert [s.name for s in client.last.screens] == ["safeguarding.crisis", "home"]
+    assert [s.name for s in client.last.screens] == ["flows.crisis", "home"]
     assert client.last.notice is None  # not "please tap a button" to someone in crisis
 
 

@@ -21,9 +21,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, select
 
-from app.clock import Clock, FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import Clock, FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
 from bot.transport import TelegramTransport
 from outbox.message import Message
 from outbox.queue import enqueue

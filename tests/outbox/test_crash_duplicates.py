@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.clock import Clock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import Clock
+from core.config import Settings
+from domain.runtime import Runtime
 from outbox.message import Message
 from outbox.queue import enqueue
 from storage.models import OutboxMessage

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows import admin
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain import admin
 from outbox.queue import URGENT
 from outbox.sender import Permanent, RetryLater, Transient
 from storage.models import OutboxMessage, Staff

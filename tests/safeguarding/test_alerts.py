@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from safeguarding.escalation import escalate_due
 from safeguarding.taking import take_alert
 from storage.models import Alert, AuditEntry, CheckIn, Staff
@@ -48,7 +48,7 @@ async def test_urgent_card_raises_one_alert_and_shows_who_can_help(
     await make_team(runtime, cast)
     client = await consented(runtime, cast)
     await check_in(client, [card, "Scared"])
-    crisis = next(s for s in client.last.screens if s.name == "safeguarding.crisis")
+    crisis = next(s for s in client.last.screens if s.name == "flows.crisis")
     assert crisis.urgent
     assert "You did the right thing" in crisis.text
     assert "telling Alex now" in crisis.text
@@ -86,7 +86,7 @@ async def test_each_lexicon_category_raises_one_possible_alert(
     await make_team(runtime, cast)
     client = await consented(runtime, cast)
     await check_in(client, ["Sad"], LEXICON_CASES[category])
-    assert client.last.screens[0].name == "safeguarding.crisis"
+    assert client.last.screens[0].name == "flows.crisis"
     alerts = await _alerts(runtime)
     assert len(alerts) == 1 and alerts[0].certainty == "possible"
     async with runtime.db.transaction() as session:

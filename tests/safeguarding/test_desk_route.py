@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows.operator_views import check_report, check_text
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain.operator_views import check_report, check_text
 from storage.models import Staff
 from tests.support.people import Cast
 
@@ -56,7 +56,7 @@ async def test_the_desk_is_shown_beside_another_route(runtime: Runtime, cast: Ca
 
 
 async def test_signing_in_to_the_desk_is_what_counts(runtime: Runtime, cast: Cast) -> None:
-    from flows import staff_auth
+    from domain import staff_auth
     from tests.support.desk import first_password
 
     password = await first_password(runtime, cast.keyworker_email)

@@ -13,11 +13,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
 from app.scheduler import run_due
-from flows import admin
+from domain import admin
 from outbox.email import SmtpTransport
 from outbox.sender import Sender, SenderSettings
 from storage.models import Alert, OutboxMessage, Staff

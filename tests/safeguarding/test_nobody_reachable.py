@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from app.scheduler import run_due
-from flows.linking import link_telegram
+from domain.linking import link_telegram
 from tests.support.outbox_driver import ScriptedTransport, drain, simulated_sender
 from tests.support.people import Cast
 from tests.web.test_tablet_and_parity import signed_in_on_tablet

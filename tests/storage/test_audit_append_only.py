@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.runtime import Runtime
-from flows import admin
+from domain.runtime import Runtime
+from domain import admin
 from storage.models import AuditEntry
 from storage.repositories import audit
 from tests.support.people import make_cast

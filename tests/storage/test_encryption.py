@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from app.config import Settings
-from app.runtime import Runtime
-from flows.admin import erase_young_person
-from flows.kpi import kpi_report
+from core.config import Settings
+from domain.runtime import Runtime
+from domain.admin import erase_young_person
+from domain.kpi import kpi_report
 from storage.crypto import DecryptError, Keyring, MasterKeyError
 from storage.models import CheckIn, YoungPerson
 from storage.vault import KeyErased

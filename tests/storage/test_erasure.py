@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
 from app.scheduler import retire_keys
-from flows.admin import erase_and_scrub
+from domain.admin import erase_and_scrub
 from outbox.message import Message
 from outbox.queue import enqueue, mark_sent_many
 from storage.crypto import Keyring, MasterKeyError

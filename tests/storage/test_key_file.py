@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
 from storage.crypto import MasterKeyError
 from storage.crypto.keyfile import KeyFile
 from storage.crypto.keyring import Keyring

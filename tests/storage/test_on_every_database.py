@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.runtime import Runtime
-from flows.kpi import kpi_report
+from domain.runtime import Runtime
+from domain.kpi import kpi_report
 from outbox.message import Message
 from outbox.queue import URGENT, claim_due, enqueue
 from storage.models import CheckIn, KpiCount
-from flows.invites import redeem as redeem_code
+from domain.invites import redeem as redeem_code
 from storage.repositories import claim_update
 from tests.storage.test_encryption import full_checkin, listened
 from tests.support.people import make_cast

@@ -11,8 +11,8 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from storage.models import OutboxMessage, Staff, WebLogin, YoungPerson
 from tests.support.people import make_cast
 from web import pins

@@ -3,8 +3,8 @@ configured) PostgreSQL: the queries behind /healthz, the scheduler and admin ale
 
 from __future__ import annotations
 
-from app.runtime import Runtime
-from flows.operator_views import alerts_report, check_report, list_young_people
+from domain.runtime import Runtime
+from domain.operator_views import alerts_report, check_report, list_young_people
 from safeguarding.escalation import deliver_unreached
 from safeguarding.reach import count_unreached_alerts, services_without_reach
 from storage.models import Staff

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyotp
-from app.runtime import Runtime
-from flows import admin
+from domain.runtime import Runtime
+from domain import admin
 from storage.models import Staff
 from storage.vault import SYSTEM_OWNER
 from tests.support.web_client import WebPerson

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from app.runtime import Runtime
+from domain.runtime import Runtime
 from flows import inputs
-from flows.context import FlowContext
+from domain.context import FlowContext
 from flows.conversation import Conversation
 from flows.screen import Reply, Screen
 from storage.models import YoungPerson

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from app.runtime import Runtime
+from domain.runtime import Runtime
 from web.app import init_app
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.runtime import Runtime
-from flows import admin
+from domain.runtime import Runtime
+from domain import admin
 from storage.models import Staff, YoungPerson
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.runtime import Runtime
-from flows import admin
+from domain.runtime import Runtime
+from domain import admin
 from outbox.message import Message
 from storage.models import OutboxMessage, Staff, YoungPerson
 from tests.support.flow_client import FlowClient

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
 from app.serve import serve
 from testkit.bot_api import FakeBotAPI
 from testkit.heard import TOKEN, HeardOnTelegram

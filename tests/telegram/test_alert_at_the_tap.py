@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.clock import FrozenClock
+from core.clock import FrozenClock
 from storage.models import Alert, CheckIn
 from tests.telegram.conftest import Service, link_everyone
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from flows.kpi import kpi_report
+from domain.kpi import kpi_report
 from storage.models import CheckIn, YoungPerson
 from tests.telegram.conftest import KEYWORKER, SAM, STRANGER, Heard
 

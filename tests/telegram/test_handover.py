@@ -4,9 +4,9 @@ photo (with no metadata left in what Telegram receives), and the old keyworker's
 
 from __future__ import annotations
 
-from app.clock import FrozenClock
-from flows import admin
-from flows.handover import assign_keyworker
+from core.clock import FrozenClock
+from domain import admin
+from domain.handover import assign_keyworker
 from tests.support.photos import assert_bare_jpeg, photo_with_everything
 from tests.telegram.conftest import SAM, Service, link_everyone
 

@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from app.clock import FrozenClock
-from app.config import Settings
+from core.clock import FrozenClock
+from core.config import Settings
 from app.serve import serve
 from testkit.bot_api import FakeBotAPI
 
@@ -85,7 +85,7 @@ async def test_only_one_of_several_workers_sets_the_webhook(tmp_path: Path, cloc
 
     import pytest
 
-    from app.runtime import Runtime
+    from domain.runtime import Runtime
     from app.serve import set_webhook_once
     from bot.factory import make_bot
 

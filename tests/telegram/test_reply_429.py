@@ -8,7 +8,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from app.clock import FrozenClock
+from core.clock import FrozenClock
 from storage.models import OutboxMessage
 from tests.telegram.conftest import SAM, Service, link_everyone
 

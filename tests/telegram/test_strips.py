@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.clock import FrozenClock
+from core.clock import FrozenClock
 from app.scheduler import run_due
 from testkit.telegram import TelegramUser
 from tests.telegram.conftest import KEYWORKER, SAM, Heard

@@ -25,8 +25,8 @@ from aiogram.types import (
 )
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from storage.models import OutboxMessage
 from testkit.heard import HeardOnTelegram
 from testkit.outbox import queue

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.runtime import Runtime
+from domain.runtime import Runtime
 from web.app import init_app
 
 

@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows import admin
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain import admin
 from storage.models import KpiCount
 from storage.repositories import service_by_name
 from tests.support.desk import StaffAtDesk, totp_now

@@ -6,7 +6,7 @@ same alert."""
 from __future__ import annotations
 
 import aiohttp
-from app.clock import FrozenClock
+from core.clock import FrozenClock
 from tests.support.web_client import WebPerson
 from tests.telegram.conftest import Service, service  # noqa: F401 - the whole service
 from tests.telegram.test_alert_at_the_tap import ALERT_BOUND, _rows, _said

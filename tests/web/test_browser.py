@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows import admin
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain import admin
 from storage.models import CheckIn, YoungPerson
 from tests.support.live_server import live_server
 from tests.support.people import Cast

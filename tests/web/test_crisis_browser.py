@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.clock import FrozenClock
+from core.clock import FrozenClock
 from storage.models import Alert, CheckIn
 from tests.support.live_server import live_server
 from tests.support.people import Cast

@@ -9,8 +9,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from app.runtime import Runtime
-from flows.staff import acknowledge_checkin
+from domain.runtime import Runtime
+from domain.staff import acknowledge_checkin
 from storage.models import CheckIn, Staff
 from tests.support.people import Cast
 from tests.support.web_client import WebPerson, choices

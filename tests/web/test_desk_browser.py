@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.runtime import Runtime
-from flows import admin
+from domain.runtime import Runtime
+from domain import admin
 from storage.models import Alert, AuditEntry
 from tests.support.desk import NEW_PASSWORD, first_password, make_staff, totp_now
 from tests.support.live_server import live_server
@@ -288,7 +288,7 @@ async def _jo_taps_unsafe(browser, base: str, link: str, enrolment: dict):  # ty
 async def test_alert_reaches_the_open_desk_and_an_email_reaches_the_mail_server(
     tmp_path: Path, clock, browser  # type: ignore[no-untyped-def]
 ) -> None:
-    from app.config import Settings
+    from core.config import Settings
     from outbox.email import SmtpTransport
     from outbox.sender import Sender, SenderSettings
     from tests.support.outbox_driver import drain

@@ -13,10 +13,10 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows import audit_log
-from flows.handover import assignment_history, hello_photo
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain import audit_log
+from domain.handover import assignment_history, hello_photo
 from storage.models import AuditEntry, KeyworkerAssignment, OutboxMessage, Staff, StaffSession
 from tests.support.desk import NEW_PASSWORD, StaffAtDesk, first_password, make_staff, totp_now
 from tests.support.people import Cast
@@ -138,7 +138,7 @@ async def test_lead_hands_over_with_note_hello_and_photo(
 async def test_handover_form_ids_outside_the_service_are_404_and_audited(
     client: TestClient, runtime: Runtime, cast: Cast
 ) -> None:
-    from flows import admin
+    from domain import admin
 
     async with runtime.db.transaction() as session:
         await admin.create_service(session, name="South", timezone="Europe/London",

@@ -7,8 +7,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from app.runtime import Runtime
-from flows import desk
+from domain.runtime import Runtime
+from domain import desk
 from storage.models import Staff
 from tests.support.desk import StaffAtDesk, first_password, make_staff
 from tests.support.people import make_cast

@@ -5,9 +5,9 @@ from __future__ import annotations
 import aiohttp
 from aiohttp.test_utils import TestClient
 
-from app.runtime import Runtime
-from flows import admin
-from flows.handover import assign_keyworker
+from domain.runtime import Runtime
+from domain import admin
+from domain.handover import assign_keyworker
 from tests.support.people import Cast, make_cast
 from tests.support.photos import assert_bare_jpeg, photo_with_everything
 from tests.support.web_client import WebPerson

@@ -9,10 +9,10 @@ from datetime import timedelta
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows.admin import LINK_LIFETIME
-from flows.linking import link_telegram
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain.admin import LINK_LIFETIME
+from domain.linking import link_telegram
 from storage.models import AuditEntry, WebLogin
 from storage.repositories import issue_code
 from tests.support.people import Cast

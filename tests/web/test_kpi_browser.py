@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.runtime import Runtime
+from domain.runtime import Runtime
 from tests.support.desk import NEW_PASSWORD, make_staff, totp_now
 from tests.support.live_server import live_server
 from tests.support.people import Cast
@@ -89,7 +89,7 @@ async def test_a_lead_views_the_chart_and_downloads_the_csv_matching_the_cli(
 async def test_the_commissioner_page_is_accessible(
     runtime: Runtime, cast: Cast, browser  # noqa: F811
 ) -> None:
-    from flows import admin
+    from domain import admin
 
     await make_service(runtime, "South")
     await add_counts(runtime, "North", "2026-10", "listened:keyworker", NATIONAL)

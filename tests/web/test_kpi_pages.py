@@ -9,8 +9,8 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from storage.models import AuditEntry
 from tests.support.people import Cast
 from tests.web.kpi_support import (
@@ -189,7 +189,7 @@ async def test_csv_cells_never_start_a_formula(
 async def test_an_admin_cannot_put_a_commissioner_on_call(
     client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
 ) -> None:
-    from flows import admin
+    from domain import admin
 
     async with runtime.db.transaction() as session:
         cara = await admin.create_staff(session, service_name=None, name="Cara C",

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from tests.support.people import Cast
 from tests.web.kpi_support import NATIONAL, add_counts, signed_in
 from web import pdf

@@ -7,8 +7,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from storage.models import CheckIn, WebLogin, WebSession
 from tests.support.people import Cast
 from tests.support.web_client import WebPerson, hidden_fields

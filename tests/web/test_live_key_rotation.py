@@ -11,8 +11,8 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from app.config import Settings
-from app.runtime import Runtime
+from core.config import Settings
+from domain.runtime import Runtime
 from storage.crypto import Keyring
 from storage.models import CheckIn
 from tests.support.people import Cast

@@ -11,9 +11,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from app.clock import FrozenClock
-from app.config import Settings
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from core.config import Settings
+from domain.runtime import Runtime
 from tests.support.bot_api import FakeBotAPI
 from tests.support.people import make_cast
 from app.serve import serve

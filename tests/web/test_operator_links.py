@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from app import cli
-from app.runtime import Runtime
-from flows.admin import AdminError
+from domain.runtime import Runtime
+from domain.admin import AdminError
 from outbox.message import Message
 from storage.models import OutboxMessage, Staff
 from tests.support.people import Cast
@@ -87,7 +87,7 @@ async def test_new_web_link_retires_the_old_one(
 async def test_new_staff_link_links_telegram_and_retires_the_old_code(
     cast: Cast, runtime: Runtime
 ) -> None:
-    from flows.linking import link_telegram
+    from domain.linking import link_telegram
 
     result = await cli.new_link(runtime, argparse.Namespace(
         young_person=None, staff=cast.keyworker_email, channel=None))

@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from storage.models import AuditEntry, OutboxMessage, YoungPerson
 from tests.support.desk import StaffAtDesk, first_password, make_staff
 from tests.support.people import Cast

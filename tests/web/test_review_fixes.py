@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from app.runtime import Runtime
-from flows import admin
+from domain.runtime import Runtime
+from domain import admin
 from tests.support.people import Cast
 from tests.support.web_client import WebPerson
 from tests.web.test_tablet_and_parity import add_person, enrolled_tablet, signed_in_on_tablet

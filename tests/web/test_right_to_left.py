@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
-from app import i18n
-from app.runtime import Runtime
+from core import i18n
+from domain.runtime import Runtime
 from storage.models import YoungPerson
 from tests.support.people import Cast
 from tests.web.test_web_http import signed_up

@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
+from core.clock import FrozenClock
+from domain.runtime import Runtime
 from storage.models import AuditEntry, CheckIn, OutboxMessage, Staff, StaffReply, StaffSession
 from tests.support.desk import NEW_PASSWORD, StaffAtDesk, first_password, make_staff, totp_now
 from tests.support.people import Cast
@@ -234,7 +234,7 @@ async def sam_checks_in(runtime: Runtime, cast: Cast, cards: list[str],
 async def test_my_young_people_shows_only_mine_with_latest_and_not_seen(
     client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
 ) -> None:
-    from flows import admin
+    from domain import admin
 
     other = await make_staff(runtime, service=cast.service_name, name="Jo Patel",
                              email="jo@north.example")
@@ -339,7 +339,7 @@ async def test_another_keyworkers_young_person_is_404_and_audited(
 async def test_a_checkin_id_of_someone_else_in_the_form_is_404(
     client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
 ) -> None:
-    from flows import admin
+    from domain import admin
     from tests.support.safeguarding import check_in
     from tests.support.flow_client import FlowClient
 
@@ -526,7 +526,7 @@ async def test_sign_in_never_goes_back_to_another_site(client: TestClient, runti
 async def test_an_alert_of_another_service_is_404_and_audited(
     client: TestClient, runtime: Runtime, cast: Cast
 ) -> None:
-    from flows import admin
+    from domain import admin
 
     await sam_checks_in(runtime, cast, ["I need help now"])
     alert_id = await _alert_id(runtime)
@@ -682,7 +682,7 @@ async def test_admin_manages_accounts_but_reads_no_words(
 async def test_admin_cannot_touch_another_services_accounts(
     client: TestClient, runtime: Runtime, cast: Cast
 ) -> None:
-    from flows import admin
+    from domain import admin
 
     async with runtime.db.transaction() as session:
         await admin.create_service(session, name="South", timezone="Europe/London",
@@ -750,7 +750,7 @@ async def test_passwords_codes_and_session_ids_never_reach_the_logs(
 
 async def test_an_erased_young_person_is_not_found(client: TestClient, runtime: Runtime,
                                                    cast: Cast) -> None:
-    from flows import admin
+    from domain import admin
 
     await sam_checks_in(runtime, cast, ["Worried"], "soon gone")
     alex = await keyworker_at_desk(client, runtime, cast)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from app.clock import FrozenClock
-from app.runtime import Runtime
-from flows import admin
-from flows.staff import acknowledge_checkin
+from core.clock import FrozenClock
+from domain.runtime import Runtime
+from domain import admin
+from domain.staff import acknowledge_checkin
 from storage.models import CheckIn, OutboxMessage, Staff, YoungPerson
 from tests.support.flow_client import FlowClient
 from tests.support.people import Cast

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.runtime import Runtime
+from domain.runtime import Runtime
 from tests.support.live_server import live_server
 from tests.support.people import Cast
 from tests.web.test_browser import (  # noqa: F401 - the browser fixture

@@ -2,6 +2,6 @@
 page, Seen and replies, live alerts, and the lead's and admin's pages.
 
 Route handlers only read the request and render; what staff may see and do is
-decided in ``flows/desk.py``, ``flows/staff.py``, ``flows/staff_auth.py`` and
+decided in ``domain/desk.py``, ``domain/staff.py``, ``domain/staff_auth.py`` and
 ``safeguarding/taking.py``.
 """

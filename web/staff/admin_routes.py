@@ -9,12 +9,12 @@ from datetime import date
 from aiohttp import web
 from sqlalchemy import select
 
-from app.i18n import _
+from core.i18n import _
 from cards.photos import MAX_UPLOAD_BYTES
-from flows import admin as setup
-from flows import audit_log, desk, desk_accounts, handover
-from flows.admin import AdminError
-from flows.staff import KEYWORKING_ROLES
+from domain import admin as setup
+from domain import audit_log, desk, desk_accounts, handover
+from domain.admin import AdminError
+from domain.staff import KEYWORKING_ROLES
 from storage.models import Service, Staff, YoungPerson
 from storage.repositories import audit
 from web.keys import DB, RUNTIME

@@ -1,13 +1,13 @@
 """Signing in to the desk: email and password, the first password changed, the
-second factor, signing out. Decisions are in ``flows/staff_auth.py``."""
+second factor, signing out. Decisions are in ``domain/staff_auth.py``."""
 
 from __future__ import annotations
 
 import segno
 from aiohttp import web
 
-from app.i18n import _, ngettext, set_locale
-from flows import staff_auth
+from core.i18n import _, ngettext, set_locale
+from domain import staff_auth
 from web.keys import DB, RUNTIME
 from web.staff import session as staff_session
 from web.staff.pages import next_step, plain, safe_next, source

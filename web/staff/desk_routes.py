@@ -1,7 +1,7 @@
 """A keyworker's desk: my young people, one young person's page (timeline, mood
 strip, 12-week overview), Seen with a reply, and alerts with "I'm on it".
 
-Every id in a URL or a form goes through ``flows.desk.person_for`` (or
+Every id in a URL or a form goes through ``domain.desk.person_for`` (or
 ``alert_for``): anything not on this staff member's desk is a 404, audited.
 """
 
@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from app.i18n import _, current_locale
+from core.i18n import _, current_locale
 from cards.deck import card_label
-from flows import desk
-from flows.checkin import amount_label, help_label
-from flows.handover import handover_notes_for
-from flows.records import LISTENED_ANSWERS, LISTENED_FACES, LISTENED_WHO
-from flows.staff import acknowledge_checkin
-from flows.strips import overview_png, week_strip_png
+from domain import desk
+from domain.records import amount_label, help_label
+from domain.handover import handover_notes_for
+from domain.records import LISTENED_ANSWERS, LISTENED_FACES, LISTENED_WHO
+from domain.staff import acknowledge_checkin
+from domain.strips import overview_png, week_strip_png
 from safeguarding.taking import take_alert
 from storage.models import CheckIn, Staff, YoungPerson
 from web.keys import DB, RUNTIME

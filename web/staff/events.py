@@ -13,7 +13,7 @@ import asyncio
 
 from aiohttp import web
 
-from flows.desk import desk_fingerprint
+from domain.desk import desk_fingerprint
 from web.keys import RUNTIME
 from web.security_headers import HEADERS
 from web.staff.pages import next_step

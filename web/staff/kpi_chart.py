@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flows.kpi import NATIONAL_REFERENCE_PERCENT
-from flows.kpi_views import TrendPoint
+from domain.kpi import NATIONAL_REFERENCE_PERCENT
+from domain.kpi_views import TrendPoint
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 56

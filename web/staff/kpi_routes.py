@@ -1,5 +1,5 @@
 """The "felt listened to" KPI pages: a lead's service (page, CSV, PDF) and a
-commissioner's services side by side. Totals only, by ``flows.kpi``'s rules; another
+commissioner's services side by side. Totals only, by ``domain.kpi``'s rules; another
 service's address is the same 404 as a page that does not exist."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from aiohttp import web
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, current_locale
-from flows import kpi_views
-from flows.desk import service_timezone
-from flows.kpi import service_kpis
-from flows.records import LISTENED_WHO
+from core.i18n import _, current_locale
+from domain import kpi_views
+from domain.desk import service_timezone
+from domain.kpi import service_kpis
+from domain.records import LISTENED_WHO
 from storage.models import Service, Staff
 from storage.repositories import audit
 from web.keys import DB, RUNTIME

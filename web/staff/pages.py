@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from app.i18n import _, set_locale
-from flows.desk import open_alerts, service_timezone
-from flows.staff_auth import totp_required
+from core.i18n import _, set_locale
+from domain.desk import open_alerts, service_timezone
+from domain.staff_auth import totp_required
 from storage.models import Staff
 from web.keys import DB, RUNTIME
 from web.staff.session import STAFF, STAFF_SESSION

@@ -1,6 +1,6 @@
 """A young person's review summary (PDF), made by their keyworker from their page.
-The same gate as the page (``flows.desk.person_for``); every summary is audited and
-the young person is told (``flows.review``)."""
+The same gate as the page (``domain.desk.person_for``); every summary is audited and
+the young person is told (``domain.review``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from babel.dates import format_date
 
-from app.i18n import current_locale
-from flows import desk, review
-from flows.desk import when_text
-from flows.strips import overview_png
+from core.i18n import current_locale
+from domain import desk, review
+from domain.desk import when_text
+from domain.strips import overview_png
 from storage.models import Staff
 from web.card_images import card_png
 from web.keys import DB, RUNTIME

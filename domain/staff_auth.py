@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, use_locale
+from core.i18n import _, use_locale
 from outbox.message import Message
 from outbox.queue import URGENT, enqueue
 from storage.models import SignInThrottle, Staff

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, use_locale
+from core.i18n import _, use_locale
 from cards.strip import (
     StripCheckIn,
     StripListened,
@@ -97,7 +97,7 @@ async def overview_png(
 
 def week_summary(checkins: int, listened: int) -> str:
     """One line for the keyworker. Counts of what happened, never of what did not."""
-    from app.i18n import ngettext
+    from core.i18n import ngettext
 
     parts = [ngettext("{n} check-in", "{n} check-ins", checkins).format(n=checkins)]
     if listened:
@@ -111,7 +111,7 @@ async def render_picture(db: "Database", vault: Vault, spec: dict) -> bytes | No
     """Draw a picture an outbox message names (at send time, so the outbox holds a
     small reference, not a copy of the young person's data). None if nothing to draw."""
     if spec.get("kind") == "handover_photo":
-        from flows.handover import hello_photo
+        from domain.handover import hello_photo
 
         async with db.transaction(read_only=True) as session:
             return await hello_photo(session, vault, str(spec.get("assignment_id", "")))

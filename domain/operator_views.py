@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.admin import require_service
+from domain.admin import require_service
 from outbox.routes import routes_of
 from safeguarding.alerts import STAGE_NAMES
 from safeguarding.reach import ChainCache

@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.admin import AdminError, require_service
-from flows.assignments import actor_of
+from domain.admin import AdminError, require_service
+from domain.assignments import actor_of
 from storage.models import AuditEntry, Staff, YoungPerson
 from storage.repositories import audit, staff_by_email
 

@@ -11,9 +11,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.clock import Clock
-from app.config import Settings
-from flows.context import Services
+from core.clock import Clock
+from core.config import Settings
+from domain.context import Services
 from storage.crypto import Keyring, MasterKeyError
 from storage.crypto.keyfile import KeyFile
 from storage.db import Database

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.assignments import start_assignment
-from flows.staff import KEYWORKING_ROLES
+from domain.assignments import start_assignment
+from domain.staff import KEYWORKING_ROLES
 from storage.db import Database
 from storage.models import Service, Staff, StaffService, YoungPerson, new_id
 from storage.repositories import audit, issue_code, service_by_name, staff_by_email

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.admin import AdminError, require_service
+from domain.admin import AdminError, require_service
 from safeguarding.lexicon import EXCEPTION, categories
 from safeguarding.matcher import tokens
 from storage.models import LexiconPhrase, OutboxMessage, new_id

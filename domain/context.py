@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.clock import Clock
+from core.clock import Clock
+from core.names import first_name
 from storage.models import Service, Staff, YoungPerson
 from storage.vault import Vault
 
@@ -65,6 +66,3 @@ class FlowContext:
             )
         return self._nickname
 
-
-def first_name(full_name: str) -> str:
-    return full_name.strip().split()[0] if full_name.strip() else full_name

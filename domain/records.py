@@ -8,18 +8,38 @@ stored, the notification will be sent.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.i18n import N_, _, use_locale
+from core.i18n import N_, _, use_locale
 from cards.deck import get_card
-from flows.context import FlowContext
-from flows.screen import Screen
+from domain.context import FlowContext
 from outbox.message import Button, Message
 from outbox.queue import NORMAL, URGENT, enqueue
+from safeguarding.alerts import raise_alert, recipients, reseal_detail
+from safeguarding.lexicon import service_lexicon
+from safeguarding.signals import Signal, detect, urgent_card_ids
 from storage.models import Alert, CheckIn, ListenedAnswer, Staff, new_id
 from storage.repositories import audit, count_kpi_answer
+
+# What a young person can choose in a check-in, as keyworkers and the desk read them too.
+AMOUNTS = {"a_little": N_("A little"), "a_lot": N_("A lot")}
+HELP_OPTIONS = {
+    "talk": N_("Talk to my keyworker"),
+    "sit": N_("Just sit with me"),
+    "space": N_("Some space"),
+    "nothing": N_("Nothing right now"),
+}
+
+
+def amount_label(key: str) -> str:
+    return _(AMOUNTS[key])
+
+
+def help_label(key: str) -> str:
+    return _(HELP_OPTIONS[key])
+
 
 LISTENED_WHO = {
     "keyworker": N_("My keyworker"),
@@ -64,10 +84,24 @@ SATISFACTION_FACES = {
 }
 
 
+@dataclass(frozen=True)
+class Crisis:
+    """An urgent signal was raised: what the young person must be told about it.
+
+    ``told``: their keyworker's first name when the keyworker is among the adults being
+    told now; ``reached``: whether anyone in the alert chain could be told by any route;
+    ``mid_checkin``: raised at the tap of an urgent card, with the check-in still open.
+    The words themselves are chosen in one place, ``flows.crisis``."""
+
+    told: str | None
+    reached: bool
+    mid_checkin: bool = False
+
+
 @dataclass
 class CheckInOutcome:
     checkin: CheckIn
-    screens: list[Screen] = field(default_factory=list)
+    crisis: Crisis | None = None
 
 
 def kpi_month(when: datetime, tz: ZoneInfo) -> str:
@@ -100,10 +134,10 @@ async def record_checkin(
                                               payload)
     alert = await ctx.session.get(Alert, alert_id) if alert_id else None
     if alert is not None:
-        screens = await _join_alert(ctx, alert, checkin, payload, unfinished=unfinished)
+        crisis = await _join_alert(ctx, alert, checkin, payload, unfinished=unfinished)
     else:
-        screens = await _safeguard(ctx, checkin, payload)
-        if not screens:
+        crisis = await _safeguard(ctx, checkin, payload)
+        if crisis is None:
             # An urgent check-in reaches the keyworker as the alert itself (with the
             # cards and words), not as a second, ordinary message.
             await notify_keyworker_of_checkin(ctx, checkin, payload,
@@ -112,69 +146,56 @@ async def record_checkin(
         audit(ctx.session, at=now, actor_kind="system", actor_id=None,
               action="checkin.recorded_unfinished", young_person_id=ctx.person.id,
               detail=checkin.id)
-    return CheckInOutcome(checkin, [] if unfinished else screens)
+    return CheckInOutcome(checkin, None if unfinished else crisis)
 
 
-async def safeguard_words(ctx: FlowContext, text: str) -> list[Screen]:
+async def safeguard_words(ctx: FlowContext, text: str) -> Crisis | None:
     """Words typed anywhere — not only where a check-in asks for them — are read for
     risk: someone who types "I want to die" on the home screen must be heard too."""
     return await _safeguard(ctx, None, {"cards": [], "words": text})
 
 
-async def safeguard_tap(ctx: FlowContext, cards: list[str]) -> tuple[str | None, list[Screen]]:
+async def safeguard_tap(ctx: FlowContext, cards: list[str]) -> tuple[str | None, Crisis | None]:
     """An urgent card raises the alert the moment it is tapped, in the tap's own
     transaction: before "Done", before "how much", and whether or not the check-in
-    is ever finished. Returns the alert's id and the crisis screen."""
-    from safeguarding.alerts import raise_alert
-    from safeguarding.signals import Signal, urgent_card_ids
-
+    is ever finished. Returns the alert's id and what the young person must be told."""
     urgent = tuple(c for c in cards if c in urgent_card_ids())
     if not urgent:
-        return None, []
+        return None, None
     alert, told = await raise_alert(ctx.session, ctx.vault, person=ctx.person, checkin=None,
                                     payload={"cards": cards, "words": None},
                                     signal=Signal(urgent), now=ctx.clock.now())
-    return alert.id, [await _crisis_for(ctx, told, mid_checkin=True)]
+    return alert.id, await _crisis_for(ctx, told, mid_checkin=True)
 
 
-async def _safeguard(ctx: FlowContext, checkin: CheckIn | None, payload: dict) -> list[Screen]:
-    """Raise an urgent alert when the check-in asks for one; return the crisis screen."""
-    from safeguarding.alerts import raise_alert
-    from safeguarding.signals import detect
-
+async def _safeguard(ctx: FlowContext, checkin: CheckIn | None, payload: dict) -> Crisis | None:
+    """Raise an urgent alert when the check-in asks for one."""
     signal = detect(payload["cards"], payload.get("words"), await _lexicon(ctx))
     if signal is None:
-        return []
+        return None
     _alert, told = await raise_alert(ctx.session, ctx.vault, person=ctx.person, checkin=checkin,
                                     payload=payload, signal=signal, now=ctx.clock.now())
-    return [await _crisis_for(ctx, told)]
+    return await _crisis_for(ctx, told)
 
 
 async def _lexicon(ctx: FlowContext):  # type: ignore[no-untyped-def]
-    from safeguarding.lexicon import service_lexicon
-
     return await service_lexicon(ctx.session, ctx.person.service_id, ctx.person.locale)
 
 
 async def _crisis_for(ctx: FlowContext, told: Sequence[Staff], *, mid_checkin: bool = False
-                      ) -> Screen:
-    from safeguarding.crisis import crisis_screen
-
+                      ) -> Crisis:
     keyworker = await ctx.keyworker()
     named = keyworker is not None and any(s.id == keyworker.id for s in told)
-    return crisis_screen(await ctx.keyworker_first_name() if named else None,
-                         reached=bool(told), mid_checkin=mid_checkin)
+    return Crisis(await ctx.keyworker_first_name() if named else None,
+                  reached=bool(told), mid_checkin=mid_checkin)
 
 
 async def _join_alert(
     ctx: FlowContext, alert: Alert, checkin: CheckIn, payload: dict, *, unfinished: bool
-) -> list[Screen]:
+) -> Crisis:
     """The check-in behind an alert raised at the tap joins that alert: the alert now
     carries it, words typed at the end are read for risk into the same alert, and the
     adults already told get the rest of what was said (not a second alert)."""
-    from safeguarding.alerts import recipients, reseal_detail
-    from safeguarding.signals import detect
-
     alert.checkin_id = checkin.id
     signal = detect(payload["cards"], payload.get("words"), await _lexicon(ctx))
     await reseal_detail(ctx.session, ctx.vault, alert, payload, signal)
@@ -200,7 +221,7 @@ async def _join_alert(
     audit(ctx.session, at=ctx.clock.now(), actor_kind="young_person", actor_id=ctx.person.id,
           action="alert.checkin_joined", young_person_id=ctx.person.id,
           detail=f"{alert.id} {checkin.id} {stage}")
-    return [await _crisis_for(ctx, told)]
+    return await _crisis_for(ctx, told)
 
 
 async def notify_keyworker_of_checkin(
@@ -257,8 +278,6 @@ def checkin_summary(
 
 def checkin_lines(payload: dict) -> list[str]:
     """What was chosen, one line each; a check-in stopped part-way has fewer."""
-    from flows.checkin import amount_label, help_label
-
     feelings = ", ".join(_(get_card(c).label) for c in payload["cards"])
     if payload.get("amount"):
         lines = [_("Feeling: {feelings} ({amount})").format(

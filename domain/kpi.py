@@ -25,8 +25,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.admin import require_service
-from flows.records import LISTENED_ANSWERS, LISTENED_WHO, SATISFACTION_ANSWERS, SATISFACTION_QUESTION
+from domain.admin import require_service
+from domain.records import LISTENED_ANSWERS, LISTENED_WHO, SATISFACTION_ANSWERS, SATISFACTION_QUESTION
 from storage.models import Service
 from storage.repositories import kpi_counts, kpi_counts_for_services
 

@@ -1,6 +1,6 @@
 """What the lead's and commissioner's KPI pages, CSV and PDF show, and who may see it.
 
-The figures themselves come from ``flows.kpi`` (the one disclosure rule); this module
+The figures themselves come from ``domain.kpi`` (the one disclosure rule); this module
 picks the months, the services a member of staff may see, the 12-month trend and the
 rows of the table the page, the CSV and the PDF share.
 """
@@ -19,10 +19,10 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, current_locale
-from flows.audit_log import safe_cell
-from flows.kpi import service_kpis, services_kpis
-from flows.records import LISTENED_ANSWERS, LISTENED_WHO
+from core.i18n import _, current_locale
+from domain.audit_log import safe_cell
+from domain.kpi import service_kpis, services_kpis
+from domain.records import LISTENED_ANSWERS, LISTENED_WHO
 from storage.models import Service, Staff, StaffService
 
 KPI_ROLES = ("lead", "commissioner")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.invites import peek, redeem
+from domain.invites import peek, redeem
 from storage.models import Staff, YoungPerson
 from storage.repositories import audit, staff_by_telegram, young_person_by_telegram
 

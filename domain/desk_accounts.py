@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import handover, staff_accounts
+from domain import handover, staff_accounts
 from storage.models import Staff, YoungPerson
 from storage.repositories import audit
 from storage.vault import Vault
@@ -38,14 +38,14 @@ async def person_of(session: AsyncSession, actor: Staff, person_id: str) -> Youn
 
 async def deactivate_staff(session: AsyncSession, actor: Staff, staff_id: str,
                            now: datetime) -> dict[str, object]:
-    """``flows.staff_accounts.deactivate_staff`` for a member of the actor's service."""
+    """``domain.staff_accounts.deactivate_staff`` for a member of the actor's service."""
     member = await staff_of(session, actor, staff_id)
     return await staff_accounts.deactivate_staff(session, email=member.email, now=now, by=actor)
 
 
 async def reset_password(session: AsyncSession, actor: Staff, staff_id: str,
                          now: datetime) -> dict[str, object]:
-    """``flows.staff_accounts.reset_password``: a one-time password, shown once."""
+    """``domain.staff_accounts.reset_password``: a one-time password, shown once."""
     member = await staff_of(session, actor, staff_id)
     return await staff_accounts.reset_password(session, email=member.email, now=now, by=actor)
 
@@ -54,7 +54,7 @@ async def assign_keyworker(
     session: AsyncSession, vault: Vault, actor: Staff, person_id: str, staff_id: str, *,
     note: str, hello: str | None, photo: bytes | None, now: datetime,
 ) -> dict[str, object]:
-    """``flows.handover.assign_keyworker``: the new keyworker sees the whole history at
+    """``domain.handover.assign_keyworker``: the new keyworker sees the whole history at
     once, the old one loses access at their next request, the young person is told."""
     person = await person_of(session, actor, person_id)
     keyworker = await staff_of(session, actor, staff_id)
@@ -65,7 +65,7 @@ async def assign_keyworker(
 
 async def set_on_call(session: AsyncSession, actor: Staff, staff_id: str, on: bool,
                       now: datetime) -> Staff:
-    from flows.safeguarding_admin import set_on_call as cli_set_on_call
+    from domain.safeguarding_admin import set_on_call as cli_set_on_call
 
     member = await staff_of(session, actor, staff_id)
     if not member.active:

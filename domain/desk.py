@@ -17,10 +17,10 @@ from babel import Locale
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, current_locale, use_locale
-from flows.context import first_name
-from flows.staff import can_keywork, keyworker_of
-from flows.staff_accounts import needs_keyworker
+from core.i18n import _, current_locale, use_locale
+from core.names import first_name
+from domain.staff import can_keywork, keyworker_of
+from domain.staff_accounts import needs_keyworker
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import (
@@ -38,7 +38,7 @@ from storage.repositories import audit, young_people_of_keyworker
 from storage.vault import KeyErased, Vault
 
 # Whose home page is "My young people" (placement staff have one too, empty until
-# booklets arrive); who may key-work is ``flows.staff.KEYWORKING_ROLES``.
+# booklets arrive); who may key-work is ``domain.staff.KEYWORKING_ROLES``.
 DESK_ROLES = ("keyworker", "placement")
 PAGE_SIZE = 20
 REPLY_LIMIT = 500
@@ -74,7 +74,7 @@ async def person_for(
     now: datetime,
 ) -> YoungPerson | None:
     """The young person, when this staff member key-works them now
-    (``flows.staff.keyworker_of``, the one rule); else None, audited.
+    (``domain.staff.keyworker_of``, the one rule); else None, audited.
 
     The view itself is audited too, so every look at a young person leaves a row."""
     person = await keyworker_of(session, staff, person_id)
@@ -318,9 +318,9 @@ class Chapter:
 
 async def keyworker_history(session: AsyncSession, person: YoungPerson,
                             tz: ZoneInfo) -> list[Chapter]:
-    """Who key-worked them, from when to when (``flows.handover.assignment_history``),
+    """Who key-worked them, from when to when (``domain.handover.assignment_history``),
     newest first, in the service's timezone. Holds nothing the young person said."""
-    from flows.handover import assignment_history
+    from domain.handover import assignment_history
 
     return [Chapter(str(row["name"]) if row["name"] else None,
                     when_text(datetime.fromisoformat(str(row["from"])), tz),
@@ -411,7 +411,7 @@ class ServiceTotals:
     checkins_this_month: int
     not_seen: int
     open_alerts: int
-    # flows.staff_accounts.needs_keyworker: id, nickname, unit, since, last keyworker
+    # domain.staff_accounts.needs_keyworker: id, nickname, unit, since, last keyworker
     needs_keyworker: list[dict[str, object]]
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, use_locale
-from flows.context import first_name
+from core.i18n import _, use_locale
+from core.names import first_name
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import CheckIn, Staff, YoungPerson

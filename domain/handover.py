@@ -1,7 +1,7 @@
 """Handover: a young person gets a new keyworker without losing anything.
 
 The new keyworker sees the whole history at once, because every check on a staff
-member reads ``young_people.keyworker_id`` (see ``flows.staff.keyworker_of``) and
+member reads ``young_people.keyworker_id`` (see ``domain.staff.keyworker_of``) and
 nothing is copied or moved. The old keyworker loses access in the same transaction.
 Each change is a row in ``keyworker_assignments`` (who, from when to when, who
 decided). The handover note is sealed with the young person's key and shown only to
@@ -18,12 +18,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, use_locale
+from core.i18n import _, use_locale
 from cards.photos import PhotoError, clean_photo
-from flows.admin import AdminError
-from flows.assignments import actor_of, end_assignment, open_assignment, start_assignment
-from flows.context import first_name
-from flows.staff import KEYWORKING_ROLES, keyworker_of
+from domain.admin import AdminError
+from domain.assignments import actor_of, end_assignment, open_assignment, start_assignment
+from core.names import first_name
+from domain.staff import KEYWORKING_ROLES, keyworker_of
 from outbox.message import Message
 from outbox.queue import NORMAL, URGENT, enqueue
 from storage.models import KeyworkerAssignment, OutboxMessage, Staff, YoungPerson

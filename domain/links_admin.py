@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.admin import LINK_LIFETIME, AdminError, telegram_link
+from domain.admin import LINK_LIFETIME, AdminError, telegram_link
 from storage.models import DataKey, InviteCode, WebLogin, WebSession, YoungPerson
 from storage.repositories import audit, issue_code, staff_by_email
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, use_locale
+from core.i18n import _, use_locale
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import Reminder, Service, YoungPerson

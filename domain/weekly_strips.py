@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, use_locale
-from flows.strips import iso_week, week_summary
+from core.i18n import _, use_locale
+from domain.strips import iso_week, week_summary
 from outbox.message import Message
 from outbox.queue import BULK, enqueue
 from storage.models import CheckIn, ListenedAnswer, OutboxMessage, Service, Staff, YoungPerson

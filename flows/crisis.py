@@ -8,7 +8,8 @@ that adults are being told when nobody can be.
 
 from __future__ import annotations
 
-from app.i18n import _
+from core.i18n import _
+from domain.records import Crisis
 from flows.home import crisis_links
 from flows.screen import Screen
 
@@ -44,9 +45,16 @@ def crisis_screen(told: str | None, *, reached: bool = True, mid_checkin: bool =
     if mid_checkin:
         lines.append(_("You can carry on with your check-in, or stop here. Both are OK."))
     return Screen(
-        name="safeguarding.crisis",
+        name="flows.crisis",
         text="\n\n".join(lines),
         links=crisis_links(),
         links_title=_("You can talk to someone right now. It's free:"),
         urgent=True,
     )
+
+
+def crisis_screens(crisis: Crisis | None) -> list[Screen]:
+    """The crisis screen for an urgent signal the domain raised (none when it raised none)."""
+    if crisis is None:
+        return []
+    return [crisis_screen(crisis.told, reached=crisis.reached, mid_checkin=crisis.mid_checkin)]

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.admin import AdminError, hash_password, require_service
-from flows.assignments import actor_of, end_assignment
-from flows.handover import require_manager
+from domain.admin import AdminError, hash_password, require_service
+from domain.assignments import actor_of, end_assignment
+from domain.handover import require_manager
 from safeguarding.alerts import KEYWORKER
 from storage.models import (
     Alert,

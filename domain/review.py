@@ -18,8 +18,8 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, current_locale, use_locale
-from flows.context import first_name
+from core.i18n import _, current_locale, use_locale
+from core.names import first_name
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import AuditEntry, CheckIn, ListenedAnswer, Staff, StaffReply, YoungPerson
