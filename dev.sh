@@ -2,7 +2,8 @@
 # Heard's two everyday commands, each self-installing on a fresh machine:
 #   ./dev.sh run    serve on the embedded default (SQLite in ./data, no other server)
 #   ./dev.sh test   run the whole test suite
-#   ./dev.sh lint   check the code with ruff (the rule set is in pyproject.toml)
+#   ./dev.sh lint   check the code with ruff and the layers with import-linter
+#                   (both configured in pyproject.toml)
 # Anything after the command is passed on (e.g. ./dev.sh test -k checkin).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -86,7 +87,8 @@ case "$cmd" in
     ;;
   lint)
     ensure_env
-    exec "$PY" -m ruff check .
+    "$PY" -m ruff check .
+    exec "$VENV/bin/lint-imports"
     ;;
   test)
     ensure_env
