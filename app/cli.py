@@ -13,6 +13,9 @@ from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+# Each command imports what it needs inside itself: the composition root pulls in
+# aiogram, aiohttp, WeasyPrint and Pillow, and `run.py --help` or a one-line admin
+# command should start in about a second, not nine.
 from core.config import Settings, load_settings
 from domain.runtime import Runtime
 from domain.admin import AdminError

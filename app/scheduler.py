@@ -113,10 +113,9 @@ async def run_due(db: Database, vault: Vault, clock: Clock) -> dict[str, int]:
 
 async def run_forever(
     db: Database, vault: Vault, clock: Clock, stop: asyncio.Event, *, every: float = 5.0,
-    on_queued: Callable[[], None] | None = None,
 ) -> None:
+    # What a job queues wakes the outbox sender as its unit of work commits.
     while not stop.is_set():
-        if any((await run_due(db, vault, clock)).values()) and on_queued:
-            on_queued()
+        await run_due(db, vault, clock)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)

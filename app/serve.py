@@ -27,8 +27,10 @@ async def remember_bot_username(runtime: Runtime, bot) -> str:  # type: ignore[n
     return me.username or ""
 
 
-async def set_webhook_once(runtime: Runtime, bot) -> None:  # type: ignore[no-untyped-def]
-    """Only one of several processes calls setWebhook (Telegram rate-limits it)."""
+async def set_webhook_once(runtime: Runtime, bot, allowed_updates: list[str] | None = None,  # type: ignore[no-untyped-def]
+                           ) -> None:
+    """Only one of several processes calls setWebhook (Telegram rate-limits it).
+    ``allowed_updates``: the update types the dispatcher handles, nothing else."""
     settings = runtime.settings
     assert settings.webhook_url
     if settings.redis_url:
@@ -42,7 +44,8 @@ async def set_webhook_once(runtime: Runtime, bot) -> None:  # type: ignore[no-un
         finally:
             await redis.aclose()
     await bot.set_webhook(
-        settings.webhook_url, secret_token=settings.webhook_secret, drop_pending_updates=False
+        settings.webhook_url, secret_token=settings.webhook_secret, drop_pending_updates=False,
+        allowed_updates=allowed_updates,
     )
 
 
@@ -95,8 +98,7 @@ async def _schedule(runtime: Runtime, stop: asyncio.Event, sender) -> None:  # t
     from app.scheduler import run_forever
 
     await run_forever(runtime.db, runtime.vault, runtime.clock, stop,
-                      every=runtime.settings.schedule_poll_seconds,
-                      on_queued=sender.kick if sender is not None else None)
+                      every=runtime.settings.schedule_poll_seconds)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -156,7 +158,7 @@ async def serve(
             bot = make_bot(settings)
             cleanup.push_async_callback(bot.session.close)
             sender = make_sender(runtime, bot)
-            dispatcher = make_dispatcher(runtime.db, runtime.services, on_commit=sender.kick)
+            dispatcher = make_dispatcher(runtime.db, runtime.services)
             username = await remember_bot_username(runtime, bot)
             await register_commands(bot)
             log.info("Telegram channel on as @%s", username)
@@ -180,11 +182,13 @@ async def serve(
 
         if bot is not None and dispatcher is not None:
             if settings.webhook_url:
-                await set_webhook_once(runtime, bot)
+                await set_webhook_once(runtime, bot, dispatcher.resolve_used_update_types())
             else:
                 await bot.delete_webhook(drop_pending_updates=False)
                 tasks.append(asyncio.create_task(
-                    dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
+                    dispatcher.start_polling(
+                        bot, handle_signals=False, close_bot_session=False,
+                        allowed_updates=dispatcher.resolve_used_update_types()),
                     name="telegram-polling",
                 ))
         if started is not None:

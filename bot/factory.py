@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -11,7 +9,9 @@ from aiogram.types import BotCommand
 
 from core.config import TELEGRAM_PUBLIC_API, Settings
 from core.i18n import N_, _, use_locale
+from bot.errors import say_sorry
 from bot.handlers import conversation, staff
+from bot.handlers.identity import IdentityMiddleware
 from bot.unit_of_work import UnitOfWorkMiddleware
 from domain.context import Services
 from storage.db import Database
@@ -35,11 +35,11 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(settings.bot_token, session=session)
 
 
-def make_dispatcher(
-    db: Database, services: Services, on_commit: Callable[[], None] | None = None
-) -> Dispatcher:
+def make_dispatcher(db: Database, services: Services) -> Dispatcher:
     dp = Dispatcher(services=services)
-    dp.update.outer_middleware(UnitOfWorkMiddleware(db, services.clock, on_commit))
+    dp.update.outer_middleware(UnitOfWorkMiddleware(db, services.clock))
+    dp.update.outer_middleware(IdentityMiddleware())
+    dp.errors.register(say_sorry)
     # Staff commands first: the conversation router answers everything else.
     dp.include_router(staff.make_router())
     dp.include_router(conversation.make_router())

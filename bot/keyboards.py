@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from flows.screen import Screen
+from bot.callbacks import button_data
 from outbox.message import Button, Message
 
 # Telegram allows 64 bytes of callback data: "<token>|<choice>".
@@ -70,7 +71,7 @@ def message_keyboard(message: Message) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
+            [InlineKeyboardButton(text=b.text, callback_data=button_data(b)) for b in row]
             for row in message.buttons
         ]
     )
@@ -81,7 +82,7 @@ def screen_message(screen: Screen, locale: str) -> Message:
     when it cannot be shown straight away."""
     keyboard = screen_keyboard(screen)
     rows = tuple(
-        tuple(Button(text=b.text, data=b.callback_data) for b in row if b.callback_data)
+        tuple(Button(text=b.text, action="tap", ref=b.callback_data) for b in row if b.callback_data)
         for row in (keyboard.inline_keyboard if keyboard else ())
     )
     return Message(text=screen_text(screen), buttons=rows, card_ids=screen.sheet, locale=locale)

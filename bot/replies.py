@@ -21,6 +21,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 
 from outbox.message import Message
 from storage.vault import SYSTEM_OWNER
+from core.i18n import current_locale
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,6 @@ async def deliver(bot: Bot, outgoing: list[Call], update_id: int,
 
 def text_step(chat_id: int, text: str, owner: str = SYSTEM_OWNER) -> Step:
     """A plain text message, with its outbox stand-in."""
-    from core.i18n import current_locale
 
     return Step(lambda bot: bot.send_message(chat_id, text),
                 Later(chat_id, Message(text=text, locale=current_locale()), owner))

@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.models import Service, Staff, StaffService, YoungPerson, new_id
 from storage.repositories import audit, issue_code, service_by_name, staff_by_email
 from storage.vault import Vault
+from storage.rotation import schedule_retirement
 
 ROLES = ("keyworker", "placement", "lead", "commissioner", "admin")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -202,7 +203,6 @@ async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str
         WebLogin,
         WebSession,
     )
-    from storage.rotation import schedule_retirement
 
     person = await session.get(YoungPerson, person_id)
     if person is None:

@@ -36,6 +36,8 @@ from storage.models import (
 )
 from storage.repositories import audit, young_people_of_keyworker
 from storage.vault import KeyErased, Vault
+from safeguarding.alerts import recipients
+from domain.handover import assignment_history
 
 # Whose home page is "My young people" (placement staff have one too, empty until
 # booklets arrive); who may key-work is ``domain.staff.KEYWORKING_ROLES``.
@@ -211,7 +213,6 @@ async def alert_for(
 ) -> AlertView | None:
     """One alert of the staff member's own service. Its cards and words are shown to
     those the alert is for (keyworker, on-call staff, leads), never to admins."""
-    from safeguarding.alerts import recipients
 
     alert = await session.get(Alert, alert_id) if len(alert_id) <= 32 else None
     # A commissioner sees totals only: never an alert, a name or a word.
@@ -320,7 +321,6 @@ async def keyworker_history(session: AsyncSession, person: YoungPerson,
                             tz: ZoneInfo) -> list[Chapter]:
     """Who key-worked them, from when to when (``domain.handover.assignment_history``),
     newest first, in the service's timezone. Holds nothing the young person said."""
-    from domain.handover import assignment_history
 
     return [Chapter(str(row["name"]) if row["name"] else None,
                     when_text(datetime.fromisoformat(str(row["from"])), tz),

@@ -16,6 +16,7 @@ from domain import handover, staff_accounts
 from storage.models import Staff, YoungPerson
 from storage.repositories import audit
 from storage.vault import Vault
+from domain.safeguarding_admin import set_on_call as cli_set_on_call
 
 
 class NotInService(Exception):
@@ -65,7 +66,6 @@ async def assign_keyworker(
 
 async def set_on_call(session: AsyncSession, actor: Staff, staff_id: str, on: bool,
                       now: datetime) -> Staff:
-    from domain.safeguarding_admin import set_on_call as cli_set_on_call
 
     member = await staff_of(session, actor, staff_id)
     if not member.active:

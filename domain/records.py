@@ -236,7 +236,7 @@ async def notify_keyworker_of_checkin(
                                finishing_later=finishing_later)
         message = Message(
             text=text,
-            buttons=((Button(_("Seen \u2714"), f"seen:{checkin.id}"),),),
+            buttons=((Button(_("Seen \u2714"), "seen", checkin.id),),),
             card_ids=tuple(payload["cards"]),
             locale=staff.locale,
         )

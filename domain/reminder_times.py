@@ -20,6 +20,7 @@ from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import Reminder, Service, YoungPerson
 from storage.vault import Vault
+from storage.db import dialect_of
 
 _HHMM = re.compile(r"^\s*([01]?\d|2[0-3])[:.]?([0-5]\d)\s*$")
 # A reminder more than this late (the server was down) is skipped, not sent late.
@@ -56,7 +57,7 @@ async def queue_due_reminders(
         select(Reminder).where(Reminder.next_due_at <= now)
         .order_by(Reminder.next_due_at).limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     queued = 0
     for reminder in (await session.scalars(stmt)).all():

@@ -18,6 +18,7 @@ from storage.crypto import Keyring, MasterKeyError
 from storage.crypto.keyfile import KeyFile
 from storage.db import Database
 from storage.vault import Vault
+from outbox.routes import Routes, configure
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,6 @@ class Runtime:
         except BaseException:
             await db.close()
             raise
-        from outbox.routes import Routes, configure
 
         configure(Routes(mail=settings.mail_enabled, public_url=settings.public_url))
         return cls(settings=settings, db=db, vault=vault, clock=clock or Clock())

@@ -24,6 +24,8 @@ from cards.strip import (
 from storage.models import Service, YoungPerson
 from storage.repositories import checkins_between, listened_between
 from storage.vault import KeyErased, Vault
+from core.i18n import ngettext
+from domain.handover import hello_photo
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -97,7 +99,6 @@ async def overview_png(
 
 def week_summary(checkins: int, listened: int) -> str:
     """One line for the keyworker. Counts of what happened, never of what did not."""
-    from core.i18n import ngettext
 
     parts = [ngettext("{n} check-in", "{n} check-ins", checkins).format(n=checkins)]
     if listened:
@@ -111,7 +112,6 @@ async def render_picture(db: "Database", vault: Vault, spec: dict) -> bytes | No
     """Draw a picture an outbox message names (at send time, so the outbox holds a
     small reference, not a copy of the young person's data). None if nothing to draw."""
     if spec.get("kind") == "handover_photo":
-        from domain.handover import hello_photo
 
         async with db.transaction(read_only=True) as session:
             return await hello_photo(session, vault, str(spec.get("assignment_id", "")))

@@ -21,6 +21,7 @@ from outbox.queue import BULK, enqueue
 from storage.models import CheckIn, ListenedAnswer, OutboxMessage, Service, Staff, YoungPerson
 from storage.repositories import audit, get_meta, set_meta
 from storage.vault import KeyErased, Vault
+from cards.strip import week_bounds
 
 SEND_AT = time(9, 0)
 
@@ -44,7 +45,6 @@ async def _count(session: AsyncSession, model: type, person_id: str, start: date
 
 async def queue_weekly_strips(session: AsyncSession, vault: Vault, now: datetime) -> int:
     """Queue the strips due now that are not queued yet; returns how many were added."""
-    from cards.strip import week_bounds
 
     added = 0
     for service in (await session.scalars(select(Service))).all():

@@ -8,6 +8,9 @@ from flows.base import Flow, Step
 from domain.context import FlowContext
 from flows.screen import Choice, Link, Screen
 from flows.state import State
+from flows.reminders import can_remind
+from domain.review import latest_summary_line
+from core.i18n import set_locale
 
 # Who a young person can contact right now, whatever Heard is doing.
 def crisis_links() -> tuple[Link, ...]:
@@ -33,9 +36,7 @@ class HomeFlow(Flow):
         return home_state()
 
     async def render(self, ctx: FlowContext, state: State) -> Screen:
-        from flows.reminders import can_remind
 
-        from domain.review import latest_summary_line
 
         lead = state.data.get("lead")
         ask = _("What would you like to do?")
@@ -126,7 +127,6 @@ class LanguageFlow(Flow):
         )
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
-        from core.i18n import set_locale
 
         ctx.person.locale = set_locale(choice.removeprefix("lang:"))
         return Step(None, lead=_("OK!"))

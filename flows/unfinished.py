@@ -19,6 +19,7 @@ from domain.records import record_checkin
 from flows.state import State, load_state, save_state
 from storage.models import FlowState, YoungPerson
 from storage.vault import KeyErased
+from storage.db import dialect_of
 
 
 def waiting(state: State) -> bool:
@@ -53,7 +54,7 @@ async def record_unfinished_due(
     stmt = (select(FlowState)
             .where(FlowState.unfinished_due_at.is_not(None), FlowState.unfinished_due_at <= now)
             .order_by(FlowState.unfinished_due_at).limit(limit))
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         # Several processes may run the scheduler: each row is recorded by one.
         stmt = stmt.with_for_update(skip_locked=True)
     count = 0

@@ -8,8 +8,24 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Button:
+    """A button under a message: what it does (``action``: "seen", "take", or "tap"
+    for a conversation's own choice) and what it acts on (``ref``: a check-in's or an
+    alert's id, or the channel's own payload for "tap"). Each channel turns this into
+    its own format (Telegram: ``bot/callbacks.py``)."""
+
     text: str
-    data: str  # callback payload
+    action: str
+    ref: str
+
+    @classmethod
+    def from_json(cls, raw: dict[str, str]) -> Button:
+        if "action" in raw:
+            return cls(raw["text"], raw["action"], raw["ref"])
+        # Queued before buttons said what they do: {"text", "data": "seen:<id>"}.
+        action, sep, ref = raw["data"].partition(":")
+        if sep and action in ("seen", "take"):
+            return cls(raw["text"], action, ref)
+        return cls(raw["text"], "tap", raw["data"])
 
 
 @dataclass(frozen=True)
@@ -33,7 +49,7 @@ class Message:
     def from_json(cls, raw: dict[str, Any]) -> Message:
         return cls(
             text=raw["text"],
-            buttons=tuple(tuple(Button(**b) for b in row) for row in raw.get("buttons", ())),
+            buttons=tuple(tuple(Button.from_json(b) for b in row) for row in raw.get("buttons", ())),
             card_ids=tuple(raw.get("card_ids", ())),
             picture=dict(raw.get("picture") or {}),
             locale=raw.get("locale", "en"),

@@ -14,12 +14,15 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outbox.message import Message
+from storage.db import announce, dialect_of
 from storage.models import OutboxMessage, new_id
 from storage.vault import SYSTEM_OWNER, KeyErased, Vault
 
 URGENT = 0
 NORMAL = 5
 BULK = 9
+# Announced when a message is queued; the sender listens (Database.on_commit).
+OUTBOX = "outbox"
 
 _TABLE = "outbox"
 
@@ -59,8 +62,8 @@ async def enqueue(
         dedupe_key=dedupe_key,
     )
     session.add(row)
-    # Lets the unit of work wake the sender right after the commit.
-    session.info["outbox_added"] = True
+    # The sender wakes right after the commit, whichever unit of work queued it.
+    announce(session, OUTBOX)
     return row
 
 
@@ -114,7 +117,7 @@ async def claim_due(
     if channels is not None:
         # Only what this sender can deliver: rows for a route it lacks wait for one that has it.
         stmt = stmt.where(OutboxMessage.channel.in_(channels))
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     rows = (await session.execute(stmt)).all()
     if not rows:

@@ -46,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from outbox.message import Message
-from outbox.queue import Claimed, claim_due, mark_final, mark_retry, mark_sent_many
+from outbox.queue import OUTBOX, Claimed, claim_due, mark_final, mark_retry, mark_sent_many
 from storage.db import Database
 from storage.faults import is_database_fault
 from storage.vault import Vault
@@ -130,6 +130,7 @@ class Sender:
         on_undelivered: UndeliveredHook | None = None,
         routes: Mapping[str, Transport] | None = None,
     ) -> None:
+        # Imported here: undelivered -> email -> this module (``Transient``).
         from outbox.undelivered import tell_admins
 
         self.db = db
@@ -382,6 +383,15 @@ class Sender:
         return wait
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        # Whatever unit of work queues a message -- a Telegram update, a web request, a
+        # scheduled job -- wakes this sender the moment it commits.
+        self.db.on_commit(OUTBOX, self.kick)
+        try:
+            await self._run_until(stop)
+        finally:
+            self.db.off_commit(OUTBOX, self.kick)
+
+    async def _run_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 n = await self.run_once()

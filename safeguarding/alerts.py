@@ -49,10 +49,6 @@ CATEGORY_LABELS = {
 }
 
 
-def take_button_data(alert_id: str) -> str:
-    return f"take:{alert_id}"
-
-
 async def raise_alert(
     session: AsyncSession,
     vault: Vault,
@@ -202,7 +198,7 @@ async def _send_alert(
         text = alert_text(alert, detail, nickname, service.name if service else "", staff, now)
         message = Message(
             text=text,
-            buttons=((Button(_("I'm on it"), take_button_data(alert.id)),),),
+            buttons=((Button(_("I'm on it"), "take", alert.id),),),
             card_ids=tuple(detail.get("cards") or ()),
         )
         email = alert_email(alert, service.name if service else "", now)

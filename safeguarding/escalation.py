@@ -18,6 +18,8 @@ from safeguarding.alerts import KEYWORKER, LAST_STAGE, tell_stage
 from storage.models import Alert, YoungPerson
 from storage.repositories import audit
 from storage.vault import KeyErased, Vault
+from safeguarding.reach import chain_reach, unreached_alerts
+from storage.db import dialect_of
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ async def escalate_due(session: AsyncSession, vault: Vault, now: datetime, limit
         .order_by(Alert.next_step_at)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     count = 0
     for alert in (await session.scalars(stmt)).all():
@@ -51,10 +53,9 @@ async def deliver_unreached(session: AsyncSession, vault: Vault, now: datetime,
                             limit: int = 100) -> int:
     """Open alerts that reached nobody go out as soon as anyone in the chain can be
     reached (a keyworker links Telegram, mail gets configured). Returns how many."""
-    from safeguarding.reach import chain_reach, unreached_alerts
 
     stmt = unreached_alerts().order_by(Alert.created_at).limit(limit)
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     count = 0
     for alert in (await session.scalars(stmt)).all():

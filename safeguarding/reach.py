@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from outbox.routes import desk_route, routes_of, what_is_missing
 from safeguarding.alerts import ADMINS, KEYWORKER, LEAD, ON_CALL, STAGE_NAMES, circle
 from storage.models import Alert, AlertRecipient, YoungPerson
+from storage.models import DataKey, Service
 
 _EMPTY = {
     KEYWORKER: "no keyworker assigned",
@@ -96,7 +97,6 @@ async def count_unreached_alerts(session: AsyncSession) -> int:
 
 async def services_without_reach(session: AsyncSession) -> dict[str, list[str]]:
     """Service name -> ids of its young people whose chain can reach nobody."""
-    from storage.models import DataKey, Service
 
     found: dict[str, list[str]] = {}
     chains = ChainCache(session)

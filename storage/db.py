@@ -2,6 +2,9 @@
 
 ``Database.transaction()`` is the one place Heard commits. Bot updates, web requests,
 CLI commands and the outbox sender each open one; repositories only add and query.
+What must happen after a commit (waking the outbox sender) is announced by the code
+that makes it necessary (:func:`announce`) and run here, once, after the commit —
+whichever channel or job the unit of work belongs to.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import logging
 import os
 import re
 import stat
-from collections.abc import AsyncIterator
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from storage.faults import FaultWatch, describe, is_database_fault
+from storage.crypto.keyring import make_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +65,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _prepare_sqlite_file(db_path: Path) -> None:
     """A new database starts as an empty file only this user can read, in a private
     directory; SQLite gives its -wal and -shm files the same permissions."""
-    from storage.crypto.keyring import make_private_dir
 
     make_private_dir(db_path.parent)
     try:
@@ -138,6 +142,22 @@ def _executed(state: ORMExecuteState) -> Any:
     return result
 
 
+_ANNOUNCED = "heard_announced"
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """"sqlite" or "postgresql": the database this unit of work talks to."""
+    bind = session.bind
+    assert bind is not None, "a unit of work's session is always bound"
+    return bind.dialect.name
+
+
+def announce(session: AsyncSession, topic: str) -> None:
+    """Tell ``topic``'s listeners once this unit of work has committed (never if it
+    rolls back). E.g. ``outbox``: a message was queued, wake the sender now."""
+    session.info.setdefault(_ANNOUNCED, set()).add(topic)
+
+
 class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -151,6 +171,15 @@ class Database:
         # (The embedded default is one process; PostgreSQL needs no such thing.)
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._writer_task: asyncio.Task[object] | None = None
+        self._listeners: defaultdict[str, list[Callable[[], None]]] = defaultdict(list)
+
+    def on_commit(self, topic: str, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every unit of work that announced ``topic`` commits."""
+        self._listeners[topic].append(listener)
+
+    def off_commit(self, topic: str, listener: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners[topic].remove(listener)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -197,6 +226,9 @@ class Database:
             raise
         if info.get("wrote"):  # committed, and it changed something
             self.faults.wrote()
+        for topic in info.get(_ANNOUNCED, ()):
+            for listener in self._listeners.get(topic, ()):
+                listener()
 
     async def migrate(self, revision: str = "head") -> None:
         async with self.engine.begin() as conn:

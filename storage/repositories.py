@@ -27,10 +27,11 @@ from storage.models import (
     Staff,
     YoungPerson,
 )
+from storage.db import dialect_of
 
 
 def _insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
 
 
 # -- services and people ------------------------------------------------------------

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.crypto import DataCipher, Keyring, MasterKeyError, aad, new_data_key
 from storage.crypto.keyfile import KeyFile
 from storage.models import DataKey, KekCheck, Meta
+from storage.repositories import insert_meta_once
+from storage.db import dialect_of
 
 SYSTEM_OWNER = "system"
 ACTIVE_KEK = "kek.active"
@@ -38,7 +40,7 @@ async def lock_active_kek(session: AsyncSession, *, exclusive: bool = False) -> 
     comes first: it takes the database's single write lock, so the value read next
     cannot change before this transaction commits.
     """
-    if session.bind.dialect.name == "sqlite":
+    if dialect_of(session) == "sqlite":
         await session.execute(update(Meta).where(Meta.key == ACTIVE_KEK).values(value=Meta.value))
         return await session.scalar(select(Meta.value).where(Meta.key == ACTIVE_KEK))
     stmt = select(Meta.value).where(Meta.key == ACTIVE_KEK).with_for_update(read=not exclusive)
@@ -76,7 +78,6 @@ class Vault:
                 session.add(KekCheck(kek_id=kid, check_ct=blob))
         active = await session.scalar(select(Meta.value).where(Meta.key == ACTIVE_KEK))
         if active is None:
-            from storage.repositories import insert_meta_once
 
             await insert_meta_once(session, ACTIVE_KEK, ring.active_id)
         elif not ring.has(active):
@@ -147,7 +148,7 @@ class Vault:
         kid = kid or ring.active_id
         count = 0
         stmt = select(DataKey).where(DataKey.kek_id != kid)
-        if session.bind.dialect.name == "postgresql":
+        if dialect_of(session) == "postgresql":
             stmt = stmt.with_for_update()
         for row in (await session.scalars(stmt)).all():
             key = self.keys.with_key(row.kek_id).unwrap(row.kek_id, row.wrapped, row.owner)

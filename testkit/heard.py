@@ -47,7 +47,7 @@ class HeardOnTelegram:
 
             sender = Sender(sender.db, sender.vault, None, sender.clock,
                             sender.settings, sleep=advance, routes=sender.transports)
-        dispatcher = make_dispatcher(runtime.db, runtime.services, on_commit=sender.kick)
+        dispatcher = make_dispatcher(runtime.db, runtime.services)
         await remember_bot_username(runtime, bot)
         await register_commands(bot)
         return cls(runtime, api, bot, InProcessTelegram(dispatcher, bot, api), sender)

@@ -30,6 +30,7 @@ from web.staff import review_routes as staff_review_routes
 from web.staff.session import staff_session_middleware
 from web.templating import make_environment
 from web.unit_of_work import unit_of_work
+from web.webhook import add_webhook_route, webhook_path
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -61,7 +62,6 @@ def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     staff_review_routes.add_routes(app)
     staff_events.add_routes(app)
     if bot is not None and dispatcher is not None and runtime.settings.webhook_url:
-        from web.webhook import add_webhook_route, webhook_path
 
         add_webhook_route(app, runtime.settings)
         # Telegram posts here with its secret token: no browser session, no CSRF.

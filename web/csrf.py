@@ -13,6 +13,7 @@ import hmac
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from core.i18n import _
 from web.keys import SESSION_ID
 
 FIELD = "csrf"
@@ -20,6 +21,7 @@ FIELD = "csrf"
 
 def csrf_token(request: web.Request) -> str:
     # Staff pages are bound to the staff session; everything else to the young person's.
+    # Imported here: the staff session module renders pages, which need this token.
     from web.staff.session import STAFF_SESSION_ID, is_staff_path
 
     raw = request.get(STAFF_SESSION_ID) if is_staff_path(request.path) else request.get(SESSION_ID)
@@ -42,7 +44,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.method in ("GET", "HEAD", "OPTIONS") or SESSION_ID not in request:
         return await handler(request)
     if not await _valid(request):
-        from core.i18n import _
+        # Imported here: templating itself asks this module for the page's token.
         from web.templating import render
 
         return render(

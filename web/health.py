@@ -11,10 +11,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from web.keys import BOT, RUNTIME
+from safeguarding.reach import count_unreached_alerts
 
 
 async def healthz(request: web.Request) -> web.Response:
-    from safeguarding.reach import count_unreached_alerts
 
     runtime = request.app[RUNTIME]
     not_answering = await runtime.db.ping()

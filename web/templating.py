@@ -15,9 +15,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from core.i18n import current_locale, gettext, is_rtl, ngettext
 from flows.home import crisis_links
 from web.csrf import FIELD, csrf_token
-from web.keys import TEMPLATES
+from web.keys import SESSION, TEMPLATES
 from web.pins import picture_name
 from web.screen_page import card_anchor, text_blocks
+from web.tablets import DEVICE_COOKIE
 
 
 def make_environment(app: web.Application) -> Environment:
@@ -60,8 +61,6 @@ def render(request: web.Request, template: str, *, status: int = 200, **context:
 
 def on_a_tablet(request: web.Request) -> bool:
     """A unit tablet cannot call or text: pages show numbers there, not tel: links."""
-    from web.keys import SESSION
-    from web.tablets import DEVICE_COOKIE
 
     row = request.get(SESSION)
     # Read without loading: an error page may be drawn after the request's unit of

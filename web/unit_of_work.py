@@ -21,6 +21,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from core.i18n import _
 from flows.sorry import sorry_text, sorry_title
 from storage.faults import is_connection_lost, is_database_fault
 from web.keys import DB, PLAIN_PATHS, READ_ONLY, RUNTIME
@@ -65,6 +66,7 @@ def _route(request: web.Request) -> str:
 
 
 def _sorry(request: web.Request, status: int) -> web.Response:
+    # Imported here: templating reads the session this module's middleware sets up.
     from web.templating import render
 
     # "Try again" reloads the page they were on (after a form post: its page).
@@ -73,6 +75,4 @@ def _sorry(request: web.Request, status: int) -> web.Response:
 
 
 def _try_again() -> str:
-    from core.i18n import _
-
     return _("Try again")

@@ -11,7 +11,8 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import _, set_locale
-from bot.handlers.identity import identify
+from bot.callbacks import DONE, SeenCheckIn, TakeAlert
+from bot.handlers.identity import Identity
 from bot.keyboards import parse_callback
 from bot.render import queue_reply
 from bot.replies import text_step
@@ -22,7 +23,9 @@ from domain.context import FlowContext, Services
 from flows.conversation import COMMANDS, Conversation
 from domain.linking import link_telegram
 from domain.staff import acknowledge_checkin
-from storage.models import Staff, YoungPerson
+from storage.models import YoungPerson
+from core.i18n import normalise_locale
+from safeguarding.taking import take_alert
 
 log = logging.getLogger(__name__)
 PRIVATE = F.chat.type == "private"
@@ -55,17 +58,15 @@ async def _converse(
 
 async def start_with_code(
     message: Message, command: CommandObject, session: AsyncSession, services: Services,
-    outgoing: Outgoing,
+    outgoing: Outgoing, who: Identity,
 ) -> None:
     assert message.from_user is not None
-    set_locale(message.from_user.language_code)
     result = await link_telegram(
         session, command.args or "", user_id=message.from_user.id, chat_id=message.chat.id,
         now=services.clock.now(),
     )
     chat_id = message.chat.id
     if result.problem is not None:
-        who = await identify(session, message.from_user.id)
         if who.young_person is not None:
             # A linked young person re-opening an old link just carries on.
             await _converse(session, services, who.young_person, inputs.Command("start"),
@@ -79,7 +80,7 @@ async def start_with_code(
         return
     if result.staff is not None:
         staff = result.staff
-        set_locale(staff.locale)
+        set_locale(staff.locale)  # linked just now, by this very update
         text = _(
             "Hello {name}! Your Telegram is now linked to Heard. Check-ins from the young people "
             "you key-work will arrive here, each with a \u201cSeen\u201d button."
@@ -89,30 +90,26 @@ async def start_with_code(
     person = result.young_person
     assert person is not None
     if message.from_user.language_code and person.consented_at is None:
-        from core.i18n import normalise_locale
 
         person.locale = normalise_locale(message.from_user.language_code)
     await _converse(session, services, person, inputs.Command("start"), outgoing, chat_id)
 
 
 async def any_message(
-    message: Message, session: AsyncSession, services: Services, outgoing: Outgoing
+    message: Message, session: AsyncSession, services: Services, outgoing: Outgoing,
+    who: Identity,
 ) -> None:
-    assert message.from_user is not None
     chat_id = message.chat.id
-    who = await identify(session, message.from_user.id)
     if who.young_person is not None:
         await _converse(session, services, who.young_person, _as_input(message), outgoing, chat_id)
         return
     if who.staff is not None:
-        set_locale(who.staff.locale)
         text = _(
             "Check-ins from the young people you key-work arrive here. Tap \u201cSeen\u201d on "
             "each one so they know you have seen it."
         )
         outgoing.append(text_step(chat_id, text))
         return
-    set_locale(message.from_user.language_code)
     _stranger_reply(outgoing, chat_id)
 
 
@@ -131,22 +128,14 @@ def _as_input(message: Message) -> inputs.Input:
 
 
 async def any_tap(
-    query: CallbackQuery, session: AsyncSession, services: Services, outgoing: Outgoing
+    query: CallbackQuery, session: AsyncSession, services: Services, outgoing: Outgoing,
+    who: Identity,
 ) -> None:
     callback_id = query.id
-    who = await identify(session, query.from_user.id)
     chat_id = query.message.chat.id if query.message else query.from_user.id
     message_id = query.message.message_id if query.message else None
-    data = query.data or ""
-    if who.staff is not None and data.startswith("seen:"):
-        await _seen(query, who.staff, data[5:], session, services, outgoing)
-        return
-    if who.staff is not None and data.startswith("take:"):
-        await _take(query, who.staff, data[5:], session, services, outgoing)
-        return
-    parsed = parse_callback(data)
+    parsed = parse_callback(query.data)
     if who.young_person is None or parsed is None:
-        set_locale(who.staff.locale if who.staff else query.from_user.language_code)
         text = _("That button doesn't work any more.")
         outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=text))
         return
@@ -181,11 +170,16 @@ def _staff_answer(
     )
 
 
-async def _seen(
-    query: CallbackQuery, staff: Staff, checkin_id: str, session: AsyncSession,
-    services: Services, outgoing: Outgoing,
+async def seen_tap(
+    query: CallbackQuery, callback_data: SeenCheckIn, session: AsyncSession,
+    services: Services, outgoing: Outgoing, who: Identity,
 ) -> None:
-    set_locale(staff.locale)
+    """"Seen ✔" under a check-in: the keyworker acknowledges it."""
+    staff = who.staff
+    if staff is None:
+        await any_tap(query, session, services, outgoing, who)  # not staff: refused kindly
+        return
+    checkin_id = callback_data.checkin
     result = await acknowledge_checkin(session, services.vault, staff, checkin_id, services.clock.now())
     if not result.ok:
         _staff_answer(outgoing, query, _("That button doesn't work any more."),
@@ -196,17 +190,19 @@ async def _seen(
     else:
         _staff_answer(outgoing, query, _("Thank you. They will be told you have seen it."),
                       done_label=_("\u2714 Seen by {name}").format(name=result.by),
-                      done_data="seen:done")
+                      done_data=SeenCheckIn(checkin=DONE).pack())
 
 
-async def _take(
-    query: CallbackQuery, staff: Staff, alert_id: str, session: AsyncSession,
-    services: Services, outgoing: Outgoing,
+async def take_tap(
+    query: CallbackQuery, callback_data: TakeAlert, session: AsyncSession,
+    services: Services, outgoing: Outgoing, who: Identity,
 ) -> None:
     """ "I'm on it" on an urgent alert: the first tap takes it, later taps learn who did."""
-    from safeguarding.taking import take_alert
-
-    set_locale(staff.locale)
+    staff = who.staff
+    if staff is None:
+        await any_tap(query, session, services, outgoing, who)  # not staff: refused kindly
+        return
+    alert_id = callback_data.alert
     result = await take_alert(session, services.vault, staff, alert_id, services.clock.now())
     if not result.ok:
         _staff_answer(outgoing, query, _("That button doesn't work any more."),
@@ -218,7 +214,7 @@ async def _take(
         if result.already
         else _("Thank you. Everyone else who was told will know you are on it.")
     )
-    _staff_answer(outgoing, query, note, show_alert=True, done_data="take:done",
+    _staff_answer(outgoing, query, note, show_alert=True, done_data=TakeAlert(alert=DONE).pack(),
                   done_label=_("\u2714 {name} is on it").format(name=holder))
 
 
@@ -227,5 +223,7 @@ def make_router() -> Router:
     router = Router(name="conversation")
     router.message.register(start_with_code, CommandStart(deep_link=True), PRIVATE)
     router.message.register(any_message, PRIVATE)
+    router.callback_query.register(seen_tap, SeenCheckIn.filter())
+    router.callback_query.register(take_tap, TakeAlert.filter())
     router.callback_query.register(any_tap)
     return router

@@ -13,29 +13,30 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import _, set_locale
+from core.i18n import _
+from bot.callbacks import MoodStrip, Overview
+from bot.handlers.identity import Identity
 from bot.unit_of_work import Outgoing
 from domain.context import Services
 from domain.staff import keyworker_of
 from domain.strips import overview_png, week_strip_png
 from storage.models import Staff, YoungPerson
-from storage.repositories import audit, staff_by_telegram, young_people_of_keyworker
+from storage.repositories import audit, young_people_of_keyworker
 from storage.vault import KeyErased
+from bot.handlers.conversation import any_message
+from domain.strips import person_timezone
 
 
 async def strip_command(
-    message: Message, session: AsyncSession, services: Services, outgoing: Outgoing
+    message: Message, session: AsyncSession, services: Services, outgoing: Outgoing,
+    who: Identity,
 ) -> None:
-    assert message.from_user is not None
-    staff = await staff_by_telegram(session, message.from_user.id)
+    staff = who.staff
     chat_id = message.chat.id
-    if staff is None or not staff.active:
+    if staff is None:
         # Not a keyworker: the conversation router answers (young person or stranger).
-        from bot.handlers.conversation import any_message
-
-        await any_message(message, session, services, outgoing)
+        await any_message(message, session, services, outgoing, who)
         return
-    set_locale(staff.locale)
     rows = []
     for person in await young_people_of_keyworker(session, staff.id):
         try:
@@ -44,8 +45,8 @@ async def strip_command(
         except KeyErased:
             continue
         rows.append([
-            InlineKeyboardButton(text=name, callback_data=f"strip:{person.id}"),
-            InlineKeyboardButton(text=_("12 weeks"), callback_data=f"overview:{person.id}"),
+            InlineKeyboardButton(text=name, callback_data=MoodStrip(person=person.id).pack()),
+            InlineKeyboardButton(text=_("12 weeks"), callback_data=Overview(person=person.id).pack()),
         ])
     if not rows:
         text = _("You don't key-work anyone yet.")
@@ -57,10 +58,12 @@ async def strip_command(
 
 
 async def strip_tap(
-    query: CallbackQuery, session: AsyncSession, services: Services, outgoing: Outgoing
+    query: CallbackQuery, callback_data: MoodStrip | Overview, session: AsyncSession,
+    services: Services, outgoing: Outgoing, who: Identity,
 ) -> None:
-    kind, _sep, person_id = (query.data or "").partition(":")
-    staff = await staff_by_telegram(session, query.from_user.id)
+    kind = "overview" if isinstance(callback_data, Overview) else "strip"
+    person_id = callback_data.person
+    staff = who.staff
     person = await keyworker_of(session, staff, person_id) if staff is not None else None
     callback_id = query.id
     if staff is None or person is None:
@@ -68,11 +71,9 @@ async def strip_tap(
             known = await session.get(YoungPerson, person_id) if len(person_id) <= 32 else None
             audit(session, at=services.clock.now(), actor_kind="staff", actor_id=staff.id,
                   action="strip.refused", young_person_id=known.id if known else None)
-        set_locale(staff.locale if staff else query.from_user.language_code)
         text = _("That button doesn't work any more.")
         outgoing.append(lambda bot: bot.answer_callback_query(callback_id, text=text))
         return
-    set_locale(staff.locale)
     png = await _draw(kind, session, services, staff, person)
     audit(session, at=services.clock.now(), actor_kind="staff", actor_id=staff.id,
           action=f"{kind}.viewed", young_person_id=person.id)
@@ -86,7 +87,6 @@ async def _draw(kind: str, session: AsyncSession, services: Services, staff: Sta
                 person: YoungPerson) -> bytes:
     from datetime import timedelta
 
-    from domain.strips import person_timezone
 
     tz = await person_timezone(session, person)
     today = services.clock.now().astimezone(tz).date()
@@ -100,5 +100,6 @@ async def _draw(kind: str, session: AsyncSession, services: Services, staff: Sta
 def make_router() -> Router:
     router = Router(name="staff")
     router.message.register(strip_command, Command("strip"), F.chat.type == "private")
-    router.callback_query.register(strip_tap, F.data.regexp(r"^(strip|overview):"))
+    router.callback_query.register(strip_tap, MoodStrip.filter())
+    router.callback_query.register(strip_tap, Overview.filter())
     return router

@@ -67,7 +67,7 @@ async def test_urgent_card_raises_one_alert_and_shows_who_can_help(
     row, message = by_kind["alert"]
     assert row.priority == 0 and row.kind == "alert"
     assert card in message.text and "URGENT" in message.text
-    assert message.buttons[0][0].data == f"take:{alerts[0].id}"
+    assert (message.buttons[0][0].action, message.buttons[0][0].ref) == ("take", alerts[0].id)
 
 
 LEXICON_CASES = {

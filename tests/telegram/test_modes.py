@@ -66,6 +66,8 @@ async def test_webhook_mode_sets_the_hook_with_a_secret_and_handles_updates(
         try:
             hooks = api.calls_to("setWebhook")
             assert len(hooks) == 1 and hooks[0].params["secret_token"] == "s3cret"
+            # Only the update types the dispatcher has handlers for.
+            assert sorted(api.webhook_allowed_updates or []) == ["callback_query", "message"]
             assert not api.calls_to("getUpdates")
             stranger = api.user(555, first_name="Jo")
             await stranger.send("hi")  # the fake posts it to our webhook, with the secret

@@ -13,6 +13,7 @@ from web.staff import session as staff_session
 from web.staff.pages import next_step, plain, safe_next, source
 from web.staff.session import STAFF, STAFF_SESSION
 from web.templating import see_other
+from storage.repositories import audit
 
 
 async def home_or_sign_in(request: web.Request) -> web.Response:
@@ -160,7 +161,6 @@ async def totp_check(request: web.Request) -> web.Response:
 async def sign_out(request: web.Request) -> web.Response:
     staff = request.get(STAFF)
     if staff is not None:
-        from storage.repositories import audit
 
         audit(request[DB], at=request.app[RUNTIME].clock.now(), actor_kind="staff",
               actor_id=staff.id, action="staff.signed_out")

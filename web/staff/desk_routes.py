@@ -24,6 +24,7 @@ from storage.models import CheckIn, Staff, YoungPerson
 from web.keys import DB, RUNTIME
 from web.staff.pages import desk_page, not_found, page, source
 from web.templating import see_other
+from storage.repositories import audit
 
 KEYWORKERS = desk.DESK_ROLES
 LABELS = {
@@ -133,7 +134,6 @@ async def seen(request: web.Request, staff: Staff) -> web.Response:
     checkin_id = str(form.get("checkin", ""))[:64]
     checkin = await request[DB].get(CheckIn, checkin_id) if len(checkin_id) <= 32 else None
     if checkin is None or checkin.young_person_id != person.id:
-        from storage.repositories import audit
 
         audit(request[DB], at=now, actor_kind="staff", actor_id=staff.id, action="desk.refused",
               young_person_id=person.id, detail=f"seen checkin={checkin_id[:32]}")
