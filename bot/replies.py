@@ -96,6 +96,8 @@ async def deliver(bot: Bot, outgoing: list[Call], update_id: int,
     for i, send in enumerate(outgoing):
         try:
             if isinstance(send, Step) and send.alongside is not None:
+                side: object
+                main: object
                 side, main = await asyncio.gather(send.alongside(bot), patience.call(send, bot),
                                                   return_exceptions=True)
                 if isinstance(side, BaseException):

@@ -183,7 +183,7 @@ def _listened_by_day(
 @lru_cache(maxsize=4096)
 def _text_mask(text: str, size: int, anchor: str) -> tuple[Image.Image, int, int]:
     f = font(size)
-    x0, y0, x1, y1 = f.getbbox(text, anchor=anchor)
+    x0, y0, x1, y1 = (round(v) for v in f.getbbox(text, anchor=anchor))
     mask = Image.new("L", (max(1, x1 - x0), max(1, y1 - y0)), 0)
     ImageDraw.Draw(mask).text((-x0, -y0), text, font=f, fill=255, anchor=anchor)
     return mask, x0, y0
@@ -306,7 +306,7 @@ def strip_palette() -> Image.Image:
         quantize=False,
     )
     rest = ref.quantize(256 - len(exact), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    flat_rest = rest.getpalette()[: 3 * (256 - len(exact))]
+    flat_rest = (rest.getpalette() or [])[: 3 * (256 - len(exact))]
     # Pillow maps pixels through a cache of 4-unit cells, picking the entry nearest the
     # cell: with no other entry within 16 units of an exact colour, that is always it.
     rest_colours = [

@@ -111,7 +111,7 @@ def is_rtl(locale: str | None = None) -> bool:
 
 def language_name(locale: str) -> str:
     """A language's name in that language, for the language picker."""
-    return Locale.parse(locale).get_display_name(locale).capitalize()
+    return (Locale.parse(locale).get_display_name(locale) or locale).capitalize()
 
 
 _ = gettext

@@ -7,14 +7,14 @@ page, CSV and PDF — this module is the one place they live:
 - every other count, and every total, is rounded to the nearest 5, so small
   numbers cannot be recovered by subtracting one published figure from another
   (a month from the whole, one question from the month, a service from the total);
-- "% at least a little listened to" = (a little + mostly + yes, totally) / every
+- "At least a little listened to (%)" = (a little + mostly + yes, totally) / every
   answer except "I don't know" — the national evaluation's measure (84%, 132/156) —
   shown to the whole percent (halves round up);
 - a percentage is shown only when every group it splits the answers into is 0 or at
-  least 5, so a percentage cannot reveal a hidden count either. "% yes, totally"
+  least 5, so a percentage cannot reveal a hidden count either. "Yes, totally (%)"
   splits into not at all / a little or mostly / totally, so it cannot be subtracted
   from "% at least a little" to find a small group;
-- "% satisfied" = (good + really good) / every satisfaction answer except "I don't know".
+- "Satisfied (%)" = (good + really good) / every satisfaction answer except "I don't know".
 """
 
 from __future__ import annotations

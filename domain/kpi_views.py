@@ -171,9 +171,9 @@ def percent_text(p: int | None, total: int | None) -> str:
 
 def csv_header() -> list[str]:
     return [_("Service"), _("Months"), _("Who listened"), _("Answers"),
-            _("% at least a little listened to"), _("% yes, totally"),
+            _("At least a little listened to (%)"), _("Yes, totally (%)"),
             *[_(label) for label in LISTENED_ANSWERS.values()],
-            _("Satisfaction answers"), _("% satisfied")]
+            _("Satisfaction answers"), _("Satisfied (%)")]
 
 
 def _csv_row(service: str, months: str, who: str, listened: dict[str, Any],

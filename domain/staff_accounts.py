@@ -29,6 +29,7 @@ from storage.models import (
 )
 from storage.repositories import audit, staff_by_email
 from storage.vault import KeyErased, Vault
+from storage.db import rows_changed
 
 
 async def _require_staff(session: AsyncSession, email: str) -> Staff:
@@ -41,7 +42,7 @@ async def _require_staff(session: AsyncSession, email: str) -> Staff:
 async def end_staff_sessions(session: AsyncSession, staff_id: str) -> int:
     """End every signed-in desk session of a staff member; returns how many."""
     result = await session.execute(delete(StaffSession).where(StaffSession.staff_id == staff_id))
-    return result.rowcount or 0
+    return rows_changed(result)
 
 
 async def deactivate_staff(
@@ -77,7 +78,7 @@ async def deactivate_staff(
                    OutboxMessage.status == "pending")
             .values(status="cancelled", last_error="the staff member was deactivated")
         )
-        cancelled = result.rowcount or 0
+        cancelled = rows_changed(result)
     people = (await session.scalars(
         select(YoungPerson).where(YoungPerson.keyworker_id == staff.id).order_by(YoungPerson.id)
     )).all()

@@ -23,6 +23,7 @@ from safeguarding.alerts import recipients
 from storage.models import Alert, CheckIn, Staff, YoungPerson
 from storage.repositories import audit
 from storage.vault import Vault
+from storage.db import rows_changed
 
 
 @dataclass
@@ -59,7 +60,7 @@ async def take_alert(
         .values(status="taken", taken_at=now, taken_by=staff.id, next_step_at=None)
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         await session.refresh(alert)
         holder = await session.get(Staff, alert.taken_by) if alert.taken_by else None
         return TakeResult(ok=True, already=True, by=first_name(holder.name) if holder else None)

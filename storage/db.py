@@ -18,10 +18,10 @@ import stat
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -143,6 +143,11 @@ def _executed(state: ORMExecuteState) -> Any:
 
 
 _ANNOUNCED = "heard_announced"
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE, DELETE or INSERT changed (its result is a cursor's)."""
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 def dialect_of(session: AsyncSession) -> str:
@@ -275,8 +280,8 @@ class Database:
 
     async def _checkpoint_sqlite(self) -> None:
         async with self._writer_turn(), self.engine.connect() as conn:
-            busy, _log, _done = (await conn.exec_driver_sql(
-                "PRAGMA wal_checkpoint(TRUNCATE)")).one()
+            busy, _log, _done = tuple((await conn.exec_driver_sql(
+                "PRAGMA wal_checkpoint(TRUNCATE)")).one())
         if busy:
             raise ScrubError("another connection was reading an older copy of the database")
 
@@ -285,7 +290,7 @@ class Database:
 
         async with self.engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            driver = (await conn.get_raw_connection()).driver_connection
+            driver: Any = (await conn.get_raw_connection()).driver_connection
             notes: list[str] = []
 
             def listen(_conn: object, message: Any) -> None:

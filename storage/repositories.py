@@ -27,7 +27,7 @@ from storage.models import (
     Staff,
     YoungPerson,
 )
-from storage.db import dialect_of
+from storage.db import dialect_of, rows_changed
 
 
 def _insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -120,7 +120,7 @@ async def claim_code(session: AsyncSession, code_hash: str, now: datetime) -> bo
         .where(InviteCode.code_hash == code_hash, InviteCode.used_at.is_(None))
         .values(used_at=now)
     )
-    return bool(result.rowcount == 1)
+    return rows_changed(result) == 1
 
 
 async def close_other_codes(session: AsyncSession, subject_id: str, *, keep: str,
@@ -132,7 +132,7 @@ async def close_other_codes(session: AsyncSession, subject_id: str, *, keep: str
                InviteCode.used_at.is_(None))
         .values(used_at=now)
     )
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 # -- what young people tell us --------------------------------------------------------
@@ -253,7 +253,7 @@ async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> 
         .values(update_id=update_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["update_id"])
     )
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 async def get_meta(session: AsyncSession, key: str) -> str | None:

@@ -14,6 +14,7 @@ from domain.admin import AdminError, require_service
 from domain.invites import peek, redeem
 from storage.models import Tablet, WebLogin, WebSession, YoungPerson, new_id
 from storage.repositories import audit, hash_code, issue_code
+from storage.db import rows_changed
 
 DEVICE_COOKIE = "heard_tablet"
 ENROL_LIFETIME = timedelta(days=2)
@@ -47,7 +48,7 @@ async def revoke(session: AsyncSession, tablet_id: str, now: datetime) -> dict[s
     ended = await session.execute(delete(WebSession).where(WebSession.tablet_id == tablet.id))
     audit(session, at=now, actor_kind="operator", actor_id=None, action="tablet.revoked",
           detail=tablet.id)
-    return {"tablet_id": tablet.id, "revoked": True, "sessions_ended": int(ended.rowcount or 0)}
+    return {"tablet_id": tablet.id, "revoked": True, "sessions_ended": rows_changed(ended)}
 
 
 async def enrol(session: AsyncSession, code: str, now: datetime) -> str | None:

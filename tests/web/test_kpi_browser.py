@@ -77,8 +77,8 @@ async def test_a_lead_views_the_chart_and_downloads_the_csv_matching_the_cli(
                         "--to", "2026-11")
     total = next(v for k, v in by_month.items() if "\u2013" in k)
     assert total["Answers"] == str(report["listened_to"]["total"])
-    assert total["% at least a little listened to"] == f'{report["listened_to"]["percent_at_least_a_little"]}%'
-    assert total["% satisfied"] == f'{report["satisfaction"]["percent_satisfied"]}%'
+    assert total["At least a little listened to (%)"] == f'{report["listened_to"]["percent_at_least_a_little"]}%'
+    assert total["Satisfied (%)"] == f'{report["satisfaction"]["percent_satisfied"]}%'
     for month in report["months"]:
         row = by_month[month["month"]]
         published = month["listened_to"]["total"]

@@ -54,13 +54,13 @@ async def test_the_national_figure_on_the_page_in_the_csv_and_the_cli(
     header, body = rows[0], rows[1:]
     total = next(r for r in body if "\u2013" in r[1] and r[2] == "Everyone")
     cells = dict(zip(header, total, strict=True))
-    assert cells["% at least a little listened to"] == "85%"
+    assert cells["At least a little listened to (%)"] == "85%"
     assert cells["Answers"] == "155"
 
     report = cli_report(runtime, tmp_path, "--service", "North")
     assert report["listened_to"]["percent_at_least_a_little"] == 85
     assert str(report["listened_to"]["total"]) == cells["Answers"]
-    assert f'{report["listened_to"]["percent_totally"]}%' == cells["% yes, totally"]
+    assert f'{report["listened_to"]["percent_totally"]}%' == cells["Yes, totally (%)"]
     month = next(r for r in body if r[1] == "2026-10")
     assert month[3] == str(report["months"][0]["listened_to"]["total"])
 
