@@ -47,7 +47,11 @@ def normalise_locale(code: str | None) -> str:
     if code in have:
         return code
     base = code.split("_", 1)[0].lower()
-    return base if base in have else DEFAULT_LOCALE
+    if base in have:
+        return base
+    # "fa" from a phone set to Persian: the one catalog of that language (fa_AF, Dari).
+    regional = [c for c in have if c.split("_", 1)[0] == base]
+    return regional[0] if len(regional) == 1 else DEFAULT_LOCALE
 
 
 def _compiled(po_path: Path) -> Path:
