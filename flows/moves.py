@@ -21,7 +21,7 @@ from flows.placements import (
     move_note,
     placement_for,
 )
-from outbox.message import Button, Message
+from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from outbox.routes import Email, tell_staff
 from storage.models import (
@@ -53,8 +53,7 @@ async def tell_planned(session: AsyncSession, vault: Vault, move: PlacementMove,
     keyworker = await session.get(Staff, move.from_keyworker_id) if move.from_keyworker_id else None
     with use_locale(person.locale):
         text = planned_text(placement, move, note, keyworker)
-        message = Message(text=text, locale=person.locale,
-                          buttons=((Button(_("Have a look"), "cmd:next"),),))
+        message = Message(text=text, locale=person.locale)
     await enqueue(session, vault, chat_id=person.telegram_chat_id, message=message,
                   kind="move_planned", now=now, key_owner=person.id, priority=NORMAL,
                   dedupe_key=f"move-planned:{move.id}")
