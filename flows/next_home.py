@@ -18,11 +18,16 @@ from flows.state import State
 from storage.models import PlacementPhoto
 
 
+def _page(i: int) -> State:
+    # Each page is its own step, so Next and Back show a new message, not a redrawn one.
+    return State("next", f"page{i}", {"i": i})
+
+
 class NextHomeFlow(Flow):
     name = "next"
 
     def begin(self, ctx: FlowContext) -> State:
-        return State(self.name, "page", {"i": 0})
+        return _page(0)
 
     async def _pages(self, ctx: FlowContext) -> tuple[str, list[SectionView]] | None:
         planned = await current_move(ctx.session, ctx.person.id)
@@ -76,11 +81,11 @@ class NextHomeFlow(Flow):
         if choice == "done":
             return Step(None)
         if state.step == "ask":
-            return Step(State(self.name, "page", {"i": i}))
+            return Step(_page(i))
         if choice == "next":
-            return Step(State(self.name, "page", {"i": i + 1}))
+            return Step(_page(i + 1))
         if choice == "back":
-            return Step(State(self.name, "page", {"i": max(0, i - 1)}))
+            return Step(_page(max(0, i - 1)))
         if choice == "ask":
             return Step(State(self.name, "ask", {"i": i}))
         if choice == "visit":
@@ -88,8 +93,8 @@ class NextHomeFlow(Flow):
             notice = (_("Thank you. We told your keyworker you'd like to visit.") if told else
                       _("Sorry, we couldn't tell your keyworker just now. Please ask them "
                         "when you see them."))
-            return Step(State(self.name, "page", {"i": i}), notice=notice)
-        return Step(State(self.name, "page", {"i": i}))
+            return Step(_page(i), notice=notice)
+        return Step(_page(i))
 
     async def on_words(self, ctx: FlowContext, state: State, text: str) -> Step | None:
         if state.step != "ask":
@@ -99,6 +104,6 @@ class NextHomeFlow(Flow):
             await ask_question(ctx.session, ctx.vault, ctx.person, text, ctx.clock.now())
         except PlacementError as exc:
             return Step(State(self.name, "ask", {"i": i}), notice=str(exc))
-        return Step(State(self.name, "page", {"i": i}),
+        return Step(_page(i),
                     notice=_("Thank you. Your question has been sent. The answer will come "
                              "here."))
