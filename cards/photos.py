@@ -91,12 +91,23 @@ def clean_booklet_photo(source: IO[bytes], *, max_side: int = BOOKLET_MAX_SIDE) 
                 if original.width * original.height > MAX_PIXELS:
                     raise PhotoError(_TOO_MANY)
                 if original.format == "JPEG":
-                    # Let the decoder scale down by 1/2, 1/4 or 1/8 while decoding: far
-                    # less work and memory for a 12-megapixel photo, same result.
-                    original.draft("RGB", (max_side, max_side))
+                    # Let the decoder scale down by 1/2, 1/4 or 1/8 while decoding (never
+                    # below the final size): far less work and memory for a 12-megapixel
+                    # photo, the same result.
+                    scale = max_side / max(original.size)
+                    if scale < 1:
+                        original.draft("RGB", (int(original.width * scale),
+                                               int(original.height * scale)))
                 original.load()
-                upright = ImageOps.exif_transpose(original) or original
-                rgb = upright.convert("RGB")
+                # Turned in place and converted only when needed: a 12-megapixel photo
+                # is not copied whole again and again.
+                ImageOps.exif_transpose(original, in_place=True)
+                rgb = original if original.mode == "RGB" else original.convert("RGB")
+                rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS,
+                              reducing_gap=3.0)
+                # Pixels alone into a brand-new image: its .info is empty, so no EXIF,
+                # GPS, XMP, IPTC, ICC profile or JPEG comment can ride along.
+                bare = Image.frombytes("RGB", rgb.size, rgb.tobytes())
     except PhotoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -105,10 +116,6 @@ def clean_booklet_photo(source: IO[bytes], *, max_side: int = BOOKLET_MAX_SIDE) 
         raise PhotoError(_NOT_A_PHOTO) from None
     except (OSError, ValueError, SyntaxError, EOFError):
         raise PhotoError(_BROKEN) from None
-    rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    # Pixels alone into a brand-new image: its .info is empty, so no EXIF, GPS, XMP,
-    # IPTC, ICC profile or JPEG comment can ride along into the saved file.
-    bare = Image.frombytes("RGB", rgb.size, rgb.tobytes())
     out = io.BytesIO()
     bare.save(out, format="JPEG", quality=85, optimize=True)
     return CleanPhoto(out.getvalue(), bare.width, bare.height)
