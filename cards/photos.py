@@ -103,8 +103,9 @@ def clean_booklet_photo(source: IO[bytes], *, max_side: int = BOOKLET_MAX_SIDE) 
                 # is not copied whole again and again.
                 ImageOps.exif_transpose(original, in_place=True)
                 rgb = original if original.mode == "RGB" else original.convert("RGB")
-                rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS,
-                              reducing_gap=3.0)
+                # Bicubic: as sharp as Lanczos to the eye for the small step left after
+                # the decoder's scaling, at half the cost (bench/booklet.py).
+                rgb.thumbnail((max_side, max_side), Image.Resampling.BICUBIC)
                 # Pixels alone into a brand-new image: its .info is empty, so no EXIF,
                 # GPS, XMP, IPTC, ICC profile or JPEG comment can ride along.
                 bare = Image.frombytes("RGB", rgb.size, rgb.tobytes())
@@ -117,7 +118,7 @@ def clean_booklet_photo(source: IO[bytes], *, max_side: int = BOOKLET_MAX_SIDE) 
     except (OSError, ValueError, SyntaxError, EOFError):
         raise PhotoError(_BROKEN) from None
     out = io.BytesIO()
-    bare.save(out, format="JPEG", quality=85, optimize=True)
+    bare.save(out, format="JPEG", quality=85)
     return CleanPhoto(out.getvalue(), bare.width, bare.height)
 
 
