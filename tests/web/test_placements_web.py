@@ -202,3 +202,36 @@ async def test_restore_an_older_version(client: TestClient, runtime: Runtime, ca
     assert "is now the draft" in pat.text
     assert "Version one food." in pat.html
     assert "Food" in sections(pat)
+
+
+async def test_only_its_own_staff_open_a_placement_and_only_the_published_photos_are_served(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    pat = await placement_staff_at_desk(client, runtime, cast)
+    pid = await new_placement(pat)
+    await upload(pat, pid, "Your bedroom", photo_with_everything())
+    photo_path = re.search(rf'src="(/staff/placements/{pid}/photos/([0-9a-f]+))"', pat.html)
+    assert photo_path is not None
+    client.session.cookie_jar.clear()
+
+    # Another placement staff member of the same service: a 404 for everything of Pat's.
+    await placement_staff_at_desk(client, runtime, cast, email="robin@north.example")
+    robin = StaffAtDesk(client)
+    for path in (f"/staff/placements/{pid}", f"/staff/placements/{pid}/preview",
+                 photo_path.group(1)):
+        async with client.get(path) as resp:
+            assert resp.status == 404, path
+    await robin.get("/staff/placements")
+    assert "Oak House" not in robin.text
+    # Placement staff see no young person's page.
+    async with client.get(f"/staff/young-people/{cast.young_person_id}") as resp:
+        assert resp.status == 404
+    client.session.cookie_jar.clear()
+
+    # A young person with no move planned: a kind page, and no photo of the draft.
+    sam = WebPerson(client)
+    await sam.set_pin(str(cast.young_person_codes["web_link"]), "1357")
+    await sam.get("/me/next-home")
+    assert "There is no move planned for you right now" in sam.text
+    async with client.get(f"/me/next-home/photos/{photo_path.group(2)}") as resp:
+        assert resp.status == 404
