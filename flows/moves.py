@@ -24,8 +24,10 @@ from flows.placements import (
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from outbox.routes import Email, tell_staff
+from storage.db import Database
 from storage.models import (
     Placement,
+    PlacementPhoto,
     PlacementMove,
     PlacementQuestion,
     PlacementStaff,
@@ -257,3 +259,43 @@ async def moves_due(session: AsyncSession, vault: Vault, now: datetime, limit: i
               young_person_id=move.young_person_id, detail=move.id)
         done += 1
     return done
+
+
+async def booklet_pdf_for(db: Database, young_person_id: str, locale: str) -> bytes | None:
+    """The published booklet of a young person's planned move as a PDF (drawn when the
+    outbox sends it, so the outbox holds a reference, not a copy), or None."""
+    from flows.booklets import young_person_pages
+    from web.next_home_routes import booklet_pdf
+    from web.pdf import PdfUnavailable
+
+    async with db.transaction(read_only=True) as session:
+        planned = await current_move(session, young_person_id)
+        if planned is None:
+            return None
+        pages = await young_person_pages(session, planned.placement.id)
+        ids = [p.photo_id for page in pages for p in page.photos]
+        jpegs = {r.id: r.jpeg for r in (await session.scalars(
+            select(PlacementPhoto).where(PlacementPhoto.id.in_(ids))))} if ids else {}
+        name = planned.placement.name
+    try:
+        with use_locale(locale):
+            return await booklet_pdf(name, pages, jpegs)
+    except PdfUnavailable:
+        return None
+
+
+async def send_booklet_pdf(session: AsyncSession, vault: Vault, person: YoungPerson,
+                           now: datetime) -> bool:
+    """Queue the booklet's PDF to the young person's Telegram chat."""
+    planned = await current_move(session, person.id)
+    if planned is None or person.telegram_chat_id is None:
+        return False
+    with use_locale(person.locale):
+        text = _("The booklet about {place}, to keep.").format(place=planned.placement.name)
+    await enqueue(session, vault, chat_id=person.telegram_chat_id,
+                  message=Message(text=text, locale=person.locale, picture={
+                      "kind": "booklet_pdf", "young_person_id": person.id,
+                      "locale": person.locale, "document": "next-home.pdf"}),
+                  kind="booklet_pdf", now=now, key_owner=person.id,
+                  dedupe_key=f"booklet-pdf:{planned.move.id}:{now.isoformat()}")
+    return True

@@ -11,7 +11,7 @@ from app.i18n import _
 from flows.base import Flow, Step
 from flows.booklets import SectionView, young_person_pages
 from flows.context import FlowContext
-from flows.moves import QUESTION_LIMIT, ask_question, want_to_visit
+from flows.moves import QUESTION_LIMIT, ask_question, send_booklet_pdf, want_to_visit
 from flows.placements import PlacementError, current_move
 from flows.screen import Choice, Screen, ScreenPhoto, TextInput
 from flows.state import State
@@ -71,7 +71,10 @@ class NextHomeFlow(Flow):
             choices.append(Choice("back", _("Back")))
         if i < len(pages) - 1:
             choices.append(Choice("next", _("Next"), primary=True))
-        choices += [Choice("ask", _("Ask a question")), Choice("visit", _("I'd like to visit")),
+        choices += [Choice("ask", _("Ask a question")), Choice("visit", _("I'd like to visit"))]
+        if ctx.channel == "telegram":
+            choices.append(Choice("pdf", _("Send it as a PDF")))
+        choices += [
                     Choice("done", _("Done"), primary=i == len(pages) - 1)]
         return Screen(name="next.page", text=text, choices=tuple(choices), columns=2,
                       photos=tuple(photos))
@@ -88,6 +91,10 @@ class NextHomeFlow(Flow):
             return Step(_page(max(0, i - 1)))
         if choice == "ask":
             return Step(State(self.name, "ask", {"i": i}))
+        if choice == "pdf":
+            sent = await send_booklet_pdf(ctx.session, ctx.vault, ctx.person, ctx.clock.now())
+            return Step(_page(i), notice=_("The PDF is on its way.") if sent else
+                        _("Something went wrong, try again."))
         if choice == "visit":
             told = await want_to_visit(ctx.session, ctx.vault, ctx.person, ctx.clock.now())
             notice = (_("Thank you. We told your keyworker you'd like to visit.") if told else

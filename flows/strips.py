@@ -115,6 +115,11 @@ async def render_picture(db: "Database", vault: Vault, spec: dict) -> bytes | No
 
         async with db.transaction(read_only=True) as session:
             return await hello_photo(session, vault, str(spec.get("assignment_id", "")))
+    if spec.get("kind") == "booklet_pdf":
+        from flows.moves import booklet_pdf_for
+
+        return await booklet_pdf_for(db, str(spec.get("young_person_id", "")),
+                                     str(spec.get("locale", "en")))
     if spec.get("kind") != "week_strip":
         return None
     async with db.transaction() as session:

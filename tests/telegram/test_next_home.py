@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.scheduler import run_due
@@ -76,6 +77,11 @@ async def test_next_home_on_telegram(heard: Heard) -> None:
     sam.expect("What to bring")
     await sam.tap("Back")
     sam.expect("Your bedroom")
+    await sam.tap("Send it as a PDF")
+    await heard.deliver()
+    (sent,) = heard.api.calls_to("sendDocument", chat_id=SAM)
+    pdf = PdfReader(io.BytesIO(sent.files["document"]))
+    assert len(pdf.pages) == 3 and "big window" in pdf.pages[0].extract_text()
     await sam.tap("Ask a question")
     sam.expect("What would you like to ask the people at Oak House")
     await sam.send("Is there a dog?")
