@@ -8,8 +8,6 @@ version; anything else is a 404 (or, for the page, a kind "nothing planned").
 
 from __future__ import annotations
 
-import base64
-
 from aiohttp import web
 from sqlalchemy import select
 
@@ -19,7 +17,7 @@ from flows.moves import QUESTION_LIMIT, ask_question, questions_of, want_to_visi
 from flows.placements import PlacementError, current_move
 from storage.models import PlacementPhoto
 from web.keys import DB, RUNTIME
-from web.pdf import PdfUnavailable, render_pdf
+from web.pdf import IMAGE_SCHEME, PdfUnavailable, render_pdf
 from web.people import current_person
 from web.templating import render, see_other
 from web.unit_of_work import read_only
@@ -105,11 +103,11 @@ async def visit(request: web.Request) -> web.Response:
 
 
 async def booklet_pdf(placement_name: str, pages: list, jpegs: dict[str, bytes]) -> bytes:  # type: ignore[type-arg]
-    """The booklet as a PDF, from the same page template; photos inline (data: URLs)."""
-    sources = {pid: "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
-               for pid, data in jpegs.items()}
-    return await render_pdf("booklet_all.html", placement_name=placement_name, pages=pages,
-                            photo_src=sources, for_pdf=True, preview=False)
+    """The booklet as a PDF, from the same page template; the photos handed over in
+    memory (``web.pdf.IMAGE_SCHEME``), never fetched."""
+    sources = {pid: IMAGE_SCHEME + pid for pid in jpegs}
+    return await render_pdf("booklet_all.html", images=jpegs, placement_name=placement_name,
+                            pages=pages, photo_src=sources, for_pdf=True, preview=False)
 
 
 @read_only
