@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import _, use_locale
+from babel.dates import format_date
+
+from app.i18n import _, current_locale, use_locale
 from flows.context import first_name
 from flows.placements import (
     MOVED,
@@ -66,7 +68,8 @@ def planned_text(placement: Placement, move: PlacementMove, note: str | None,
                  keyworker: Staff | None) -> str:
     lines = [_("There is some news about where you will live next."),
              _("You are going to move to {place} on {day}.").format(
-                 place=placement.name, day=move.move_date.strftime("%d/%m/%Y"))]
+                 place=placement.name, day=format_date(move.move_date, "EEEE d MMMM",
+                                                       locale=current_locale()))]
     if note:
         name = first_name(keyworker.name) if keyworker else _("Your keyworker")
         lines.append(_("{name} says: \u201c{note}\u201d").format(name=name, note=note))

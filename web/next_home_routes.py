@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from app.i18n import _, set_locale
 from flows.booklets import published_photo_ids, young_person_pages
-from flows.moves import QUESTION_LIMIT, ask_question, questions_of, want_to_visit
-from flows.placements import PlacementError, current_move
-from storage.models import PlacementPhoto
+from flows.moves import QUESTION_LIMIT, ask_question, planned_text, questions_of, want_to_visit
+from flows.placements import PlacementError, current_move, move_note
+from storage.models import PlacementPhoto, Staff
 from web.keys import DB, RUNTIME
 from web.pdf import IMAGE_SCHEME, PdfUnavailable, render_pdf
 from web.people import current_person
@@ -44,7 +44,13 @@ async def _page(request: web.Request, *, problem: str | None = None,
         i = 0
     i = min(max(i, 0), max(len(pages) - 1, 0))
     questions = await questions_of(request[DB], request.app[RUNTIME].vault, person)
+    keyworker = (await request[DB].get(Staff, planned.move.from_keyworker_id)
+                 if planned.move.from_keyworker_id else None)
+    news = planned_text(planned.placement, planned.move,
+                        await move_note(request[DB], request.app[RUNTIME].vault, planned.move),
+                        keyworker).split("\n\n")[1:-1]  # the move and the note
     return render(request, "next_home.html", status=status, placement=planned.placement,
+                  news=news,
                   pages=pages, i=i, page=pages[i] if pages else None, questions=questions,
                   problem=problem, flash=_flash(request), question_limit=QUESTION_LIMIT,
                   photo_base=PATH + "/photos/")

@@ -136,6 +136,8 @@ async def test_draft_invisible_publish_question_answer_and_pdf(
     client.session.cookie_jar.update_cookies(sam_cookies)
     await sam.get("/me/next-home")
     assert "Your bedroom" in sam.text and "morning sun" in sam.text and "1 of 3" in sam.text
+    assert "You are going to move to Oak House on Tuesday 1 December" in sam.text
+    assert "Alex says: \u201cWe'll visit on Tuesday\u201d" in sam.text
     assert "CHANGED" not in sam.text
     photo = re.search(r'<img src="(/me/next-home/photos/[0-9a-f]+)" alt="A bed with a blue cover"',
                       sam.html)
