@@ -71,6 +71,26 @@ except ImportError:  # pragma: no cover - pillow-heif is a dependency
 BOOKLET_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF") if HEIC else ("JPEG", "PNG", "WEBP")
 
 
+_SRGB = None
+
+
+def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """The colours in sRGB, so the ICC profile is not needed and can go too: a phone's
+    wide-gamut (Display P3) photo keeps its colours without carrying a profile."""
+    global _SRGB
+    if not icc:
+        return image
+    from PIL import ImageCms
+
+    try:
+        if _SRGB is None:
+            _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB") or image
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile: the pixels as they are
+
+
 class CleanPhoto:
     __slots__ = ("height", "jpeg", "width")
 
@@ -106,6 +126,7 @@ def clean_booklet_photo(source: IO[bytes], *, max_side: int = BOOKLET_MAX_SIDE) 
                 # Bicubic: as sharp as Lanczos to the eye for the small step left after
                 # the decoder's scaling, at half the cost (bench/booklet.py).
                 rgb.thumbnail((max_side, max_side), Image.Resampling.BICUBIC)
+                rgb = _to_srgb(rgb, original.info.get("icc_profile"))
                 # Pixels alone into a brand-new image: its .info is empty, so no EXIF,
                 # GPS, XMP, IPTC, ICC profile or JPEG comment can ride along.
                 bare = Image.frombytes("RGB", rgb.size, rgb.tobytes())
