@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import N_
+from app.i18n import N_, _
 from flows.staff import keyworker_of
 from storage.models import (
     BookletVersion,
@@ -142,21 +142,22 @@ async def plan_move(
     replaced (cancelled). Telling the young person is ``flows.moves.tell_planned``."""
     person = await keyworker_of(session, by, young_person_id)
     if person is None:
-        raise PlacementError("only this young person's keyworker can plan their move")
+        raise PlacementError(_("Only this young person's keyworker can plan their move."))
     placement = await session.get(Placement, placement_id) if len(placement_id or "") <= 32 else None
     if placement is None or placement.service_id != person.service_id:
-        raise PlacementError("choose one of this service's placements")
+        raise PlacementError(_("Please choose one of this service's placements."))
     if move_date < now.date():
-        raise PlacementError("the move date has already passed")
+        raise PlacementError(_("That move date has already passed. Please choose another."))
     note = (note or "").strip()
     if len(note) > NOTE_LIMIT:
-        raise PlacementError(f"the note is too long (at most {NOTE_LIMIT} characters)")
+        raise PlacementError(_("The note is too long (at most {n} characters).")
+                             .format(n=NOTE_LIMIT))
     to_keyworker = None
     if to_keyworker_id:
         to_keyworker = await session.get(Staff, to_keyworker_id) if len(to_keyworker_id) <= 32 else None
         if (to_keyworker is None or not to_keyworker.active or to_keyworker.role != "keyworker"
                 or to_keyworker.service_id != person.service_id):
-            raise PlacementError("the new keyworker must be an active keyworker of this service")
+            raise PlacementError(_("The new keyworker must be an active keyworker of this service."))
     earlier = await current_move(session, person.id)
     if earlier is not None:
         earlier.move.state = CANCELLED
@@ -172,7 +173,7 @@ async def plan_move(
         try:
             move.note_ct = await vault.seal(session, person.id, MOVES, move.id, note)
         except KeyErased:
-            raise PlacementError("this young person's data was erased") from None
+            raise PlacementError(_("This young person's data was erased.")) from None
     audit(session, at=now, actor_kind="staff", actor_id=by.id, action="placement_move.planned",
           young_person_id=person.id, detail=f"{move.id} placement={placement.id} on={move_date}")
     return move
@@ -183,7 +184,7 @@ async def cancel_move(
 ) -> bool:
     person: YoungPerson | None = await keyworker_of(session, by, young_person_id)
     if person is None:
-        raise PlacementError("only this young person's keyworker can change their move")
+        raise PlacementError(_("Only this young person's keyworker can change their move."))
     planned = await current_move(session, person.id)
     if planned is None:
         return False
