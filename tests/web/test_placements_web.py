@@ -189,6 +189,18 @@ async def test_draft_invisible_publish_question_answer_and_pdf(
             "placement_visit.asked"} <= actions
     assert move is not None and b"Tuesday" not in (move.note_ct or b"")  # sealed
 
+    # The keyworker cancels the move: the booklet is gone from Sam's side.
+    client.session.cookie_jar.clear()
+    alex = await _keyworker(client, runtime, cast)
+    await alex.get(f"/staff/young-people/{cast.young_person_id}")
+    assert "Moving to Oak House" in alex.text
+    await alex.post(f"/staff/young-people/{cast.young_person_id}/move/cancel", {})
+    assert "The move is cancelled" in alex.text
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies(sam_cookies)
+    await sam.get("/me/next-home")
+    assert "There is no move planned for you right now" in sam.text
+
 
 async def test_restore_an_older_version(client: TestClient, runtime: Runtime, cast: Cast) -> None:
     pat = await placement_staff_at_desk(client, runtime, cast)

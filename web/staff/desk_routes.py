@@ -56,6 +56,7 @@ def _flash(request: web.Request) -> str | None:
         "taken": _("You are on it. Everyone else who was told now knows."),
         "already": _("Someone else is already on it."),
         "move": _("The move is planned. They have been told, and can see their next home now."),
+        "move-cancelled": _("The move is cancelled. They no longer see that booklet."),
         "refused": _("Only their keyworker, on-call staff or a lead can take this alert. "
                      "Please find one of them now."),
     }.get(request.query.get("m", ""))
@@ -203,6 +204,19 @@ async def plan_move(request: web.Request, staff: Staff) -> web.Response:
     return see_other(f"/staff/young-people/{person.id}?m=move#move")
 
 
+@desk_page(*KEYWORKERS)
+async def cancel_move(request: web.Request, staff: Staff) -> web.Response:
+    person = await _person(request, staff, "cancel_move")
+    if person is None:
+        return not_found(request)
+    try:
+        await placements.cancel_move(request[DB], by=staff, young_person_id=person.id,
+                                     now=request.app[RUNTIME].clock.now())
+    except PlacementError as exc:
+        return await _person_with_problem(request, staff, person, str(exc))
+    return see_other(f"/staff/young-people/{person.id}?m=move-cancelled#move")
+
+
 @desk_page()
 async def alert_page(request: web.Request, staff: Staff) -> web.Response:
     runtime = request.app[RUNTIME]
@@ -238,5 +252,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/staff/young-people/{person_id}/overview.png", overview)
     app.router.add_post("/staff/young-people/{person_id}/seen", seen)
     app.router.add_post("/staff/young-people/{person_id}/move", plan_move)
+    app.router.add_post("/staff/young-people/{person_id}/move/cancel", cancel_move)
     app.router.add_get("/staff/alerts/{alert_id}", alert_page)
     app.router.add_post("/staff/alerts/{alert_id}/take", take)
