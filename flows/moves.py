@@ -25,7 +25,7 @@ from flows.placements import (
 )
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
-from outbox.routes import Email, tell_staff
+from outbox.routes import Email, desk_url, tell_staff
 from storage.db import Database
 from storage.models import (
     Placement,
@@ -104,7 +104,8 @@ async def ask_question(session: AsyncSession, vault: Vault, person: YoungPerson,
     for staff in staff_rows:
         with use_locale(staff.locale):
             note = _("A young person moving to {place} has asked a question. Answer it on the "
-                     "staff desk: /staff/placements").format(place=planned.placement.name)
+                     "staff desk: {url}").format(place=planned.placement.name,
+                                                 url=desk_url("/staff/placements"))
             email = Email(subject=_("A question about {place}").format(
                 place=planned.placement.name), text=note)
         await tell_staff(session, vault, staff, telegram=Message(text=note), email=email,
