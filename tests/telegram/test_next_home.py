@@ -19,15 +19,18 @@ from flows.placements import plan_move
 from storage.models import Placement, PlacementMove, PlacementQuestion, PlacementStaff, Staff, YoungPerson
 from tests.support.desk import make_staff
 from tests.support.photos import assert_bare_jpeg, photo_with_everything
-from tests.telegram.conftest import SAM, Heard
+from tests.telegram.conftest import SAM, Heard, Service, link_everyone
 
 
 async def _booklet_and_move(heard: Heard) -> tuple[str, str]:
-    runtime = heard.runtime
+    return await booklet_and_move(heard.runtime, heard.cast)
+
+
+async def booklet_and_move(runtime, cast) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     now = runtime.clock.now()
-    pat = await make_staff(runtime, service=heard.cast.service_name, name="Pat Lee",
+    pat = await make_staff(runtime, service=cast.service_name, name="Pat Lee",
                            email="pat@north.example", role="placement")
-    kim = await make_staff(runtime, service=heard.cast.service_name, name="Kim Osei",
+    kim = await make_staff(runtime, service=cast.service_name, name="Kim Osei",
                            email="kim@north.example", role="keyworker")
     async with runtime.db.transaction() as session:
         placement = Placement(service_id=(await session.get(Staff, pat.staff_id)).service_id,  # type: ignore[union-attr]
@@ -48,10 +51,10 @@ async def _booklet_and_move(heard: Heard) -> tuple[str, str]:
         await booklets.add_photo(session, placement, by_kind["bedroom"].id, photo,
                                  alt="A bed with a blue cover", caption="", by=staff, now=now)
         await booklets.publish(session, placement, staff, now)
-        alex = await session.get(Staff, heard.cast.keyworker_id)
+        alex = await session.get(Staff, cast.keyworker_id)
         assert alex is not None
         move = await plan_move(session, runtime.vault, by=alex,
-                               young_person_id=heard.cast.young_person_id,
+                               young_person_id=cast.young_person_id,
                                placement_id=placement.id,
                                move_date=now.date() + timedelta(days=10),
                                note="We'll visit on Tuesday", now=now, to_keyworker_id=kim.staff_id)
@@ -111,3 +114,43 @@ async def test_next_home_on_telegram(heard: Heard) -> None:
     await sam.send("/next")
     sam.expect("There is no move planned for you right now")
     assert isinstance(move.move_date, date)
+
+
+async def test_next_home_through_the_bot_api_server(service: Service, clock) -> None:  # type: ignore[no-untyped-def]
+    """The same over HTTP: Heard served as in production against the Bot API test
+    server; Sam browses the booklet and asks; Pat's answer arrives."""
+    api = service.api
+    _alex, sam = await link_everyone(service)
+    mark = api.mark()
+    runtime = await service.runtime()
+    runtime.clock = clock
+    try:
+        await booklet_and_move(runtime, service.cast)
+    finally:
+        await runtime.close()
+    await sam.wait_for_message("You are going to move to Oak House", after=mark, timeout=10)
+    mark = api.mark()
+    await sam.send("/next")
+    await sam.wait_for_message("Your bedroom", after=mark)
+    await sam.click("Next")
+    await sam.wait_for_message("What to bring", after=mark)
+    await sam.click("Ask a question")
+    await sam.wait_for_message("What would you like to ask", after=mark)
+    await sam.send("Can I bring my bike?")
+    await sam.wait_for_message("Your question has been sent", after=mark)
+    runtime = await service.runtime()
+    runtime.clock = clock
+    try:
+        async with runtime.db.transaction() as session:
+            question = await session.scalar(select(PlacementQuestion))
+            pat = await session.scalar(select(Staff).where(Staff.email == "pat@north.example"))
+            assert question is not None and pat is not None
+            await answer_question(session, runtime.vault, pat, question.id,
+                                  "Yes, there is a shed for bikes.", runtime.clock.now())
+    finally:
+        await runtime.close()
+    # Sam's chat just had several messages: its pacing (on the service's simulated
+    # clock) lets the next one go a moment later.
+    clock.advance(seconds=5)
+    answer = await sam.wait_for_message("shed for bikes", after=mark, timeout=10)
+    assert "Can I bring my bike?" in answer["text"]
