@@ -51,5 +51,6 @@ async def test_a_15_mb_photo_streams_in_bounded_memory(
     peak = _status("VmHWM")
     assert pat.status == 200 and "Photo added" in pat.text, pat.text[:300]
     growth = peak - before
+    print(f"peak grew {growth / 2**20:.0f} MB for a {len(photo) / 2**20:.1f} MB photo")
     # The file itself is held once by the test's client; the server side streams it.
     assert growth < 4 * len(photo), f"grew {growth / 2**20:.0f} MB for a {len(photo) / 2**20:.0f} MB photo"
