@@ -62,6 +62,13 @@ async def weekly_strips(db: Database, vault: Vault, clock: Clock) -> int:
         return await queue_weekly_strips(session, vault, clock.now())
 
 
+async def placement_moves(db: Database, vault: Vault, clock: Clock) -> int:
+    from domain.moves import moves_due
+
+    async with db.transaction() as session:
+        return await moves_due(session, vault, clock.now())
+
+
 async def forget_old_update_ids(db: Database, vault: Vault, clock: Clock) -> int:
     """Telegram redelivers an update for at most a day; older ids need not be kept."""
     from sqlalchemy import delete
@@ -93,6 +100,7 @@ JOBS: dict[str, Job] = {
     "unfinished_checkins": unfinished_checkins,
     "reminders": reminders,
     "weekly_strips": weekly_strips,
+    "placement_moves": placement_moves,
     "forget_old_update_ids": forget_old_update_ids,
     "retire_keys": retire_keys,
 }

@@ -61,9 +61,11 @@ def make_sender(runtime: Runtime, bot):  # type: ignore[no-untyped-def]
     if bot is not None:
         from bot.transport import TelegramTransport
         from domain.strips import render_picture
+        from web.next_home_routes import booklet_pdf_or_none
 
         transport = TelegramTransport(
-            bot, lambda spec: render_picture(runtime.db, runtime.vault, spec))
+            bot, lambda spec: render_picture(runtime.db, runtime.vault, spec,
+                                             draw_booklet=booklet_pdf_or_none))
     routes = {}
     if s.mail_enabled:
         from outbox.email import SmtpTransport

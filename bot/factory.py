@@ -20,6 +20,7 @@ COMMANDS = (
     ("checkin", N_("Show how I feel")),
     ("listened", N_("Did I feel listened to?")),
     ("reminders", N_("Choose a gentle reminder, or turn it off")),
+    ("next", N_("Your next home, if you are moving")),
     ("help", N_("What Heard does, and who to contact")),
     ("language", N_("Change language")),
     ("pause", N_("Pause reminders")),

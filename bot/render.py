@@ -7,6 +7,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import BufferedInputFile
 
 from core.i18n import current_locale
 from bot.keyboards import screen_keyboard, screen_message, screen_text
@@ -66,6 +67,9 @@ def _later(chat_id: int, screen: Screen, locale: str, owner: str) -> Later:
 def _send(chat_id: int, screen: Screen):  # type: ignore[no-untyped-def]
     async def send(bot: Bot) -> None:
         keyboard = screen_keyboard(screen)
+        for n, photo in enumerate(screen.photos):
+            await bot.send_photo(chat_id, BufferedInputFile(photo.jpeg, f"photo-{n + 1}.jpg"),
+                                 caption=photo.caption[:1000] or None)
         if screen.sheet:
             await send_card_sheet(bot, chat_id, screen.sheet, screen_text(screen), keyboard)
         else:

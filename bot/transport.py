@@ -43,7 +43,13 @@ class TelegramTransport:
             picture = None
             if message.picture and self.render_picture is not None:
                 picture = await self.render_picture(message.picture)
-            if picture is not None and len(message.text) <= CAPTION_LIMIT:
+            if picture is not None and message.picture.get("document"):
+                # A file to keep (the welcome booklet's PDF), not a picture to look at.
+                await self.bot.send_document(
+                    chat_id, BufferedInputFile(picture, filename=str(message.picture["document"])),
+                    caption=message.text[:CAPTION_LIMIT], reply_markup=keyboard,
+                    request_timeout=REQUEST_TIMEOUT)
+            elif picture is not None and len(message.text) <= CAPTION_LIMIT:
                 await self.bot.send_photo(
                     chat_id, BufferedInputFile(picture, filename="strip.png"),
                     caption=message.text, reply_markup=keyboard, request_timeout=REQUEST_TIMEOUT)

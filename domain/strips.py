@@ -26,6 +26,7 @@ from storage.repositories import checkins_between, listened_between
 from storage.vault import KeyErased, Vault
 from core.i18n import ngettext
 from domain.handover import hello_photo
+from domain.moves import DrawBooklet, booklet_pdf_for
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -108,13 +109,20 @@ def week_summary(checkins: int, listened: int) -> str:
     return ", ".join(parts)
 
 
-async def render_picture(db: "Database", vault: Vault, spec: dict) -> bytes | None:
-    """Draw a picture an outbox message names (at send time, so the outbox holds a
-    small reference, not a copy of the young person's data). None if nothing to draw."""
+async def render_picture(db: "Database", vault: Vault, spec: dict,
+                         draw_booklet: DrawBooklet | None = None) -> bytes | None:
+    """Draw a picture (or the booklet's PDF) an outbox message names -- at send time, so
+    the outbox holds a small reference, not a copy of the young person's data. None if
+    nothing to draw."""
     if spec.get("kind") == "handover_photo":
 
         async with db.transaction(read_only=True) as session:
             return await hello_photo(session, vault, str(spec.get("assignment_id", "")))
+    if spec.get("kind") == "booklet_pdf":
+        if draw_booklet is None:
+            return None
+        return await booklet_pdf_for(db, str(spec.get("young_person_id", "")),
+                                     str(spec.get("locale", "en")), draw_booklet)
     if spec.get("kind") != "week_strip":
         return None
     async with db.transaction() as session:

@@ -18,6 +18,7 @@ from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.listened import ListenedFlow, SatisfactionFlow
 from domain.records import safeguard_words
 from flows.crisis import crisis_screens
+from flows.next_home import NextHomeFlow
 from flows.reminders import RemindersFlow, can_remind
 from flows.screen import Reply, Screen
 from flows.state import State, load_state, new_token, save_state
@@ -25,10 +26,10 @@ from flows.state import State, load_state, new_token, save_state
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (WelcomeFlow(), HomeFlow(), CheckInFlow(), ListenedFlow(), LanguageFlow(),
-                 RemindersFlow(), SatisfactionFlow())
+                 RemindersFlow(), SatisfactionFlow(), NextHomeFlow())
 }
 # Flows a command or a home button can start.
-STARTABLE = {"checkin", "listened", "language", "reminders"}
+STARTABLE = {"checkin", "listened", "language", "reminders", "next"}
 COMMANDS = STARTABLE | {"help", "pause", "start", "home"}
 # Commands that replace an open check-in rather than carry it on.
 LEAVES_A_CHECKIN = (STARTABLE - {"checkin"}) | {"help", "pause"}

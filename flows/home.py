@@ -51,6 +51,12 @@ class HomeFlow(Flow):
         ]
         if can_remind(ctx.person):
             choices.append(Choice("go:reminders", _("Reminders")))
+        if ctx.channel == "telegram":
+            from domain.placements import current_move
+
+            # The web has its own "My next home" page (web/next_home_routes.py).
+            if await current_move(ctx.session, ctx.person.id) is not None:
+                choices.append(Choice("go:next", _("My next home")))
         choices.append(Choice("go:help", _("Help")))
         return Screen(
             name="home",

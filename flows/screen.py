@@ -26,6 +26,15 @@ class Link:
 
 
 @dataclass(frozen=True)
+class ScreenPhoto:
+    """A photo to show with a screen (already cleaned: no metadata)."""
+
+    jpeg: bytes
+    caption: str  # shown under it
+    alt: str  # for anyone who cannot see it
+
+
+@dataclass(frozen=True)
 class TextInput:
     max_length: int
     placeholder: str
@@ -46,6 +55,7 @@ class Screen:
     links_title: str = ""  # said just above the links ("Talk to someone now…")
     token: str = ""  # set by the engine: a tap carries it, so old buttons are recognised
     urgent: bool = False
+    photos: tuple[ScreenPhoto, ...] = ()
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)

@@ -136,3 +136,8 @@ async def tell_staff(
 def alert_url(alert_id: str) -> str:
     """Where a member of staff sees an alert: the staff desk's alert page."""
     return f"{_current.public_url}/staff/alerts/{alert_id}"
+
+
+def desk_url(path: str) -> str:
+    """A page of the staff desk, as a full address for a message or an email."""
+    return f"{_current.public_url}{path}"

@@ -8,11 +8,12 @@ count.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -505,10 +506,159 @@ class StaffReply(Base):
     __table_args__ = (Index("ix_staff_replies_person_time", "young_person_id", "created_at"),)
 
 
+# -- placements: the next home, its welcome booklet, and moves to it -----------------
+
+
+class Placement(Base):
+    """A home a young person may move to, within a service. Its address is never kept
+    here: nothing a young person sees may carry it."""
+
+    __tablename__ = "placements"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(100))  # e.g. "children's home", "foster family"
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(When)
+    updated_at: Mapped[datetime] = mapped_column(When)
+
+
+class PlacementStaff(Base):
+    """Which placement staff (role ``placement``) look after which placement."""
+
+    __tablename__ = "placement_staff"
+    placement_id: Mapped[str] = mapped_column(
+        ForeignKey("placements.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[str] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class PlacementPhoto(Base):
+    """A cleaned photo (re-encoded JPEG, no metadata at all). Shared by every booklet
+    version that shows it, so publishing or restoring never copies pictures."""
+
+    __tablename__ = "placement_photos"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    placement_id: Mapped[str] = mapped_column(
+        ForeignKey("placements.id", ondelete="CASCADE"), index=True
+    )
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(When)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+
+class BookletVersion(Base):
+    """One version of a placement's welcome booklet: at most one ``draft`` (being
+    edited) and at most one ``published`` (what young people see); earlier published
+    versions become ``archived`` and can be restored into the draft."""
+
+    __tablename__ = "booklet_versions"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    placement_id: Mapped[str] = mapped_column(ForeignKey("placements.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 ... per placement
+    state: Mapped[str] = mapped_column(String(20))  # draft | published | archived
+    created_at: Mapped[datetime] = mapped_column(When)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None] = mapped_column(When)
+    published_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    restored_from: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_booklet_versions_placement_state", "placement_id", "state"),)
+
+
+class BookletSection(Base):
+    """A section of one booklet version (``kind`` is one of ``domain.placements.SECTIONS``),
+    in the order staff chose (``position``)."""
+
+    __tablename__ = "booklet_sections"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    version_id: Mapped[str] = mapped_column(
+        ForeignKey("booklet_versions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text, default="")
+
+
+class BookletSectionPhoto(Base):
+    """A photo in a section, with its alt text (required) and an optional caption
+    (for "the people who work here": a first name and one line)."""
+
+    __tablename__ = "booklet_section_photos"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    section_id: Mapped[str] = mapped_column(
+        ForeignKey("booklet_sections.id", ondelete="CASCADE"), index=True
+    )
+    photo_id: Mapped[str] = mapped_column(ForeignKey("placement_photos.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    alt_text: Mapped[str] = mapped_column(String(300))
+    caption: Mapped[str] = mapped_column(String(300), default="")
+
+
+class PlacementMove(Base):
+    """A planned move of a young person to a placement.
+
+    ``state``: planned -> moved (on the move date, with the handover) or cancelled.
+    The keyworker's personal note ("We'll visit on Tuesday") is sealed with the young
+    person's key. While a move is planned the young person sees the published booklet.
+    """
+
+    __tablename__ = "placement_moves"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE")
+    )
+    placement_id: Mapped[str] = mapped_column(
+        ForeignKey("placements.id", ondelete="CASCADE"), index=True
+    )
+    from_keyworker_id: Mapped[str | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL")
+    )
+    # Who key-works them after the move (the handover on the move date), if chosen.
+    to_keyworker_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    move_date: Mapped[date] = mapped_column(Date)
+    note_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(20), default="planned")  # planned | moved | cancelled
+    created_at: Mapped[datetime] = mapped_column(When)
+    moved_at: Mapped[datetime | None] = mapped_column(When)
+    cancelled_at: Mapped[datetime | None] = mapped_column(When)
+
+    __table_args__ = (
+        Index("ix_placement_moves_person_state", "young_person_id", "state"),
+        Index("ix_placement_moves_due", "state", "move_date"),
+    )
+
+
+class PlacementQuestion(Base):
+    """A young person's question to the placement's staff, and the answer; both sealed
+    with the young person's key (reading one is audited)."""
+
+    __tablename__ = "placement_questions"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    move_id: Mapped[str] = mapped_column(ForeignKey("placement_moves.id", ondelete="CASCADE"))
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE"), index=True
+    )
+    placement_id: Mapped[str] = mapped_column(
+        ForeignKey("placements.id", ondelete="CASCADE"), index=True
+    )
+    asked_at: Mapped[datetime] = mapped_column(When)
+    question_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    answered_at: Mapped[datetime | None] = mapped_column(When)
+    answered_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    answer_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
 __all__ = [
     "Alert", "AlertRecipient", "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState",
     "InviteCode", "KekCheck", "KeyworkerAssignment", "KpiCount", "StaffService", "LexiconPhrase",
     "ListenedAnswer", "Meta", "OutboxMessage", "ProcessedUpdate", "Reminder", "Service",
     "SignInThrottle", "Staff", "StaffReply", "StaffSession", "Tablet", "WebLogin",
     "WebSession", "YoungPerson", "new_id",
+    "BookletSection", "BookletSectionPhoto", "BookletVersion", "Placement", "PlacementMove",
+    "PlacementPhoto", "PlacementQuestion", "PlacementStaff",
 ]

@@ -13,7 +13,15 @@ from pathlib import Path
 from aiohttp import web
 
 from domain.runtime import Runtime
-from web import app_icon, card_routes, checkin_routes, handover_routes, phone_routes, tablet_routes
+from web import (
+    app_icon,
+    card_routes,
+    checkin_routes,
+    handover_routes,
+    next_home_routes,
+    phone_routes,
+    tablet_routes,
+)
 from web.csrf import csrf_middleware
 from web.error_pages import error_pages
 from web.form_body import form_body
@@ -26,6 +34,7 @@ from web.staff import auth_routes as staff_auth_routes
 from web.staff import desk_routes as staff_desk_routes
 from web.staff import events as staff_events
 from web.staff import kpi_routes as staff_kpi_routes
+from web.staff import placement_routes as staff_placement_routes
 from web.staff import review_routes as staff_review_routes
 from web.staff.session import staff_session_middleware
 from web.templating import make_environment
@@ -61,6 +70,8 @@ def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     staff_kpi_routes.add_routes(app)
     staff_review_routes.add_routes(app)
     staff_events.add_routes(app)
+    staff_placement_routes.add_routes(app)
+    next_home_routes.add_routes(app)
     if bot is not None and dispatcher is not None and runtime.settings.webhook_url:
 
         add_webhook_route(app, runtime.settings)

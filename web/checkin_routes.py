@@ -7,6 +7,7 @@ from aiohttp import web
 
 from core.i18n import _, set_locale
 from flows.inputs import Input, Tap, Words
+from domain.placements import current_move
 from flows.screen import Reply
 from storage.models import YoungPerson
 from web import sessions
@@ -51,7 +52,10 @@ async def show(request: web.Request) -> web.Response:
             attrs["data-idle-seconds"] = str(TABLET_CRISIS)
         elif view.finished:
             attrs["data-idle-seconds"] = str(TABLET_THANKS)
+    # "My next home" for a young person with a planned move (not on a shared tablet).
+    next_home = not on_tablet and await current_move(request[DB], person.id) is not None
     return render(request, "screen.html", view=view, on_tablet=on_tablet, body_attrs=attrs,
+                  next_home=next_home,
                   idle_seconds=int(attrs.get("data-idle-seconds", 0)), title=screen_title(view))
 
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from core.i18n import _
+from web.csrf import STREAMED
 from web.keys import PLAIN_PATHS
 from web.templating import render
 
@@ -29,7 +30,7 @@ PHOTO_FORM_LIMIT = 11 * 1024 * 1024
 @web.middleware
 async def form_body(request: web.Request, handler: Handler) -> web.StreamResponse:
     if (request.method == "POST" and request.content_type in _FORMS
-            and request.path not in request.app[PLAIN_PATHS]):
+            and request.path not in request.app[PLAIN_PATHS] and not STREAMED.match(request.path)):
         if _PHOTO_FORMS.match(request.path):
             request = request.clone(client_max_size=PHOTO_FORM_LIMIT)
         try:

@@ -60,12 +60,23 @@ def render_html(template: str, **context: Any) -> str:
         lang=locale.replace("_", "-"), rtl=is_rtl(locale), pdf=True, **context)
 
 
-def _local_fetcher(weasyprint: Any) -> Any:
-    """Only our own stylesheets and pictures on disk: a PDF never fetches from elsewhere."""
+# Pictures handed over in memory are named ``heard-image:<key>`` in the page: no
+# megabytes of base64 for the HTML parser to scan (bench/booklet.py).
+IMAGE_SCHEME = "heard-image:"
+
+
+def _local_fetcher(weasyprint: Any, images: dict[str, bytes] | None = None) -> Any:
+    """Only our own stylesheets and pictures on disk, and the pictures handed over in
+    memory: a PDF never fetches from elsewhere."""
     base = STATIC_DIR.resolve().as_uri() + "/"
+    images = images or {}
 
     class LocalOnly(weasyprint.urls.URLFetcher):  # type: ignore[misc, name-defined]
         def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith(IMAGE_SCHEME) and url[len(IMAGE_SCHEME):] in images:
+                return weasyprint.urls.URLFetcherResponse(
+                    url, body=images[url[len(IMAGE_SCHEME):]],
+                    headers={"Content-Type": "image/jpeg"})
             if not (url.startswith(base) or url.startswith("data:")):
                 raise ValueError(f"not fetched: {url[:80]}")
             return super().fetch(url, headers)
@@ -73,18 +84,21 @@ def _local_fetcher(weasyprint: Any) -> Any:
     return LocalOnly(allowed_protocols={"file", "data"})
 
 
-def _write(html: str) -> bytes:
+def _write(html: str, images: dict[str, bytes] | None = None) -> bytes:
     weasyprint = _import_weasyprint()
     document = weasyprint.HTML(string=html, base_url=STATIC_DIR.resolve().as_uri() + "/",
-                               url_fetcher=_local_fetcher(weasyprint))
+                               url_fetcher=_local_fetcher(weasyprint, images))
     return bytes(document.write_pdf())
 
 
-async def render_pdf(template: str, **context: Any) -> bytes:
+async def render_pdf(template: str, *, images: dict[str, bytes] | None = None,
+                     **context: Any) -> bytes:
     """The template as a PDF. Laying out takes a while, so it runs beside the event
-    loop, not on it. Raises PdfUnavailable when Pango (or WeasyPrint) is missing."""
+    loop, not on it. Raises PdfUnavailable when Pango (or WeasyPrint) is missing.
+
+    ``images``: pictures by key, shown where the page says ``heard-image:<key>``."""
     reason = missing()
     if reason is not None:
         raise PdfUnavailable(reason)
     html = render_html(template, **context)  # here: the request's language
-    return await asyncio.to_thread(_write, html)
+    return await asyncio.to_thread(_write, html, images)

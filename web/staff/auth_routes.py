@@ -25,7 +25,8 @@ async def home_or_sign_in(request: web.Request) -> web.Response:
 
 def _home(role: str) -> str:
     return {"lead": "/staff/lead", "admin": "/staff/admin",
-            "commissioner": "/staff/commissioner"}.get(role, "/staff/desk")
+            "commissioner": "/staff/commissioner",
+            "placement": "/staff/placements"}.get(role, "/staff/desk")
 
 
 async def sign_in_form(request: web.Request) -> web.Response:

@@ -7,13 +7,18 @@ Every id in a URL or a form goes through ``domain.desk.person_for`` (or
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from sqlalchemy import select
 
 from core.i18n import _, current_locale
 from cards.deck import card_label
 from domain import desk
+from domain import placements
+from domain.moves import tell_planned
+from domain.placements import PlacementError, current_move, service_placements
 from domain.records import amount_label, help_label
 from domain.handover import handover_notes_for
 from domain.records import LISTENED_ANSWERS, LISTENED_FACES, LISTENED_WHO
@@ -52,6 +57,8 @@ def _flash(request: web.Request) -> str | None:
         "replied": _("Marked as seen, and your reply is on its way."),
         "taken": _("You are on it. Everyone else who was told now knows."),
         "already": _("Someone else is already on it."),
+        "move": _("The move is planned. They have been told, and can see their next home now."),
+        "move-cancelled": _("The move is cancelled. They no longer see that booklet."),
         "refused": _("Only their keyworker, on-call staff or a lead can take this alert. "
                      "Please find one of them now."),
     }.get(request.query.get("m", ""))
@@ -90,9 +97,14 @@ async def _history_and_notes(request: web.Request, staff: Staff, person: YoungPe
     if page_no:
         return {"history": None, "notes": []}
     runtime = request.app[RUNTIME]
+    keyworkers = (await request[DB].scalars(
+        select(Staff).where(Staff.service_id == person.service_id, Staff.active.is_(True),
+                            Staff.role == "keyworker").order_by(Staff.name))).all()
     notes = await handover_notes_for(request[DB], runtime.vault, staff, person,
                                      runtime.clock.now())
-    return {"history": await desk.keyworker_history(request[DB], person, tz),
+    return {"placements": await service_placements(request[DB], person.service_id),
+            "planned": await current_move(request[DB], person.id), "keyworkers": keyworkers,
+            "history": await desk.keyworker_history(request[DB], person, tz),
             "notes": [(n, desk.when_text(n.written_at, tz)) for n in notes]}
 
 
@@ -168,6 +180,44 @@ async def _person_with_problem(request: web.Request, staff: Staff, person: Young
                       **LABELS)
 
 
+@desk_page(*KEYWORKERS)
+async def plan_move(request: web.Request, staff: Staff) -> web.Response:
+    """The keyworker plans the move; the young person is told gently, in their channel."""
+    person = await _person(request, staff, "plan_move")
+    if person is None:
+        return not_found(request)
+    runtime = request.app[RUNTIME]
+    now = runtime.clock.now()
+    form = await request.post()
+    try:
+        try:
+            day = date.fromisoformat(str(form.get("date", ""))[:10])
+        except ValueError:
+            raise PlacementError(_("Please choose a move date.")) from None
+        move = await placements.plan_move(
+            request[DB], runtime.vault, by=staff, young_person_id=person.id,
+            placement_id=str(form.get("placement", ""))[:32], move_date=day,
+            note=str(form.get("note", ""))[:2000], now=now,
+            to_keyworker_id=str(form.get("to_keyworker", ""))[:32] or None)
+    except PlacementError as exc:
+        return await _person_with_problem(request, staff, person, str(exc))
+    await tell_planned(request[DB], runtime.vault, move, now)
+    return see_other(f"/staff/young-people/{person.id}?m=move#move")
+
+
+@desk_page(*KEYWORKERS)
+async def cancel_move(request: web.Request, staff: Staff) -> web.Response:
+    person = await _person(request, staff, "cancel_move")
+    if person is None:
+        return not_found(request)
+    try:
+        await placements.cancel_move(request[DB], by=staff, young_person_id=person.id,
+                                     now=request.app[RUNTIME].clock.now())
+    except PlacementError as exc:
+        return await _person_with_problem(request, staff, person, str(exc))
+    return see_other(f"/staff/young-people/{person.id}?m=move-cancelled#move")
+
+
 @desk_page()
 async def alert_page(request: web.Request, staff: Staff) -> web.Response:
     runtime = request.app[RUNTIME]
@@ -202,5 +252,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/staff/young-people/{person_id}/week.png", week_strip)
     app.router.add_get("/staff/young-people/{person_id}/overview.png", overview)
     app.router.add_post("/staff/young-people/{person_id}/seen", seen)
+    app.router.add_post("/staff/young-people/{person_id}/move", plan_move)
+    app.router.add_post("/staff/young-people/{person_id}/move/cancel", cancel_move)
     app.router.add_get("/staff/alerts/{alert_id}", alert_page)
     app.router.add_post("/staff/alerts/{alert_id}/take", take)
