@@ -109,9 +109,28 @@ def is_rtl(locale: str | None = None) -> bool:
     return Locale.parse(locale or _current.get()).character_order == "right-to-left"
 
 
+# Where CLDR's own name is not the one speakers use: Dari speakers say "دری", not
+# "Persian (Afghanistan)"; Sorani speakers say "کوردی (سۆرانی)" rather than
+# "Central Kurdish". Polish and Albanian write names in lower case, but a
+# picker button starts with a capital.
+NATIVE_NAMES = {
+    "fa_AF": "دری",
+    "ckb": "کوردی (سۆرانی)",
+    "ti": "ትግርኛ",
+    "ar": "العربية",
+    "ps": "پښتو",
+    "cy": "Cymraeg",
+    "pl": "Polski",
+    "sq": "Shqip",
+}
+
+
 def language_name(locale: str) -> str:
-    """A language's name in that language, for the language picker."""
-    return Locale.parse(locale).get_display_name(locale).capitalize()
+    """A language's name in that language and its own script, for the language picker."""
+    if locale in NATIVE_NAMES:
+        return NATIVE_NAMES[locale]
+    name = Locale.parse(locale).get_display_name(locale)
+    return name[:1].upper() + name[1:]
 
 
 _ = gettext

@@ -22,6 +22,12 @@ def crisis_links() -> tuple[Link, ...]:
     )
 
 
+def interpreter_line() -> str:
+    """Said with the contacts in every language: the numbers are UK ones, the same for all."""
+    return _("Childline can find someone who speaks your language. Call and say the name "
+             "of your language in English.")
+
+
 def home_state(lead: str | None = None) -> State:
     return State("home", "menu", {"lead": lead} if lead else {})
 
