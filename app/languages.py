@@ -80,6 +80,7 @@ def describe(code: str) -> Language:
     lexicon = lexicon_review(code)
     if code == i18n.DEFAULT_LOCALE:
         review = lexicon = "source language"
+        translated = total
     return Language(code, i18n.language_name(code), review, translated, total, lexicon)
 
 

@@ -118,16 +118,22 @@ class WelcomeFlow(Flow):
 
 
 class LanguageFlow(Flow):
+    """Choosing a language. Opened in the middle of a check-in, it keeps the check-in
+    (in ``data["back"]``) and goes back to the same question in the new language."""
+
     name = "language"
 
     def begin(self, ctx: FlowContext) -> State:
         return State(self.name, "pick")
 
     async def render(self, ctx: FlowContext, state: State) -> Screen:
+        from flows.languages import offered_locales
+
+        offered = await offered_locales(ctx.session, ctx.person.service_id)
         return Screen(
             name="language",
             text=_("Which language would you like?"),
-            choices=tuple(Choice(f"lang:{code}", language_name(code)) for code in available_locales()),
+            choices=tuple(Choice(f"lang:{code}", language_name(code)) for code in offered),
             columns=2,
         )
 
@@ -135,4 +141,7 @@ class LanguageFlow(Flow):
         from app.i18n import set_locale
 
         ctx.person.locale = set_locale(choice.removeprefix("lang:"))
+        back = state.data.get("back")
+        if back:
+            return Step(State.from_json(back), notice=_("OK! Here is where you were."))
         return Step(None, lead=_("OK!"))
