@@ -10,6 +10,7 @@ start with "reviewed by" counts as not reviewed.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from app import i18n
 
 REVIEW_HEADER = "X-Heard-Review"
 NOT_REVIEWED = "not yet reviewed by a native speaker"
+_REVIEW_LINE = re.compile(r'^"X-Heard-Review:\s*(.*?)(?:\\n)?"\s*$', re.MULTILINE)
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "safeguarding" / "lexicon"
 
 
@@ -67,9 +69,10 @@ def describe(code: str) -> Language:
     if path.exists():
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=code)
-        for key, value in catalog.mime_headers:
-            if key == REVIEW_HEADER:
-                review = value.strip()
+        # Read from the text: Babel's catalog object keeps only the headers it knows.
+        found = _REVIEW_LINE.search(path.read_text(encoding="utf-8"))
+        if found:
+            review = found.group(1).strip()
         for message in catalog:
             if not message.id:
                 continue
