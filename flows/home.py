@@ -3,7 +3,7 @@ and choosing a language."""
 
 from __future__ import annotations
 
-from app.i18n import _, available_locales, language_name
+from app.i18n import _, language_name
 from flows.base import Flow, Step
 from flows.context import FlowContext
 from flows.screen import Choice, Link, Screen
