@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# HEARD_LOCALES_DIR: catalogs from elsewhere (tests, or a catalog being tried out).
+LOCALES_DIR = Path(os.environ.get("HEARD_LOCALES_DIR")
+                   or Path(__file__).resolve().parent.parent / "locales")
 DOMAIN = "messages"
 DEFAULT_LOCALE = "en"
 
