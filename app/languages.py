@@ -99,3 +99,18 @@ def markdown_table() -> str:
         rows.append(f"| `{lang.code}` | {lang.name} | {lang.translated}/{lang.total} | "
                     f"{lang.review} | {lang.lexicon_review or 'English words only'} |")
     return "\n".join(rows)
+
+
+DOC_START, DOC_END = "<!-- languages:start -->", "<!-- languages:end -->"
+
+
+def update_doc(path: Path) -> bool:
+    """Rewrite the table between the markers in ``path`` (``./dev.sh languages``).
+    Returns whether anything changed."""
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(DOC_START, 1)
+    _old, tail = rest.split(DOC_END, 1)
+    new = f"{head}{DOC_START}\n{markdown_table()}\n{DOC_END}{tail}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text

@@ -91,3 +91,12 @@ def test_cli_lists_languages_as_markdown(shipped_catalogs: Path,  # noqa: F811
     out = capsys.readouterr().out
     for code in SHIPPED:
         assert f"| `{code}` |" in out
+
+
+def test_the_table_in_docs_is_up_to_date(tmp_path: Path) -> None:
+    doc = Path(__file__).resolve().parent.parent / "docs" / "translating.md"
+    copy = tmp_path / "translating.md"
+    copy.write_text(doc.read_text(encoding="utf-8"), encoding="utf-8")
+    from app.languages import update_doc
+
+    assert not update_doc(copy), "docs/translating.md is out of date: run ./dev.sh languages"
