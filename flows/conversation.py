@@ -50,8 +50,9 @@ class Conversation:
             # Their service switched this language off (or it no longer ships).
             ctx.person.locale = DEFAULT_LOCALE
             set_locale(DEFAULT_LOCALE)
-            reply.notice = _("Heard is in English now. You can choose another language "
-                             "any time.")
+            if ctx.person.consented_at is not None:  # new here: nothing changed for them
+                reply.notice = _("Heard is in English now. You can choose another "
+                                 "language any time.")
         set_locale(ctx.person.locale)
         state = await load_state(ctx.session, ctx.vault, ctx.person.id)
 
