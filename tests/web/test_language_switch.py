@@ -84,3 +84,17 @@ async def test_switched_off_language_is_not_offered_and_falls_back_kindly(
         await set_language(session, row.service_id, "ti", True, runtime.clock.now())
     await person.post("/me", {"command": "language"})
     assert "ትግርኛ" in person.text
+
+
+async def test_language_button_is_named_in_english_too(
+    shipped_catalogs: Path, client: TestClient, cast: Cast, runtime: Runtime  # noqa: F811
+) -> None:
+    person = await signed_up(client, cast)
+    await person.get("/me")
+    assert "Language / Language" not in person.text and "Language" in person.text
+    async with runtime.db.transaction() as session:
+        row = await session.get(YoungPerson, cast.young_person_id)
+        assert row is not None
+        row.locale = "ti"
+    await person.get("/me")
+    assert '/ <span lang="en">Language</span>' in person.html
