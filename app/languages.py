@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
 from app import i18n
@@ -62,6 +63,18 @@ def lexicon_review(code: str) -> str | None:
     return str(json.loads(path.read_text(encoding="utf-8")).get("review", NOT_REVIEWED))
 
 
+def _key(message: Message) -> str:
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def template_ids() -> set[str]:
+    pot = i18n.LOCALES_DIR / f"{i18n.DOMAIN}.pot"
+    if not pot.exists():
+        return set()
+    with pot.open("rb") as fh:
+        return {_key(m) for m in read_po(fh) if m.id}
+
+
 def describe(code: str) -> Language:
     """One language's name, review state and string counts (translated/total)."""
     path = catalog_path(code)
@@ -73,13 +86,15 @@ def describe(code: str) -> Language:
         found = _REVIEW_LINE.search(path.read_text(encoding="utf-8"))
         if found:
             review = found.group(1).strip()
+        wanted = template_ids()
         for message in catalog:
-            if not message.id:
+            if not message.id or (wanted and _key(message) not in wanted):
                 continue
-            total += 1
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if all(strings) and not message.fuzzy:
                 translated += 1
+        # Out of every string Heard shows (the template), not only the catalog's own.
+        total = len(wanted) or sum(1 for m in catalog if m.id)
     lexicon = lexicon_review(code)
     if code == i18n.DEFAULT_LOCALE:
         review = lexicon = "source language"

@@ -58,3 +58,26 @@ async def test_right_to_left_pages_are_mirrored(
                 await page.screenshot(path=str(DOCS / f"web-rtl-{code}.png"))
         finally:
             await context.close()
+
+
+async def test_desk_languages_page_in_the_browser(
+    shipped_catalogs: Path, runtime: Runtime, cast: Cast, browser  # noqa: F811, ANN001
+) -> None:
+    from tests.support.desk import make_staff
+    from tests.web.test_desk_browser import _staff_with_totp, assert_accessible
+
+    lead = await make_staff(runtime, service=cast.service_name, name="Lee Lead",
+                            email="lee@north.example", role="lead")
+    async with live_server(runtime) as base:
+        context, page = await _staff_with_totp(browser, base, runtime, lead)
+        try:
+            await page.click("nav a:has-text('Languages')")
+            await page.wait_for_selector("tr[data-locale=ti]")
+            await page.click("tr[data-locale=ti] button:has-text('Switch off')")
+            await page.wait_for_selector("text=Language switched off.")
+            assert "Off" in await page.inner_text("tr[data-locale=ti] td:last-child")
+            await assert_accessible(page, "desk languages")
+            if SHOOT:
+                await page.screenshot(path=str(DOCS / "desk-languages.png"), full_page=True)
+        finally:
+            await context.close()
