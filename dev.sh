@@ -4,6 +4,7 @@
 #   ./dev.sh test   run the whole test suite
 #   ./dev.sh lint   check the code with ruff and the layers with import-linter
 #                   (both configured in pyproject.toml)
+#   ./dev.sh languages   refresh the table of languages in docs/translating.md
 # Anything after the command is passed on (e.g. ./dev.sh test -k checkin).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -99,8 +100,13 @@ case "$cmd" in
     echo "PostgreSQL tests: ${HEARD_TEST_POSTGRES_URL:-off}; Redis tests: ${HEARD_TEST_REDIS_URL:-off}" >&2
     exec "$PY" -m pytest -q "$@"
     ;;
+  languages)
+    # The table of languages in docs/translating.md, from the catalogs' own headers.
+    ensure_env
+    exec "$PY" -c 'from pathlib import Path; from core.languages import update_doc; print("docs/translating.md", "updated" if update_doc(Path("docs/translating.md")) else "already up to date")'
+    ;;
   *)
-    echo "usage: ./dev.sh run [run.py arguments] | ./dev.sh test [pytest arguments] | ./dev.sh lint" >&2
+    echo "usage: ./dev.sh run [run.py arguments] | ./dev.sh test [pytest arguments] | ./dev.sh lint | ./dev.sh languages" >&2
     exit 2
     ;;
 esac

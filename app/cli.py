@@ -324,6 +324,39 @@ async def lexicon_list(runtime: Runtime, args: argparse.Namespace) -> dict[str, 
         return await listing(session, args.service)
 
 
+async def languages_list(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from domain.languages import admin_languages
+
+    async with runtime.db.transaction() as session:
+        return await admin_languages(session, args.service)
+
+
+def languages_markdown(args: argparse.Namespace) -> dict[str, Any]:
+    from core.languages import markdown_table
+
+    return {"markdown": markdown_table()}
+
+
+def _languages_text(result: dict[str, Any]) -> str:
+    if "markdown" in result:
+        return str(result["markdown"])
+    lines = [f"service: {result['service']}"] if "service" in result else []
+    for lang in result["languages"]:
+        state = "" if "on" not in lang else ("on   " if lang["on"] else "OFF  ")
+        lines.append(f"{state}{lang['code']:<6} {lang['name']:<16} "
+                     f"{lang['translated']}/{lang['total']:<6} {lang['review']}"
+                     f" | risk words: {lang['lexicon_review']}")
+    return "\n".join(lines)
+
+
+async def language_switch(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
+    from domain.languages import admin_set_language
+
+    async with runtime.db.transaction() as session:
+        return await admin_set_language(session, args.service, args.locale,
+                                        args.state == "on", runtime.clock.now())
+
+
 async def assign_keyworker(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
     from domain.handover import assign_keyworker as assign
 
@@ -574,6 +607,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True)
     p.set_defaults(handler=lexicon_list)
 
+    p = asub.add_parser(parents=[common], name="languages",
+                        help="shipped languages: review state, strings translated, on/off")
+    p.add_argument("--service", help="also show which are switched on for this service")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the table for docs/translating.md (no database needed)")
+    p.set_defaults(handler=languages_list, text=_languages_text)
+    p = asub.add_parser(parents=[common], name="language",
+                        help="switch a language on or off for a service's young people")
+    p.add_argument("state", choices=("on", "off"))
+    p.add_argument("--service", required=True)
+    p.add_argument("--locale", required=True, help="e.g. ti, fa_AF")
+    p.set_defaults(handler=language_switch)
+
     report = sub.add_parser("report", help="reports in totals only")
     rsub = report.add_subparsers(dest="command", metavar="REPORT", required=True)
     p = rsub.add_parser(parents=[common], name="kpi", help='"felt listened to" by month; counts under 5 are hidden')
@@ -634,9 +680,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     try:
+        if getattr(args, "markdown", False):
+            args.offline = languages_markdown
         if getattr(args, "offline", None) is not None:
             # Needs no database or keys (e.g. drawing the deck).
-            _print(args.offline(args), args.json)
+            _print(args.offline(args), args.json, getattr(args, "text", None))
             return 0
         if args.group == "worker":
             from app.serve import work

@@ -8,7 +8,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
 from core.config import TELEGRAM_PUBLIC_API, Settings
-from core.i18n import N_, _, use_locale
+from core.i18n import N_, _, available_locales, use_locale
 from bot.errors import say_sorry
 from bot.handlers import conversation, staff
 from bot.handlers.identity import IdentityMiddleware
@@ -47,7 +47,23 @@ def make_dispatcher(db: Database, services: Services) -> Dispatcher:
     return dp
 
 
+def commands_in(locale: str) -> list[BotCommand]:
+    with use_locale(locale):
+        return [BotCommand(command=name, description=_(desc)) for name, desc in COMMANDS]
+
+
+def telegram_language_code(locale: str) -> str:
+    """Telegram takes a two-letter ISO 639-1 code, or none; "fa_AF" -> "fa".
+    Languages with no two-letter code (Sorani "ckb") get the default list."""
+    base = locale.split("_", 1)[0]
+    return base if len(base) == 2 else ""
+
+
 async def register_commands(bot: Bot) -> None:
-    with use_locale("en"):
-        commands = [BotCommand(command=name, description=_(desc)) for name, desc in COMMANDS]
-    await bot.set_my_commands(commands)
+    """The command menu in English for everyone, then once per shipped language, so a
+    phone set to that language shows the descriptions in it."""
+    await bot.set_my_commands(commands_in("en"))
+    for locale in available_locales():
+        code = telegram_language_code(locale)
+        if locale != "en" and code:
+            await bot.set_my_commands(commands_in(locale), language_code=code)

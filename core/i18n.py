@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# HEARD_LOCALES_DIR: catalogs from elsewhere (tests, or a catalog being tried out).
+LOCALES_DIR = Path(os.environ.get("HEARD_LOCALES_DIR")
+                   or Path(__file__).resolve().parent.parent / "locales")
 DOMAIN = "messages"
 DEFAULT_LOCALE = "en"
 
@@ -113,9 +116,28 @@ def is_rtl(locale: str | None = None) -> bool:
     return Locale.parse(locale or _current.get()).character_order == "right-to-left"
 
 
+# Where CLDR's own name is not the one speakers use: Dari speakers say "دری", not
+# "Persian (Afghanistan)"; Sorani speakers say "کوردی (سۆرانی)" rather than
+# "Central Kurdish". Polish and Albanian write names in lower case, but a
+# picker button starts with a capital.
+NATIVE_NAMES = {
+    "fa_AF": "دری",
+    "ckb": "کوردی (سۆرانی)",
+    "ti": "ትግርኛ",
+    "ar": "العربية",
+    "ps": "پښتو",
+    "cy": "Cymraeg",
+    "pl": "Polski",
+    "sq": "Shqip",
+}
+
+
 def language_name(locale: str) -> str:
-    """A language's name in that language, for the language picker."""
-    return (Locale.parse(locale).get_display_name(locale) or locale).capitalize()
+    """A language's name in that language and its own script, for the language picker."""
+    if locale in NATIVE_NAMES:
+        return NATIVE_NAMES[locale]
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
 
 
 _ = gettext

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.i18n import _, set_locale
+from core.i18n import DEFAULT_LOCALE, _, set_locale
 from flows import unfinished
 from flows.base import Flow, Step
 from flows.checkin import CheckInFlow
 from domain.context import FlowContext
 from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_state
+from domain.languages import offered_locales
 from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.listened import ListenedFlow, SatisfactionFlow
 from domain.records import safeguard_words
@@ -31,8 +32,11 @@ FLOWS: dict[str, Flow] = {
 # Flows a command or a home button can start.
 STARTABLE = {"checkin", "listened", "language", "reminders", "next"}
 COMMANDS = STARTABLE | {"help", "pause", "start", "home"}
-# Commands that replace an open check-in rather than carry it on.
-LEAVES_A_CHECKIN = (STARTABLE - {"checkin"}) | {"help", "pause"}
+# Commands that replace an open check-in rather than carry it on. Choosing a
+# language does not: the check-in waits and carries on in the new language.
+LEAVES_A_CHECKIN = (STARTABLE - {"checkin", "language"}) | {"help", "pause"}
+# Flows a language change can come back to.
+COMES_BACK = {"checkin", "listened", "reminders"}
 # Longest typed message we look at; anything longer is refused kindly, not cut.
 MAX_TEXT = 4096
 
@@ -43,9 +47,16 @@ class Conversation:
 
     async def handle(self, event: Input) -> Reply:
         ctx = self.ctx
+        reply = Reply()
+        if ctx.person.locale not in await offered_locales(ctx.session, ctx.person.service_id):
+            # Their service switched this language off (or it no longer ships).
+            ctx.person.locale = DEFAULT_LOCALE
+            set_locale(DEFAULT_LOCALE)
+            if ctx.person.consented_at is not None:  # new here: nothing changed for them
+                reply.notice = _("Heard is in English now. You can choose another "
+                                 "language any time.")
         set_locale(ctx.person.locale)
         state = await load_state(ctx.session, ctx.vault, ctx.person.id)
-        reply = Reply()
 
         if ctx.person.consented_at is None and (state is None or state.flow != "welcome"):
             state = FLOWS["welcome"].begin(ctx)
@@ -118,7 +129,10 @@ class Conversation:
         if name in STARTABLE:
             if state is not None and state.flow == name:
                 return state  # carry on where they were
-            return FLOWS[name].begin(ctx)
+            started = FLOWS[name].begin(ctx)
+            if name == "language" and state is not None and state.flow in COMES_BACK:
+                started.data["back"] = state.to_json()
+            return started
         if name == "help":
             return home_state(help_text(await ctx.keyworker_first_name(), ctx.channel))
         if state is not None and state.flow not in ("home",):

@@ -8,9 +8,9 @@ that adults are being told when nobody can be.
 
 from __future__ import annotations
 
-from core.i18n import _
+from core.i18n import _, current_locale
 from domain.records import Crisis
-from flows.home import crisis_links
+from flows.home import crisis_links, interpreter_line
 from flows.screen import Screen
 
 
@@ -42,6 +42,9 @@ def crisis_screen(told: str | None, *, reached: bool = True, mid_checkin: bool =
     else:
         # Nobody can be told through Heard: the adult in the room comes first.
         lines = [telling_words(told, reached), thanks]
+    if current_locale() != "en":
+        # The numbers are UK ones, the same in every language.
+        lines.append(interpreter_line())
     if mid_checkin:
         lines.append(_("You can carry on with your check-in, or stop here. Both are OK."))
     return Screen(

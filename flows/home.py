@@ -3,7 +3,7 @@ and choosing a language."""
 
 from __future__ import annotations
 
-from core.i18n import _, available_locales, language_name
+from core.i18n import _, language_name
 from flows.base import Flow, Step
 from domain.context import FlowContext
 from flows.screen import Choice, Link, Screen
@@ -23,6 +23,12 @@ def crisis_links() -> tuple[Link, ...]:
              _("Call 116 123")),
         Link(_("Emergency: 999"), "tel:999", "call", _("In an emergency"), _("Call 999")),
     )
+
+
+def interpreter_line() -> str:
+    """Said with the contacts in every language: the numbers are UK ones, the same for all."""
+    return _("Childline can find someone who speaks your language. Call and say the name "
+             "of your language in English.")
 
 
 def home_state(lead: str | None = None) -> State:
@@ -119,20 +125,29 @@ class WelcomeFlow(Flow):
 
 
 class LanguageFlow(Flow):
+    """Choosing a language. Opened in the middle of a check-in, it keeps the check-in
+    (in ``data["back"]``) and goes back to the same question in the new language."""
+
     name = "language"
 
     def begin(self, ctx: FlowContext) -> State:
         return State(self.name, "pick")
 
     async def render(self, ctx: FlowContext, state: State) -> Screen:
+        from domain.languages import offered_locales
+
+        offered = await offered_locales(ctx.session, ctx.person.service_id)
         return Screen(
             name="language",
             text=_("Which language would you like?"),
-            choices=tuple(Choice(f"lang:{code}", language_name(code)) for code in available_locales()),
+            choices=tuple(Choice(f"lang:{code}", language_name(code)) for code in offered),
             columns=2,
         )
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
 
         ctx.person.locale = set_locale(choice.removeprefix("lang:"))
+        back = state.data.get("back")
+        if back:
+            return Step(State.from_json(back), notice=_("OK! Here is where you were."))
         return Step(None, lead=_("OK!"))

@@ -16,7 +16,25 @@ from dataclasses import dataclass
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                        "$": "s"})
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")
-_RAW_TOKEN = re.compile(r"[a-z0-9@$]+")
+# A word: letters and digits of any script (Arabic, Ethiopic, Latin...), plus the
+# symbols used as letters.
+_RAW_TOKEN = re.compile(r"(?:[^\W_]|[@$])+")
+# Arabic-script text is written many ways for the same word: Arabic and Persian
+# keyboards give different yeh, kaf and heh letters, Kurdish Sorani adds its own,
+# and Arabic-Indic or Persian digits stand for 0-9. Short vowels (tashkeel) and
+# hamza are marks NFKD splits off and the combining-mark removal drops; the
+# stretching tatweel is dropped here; a zero-width non-joiner is a word gap.
+_ARABIC_SCRIPT = str.maketrans({
+    "\u0640": None,  # tatweel
+    "\u200c": " ", "\u200d": None, "\u200f": None, "\u200e": None,  # ZWNJ/ZWJ, marks
+    "\u0671": "\u0627", "\u0672": "\u0627", "\u0673": "\u0627", "\u0675": "\u0627",  # alef forms
+    "\u0649": "\u064a", "\u06cc": "\u064a", "\u06d0": "\u064a", "\u06ce": "\u064a",  # yeh forms
+    "\u06a9": "\u0643", "\u06aa": "\u0643",  # keheh, swash kaf -> kaf
+    "\u0629": "\u0647", "\u06c1": "\u0647", "\u06be": "\u0647", "\u06d5": "\u0647",  # teh marbuta, heh forms
+    "\u06c0": "\u0647",
+    **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+    **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
+})
 _REPEATS = re.compile(r"(.)\1+")
 # Two-word forms written as one, so "do not want" and "don't want" read the same.
 _JOIN = {("do", "not"): "dont", ("does", "not"): "doesnt", ("did", "not"): "didnt",
@@ -29,9 +47,11 @@ CHANGE_MIN = 7
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case words with accents, punctuation and repeated letters removed."""
+    """Lower-case words with accents, punctuation and repeated letters removed;
+    Arabic-script spelling variants made one (see ``_ARABIC_SCRIPT``)."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.translate(_ARABIC_SCRIPT)
     text = _APOSTROPHES.sub("", text)
     words: list[str] = []
     for raw in _RAW_TOKEN.findall(text):
@@ -61,12 +81,20 @@ def _join_spelled_out(words: list[str]) -> list[str]:
     return out
 
 
+# Persian/Dari verb prefixes written with a gap, a zero-width non-joiner or nothing:
+# "می خواهم", "می‌خواهم" and "میخواهم" read the same (after the yeh above is unified).
+_GLUE_NEXT = {"\u0645\u064a", "\u0646\u0645\u064a"}
+
+
 def _join_pairs(words: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(words):
         pair = (words[i], words[i + 1]) if i + 1 < len(words) else None
-        if pair in _JOIN:
+        if pair is not None and pair[0] in _GLUE_NEXT:
+            out.append(pair[0] + pair[1])
+            i += 2
+        elif pair in _JOIN:
             out.append(_JOIN[pair])  # type: ignore[index]
             i += 2
         else:

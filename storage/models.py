@@ -220,6 +220,17 @@ class StaffService(Base):
     )
 
 
+class ServiceLanguageOff(Base):
+    """A language a service has switched off: not offered to its young people."""
+
+    __tablename__ = "service_languages_off"
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    switched_off_at: Mapped[datetime] = mapped_column(When)
+
+
 class FlowState(Base):
     """Where a person is in a conversation, so a restart or a new device carries on."""
 
@@ -657,7 +668,7 @@ __all__ = [
     "Alert", "AlertRecipient", "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState",
     "InviteCode", "KekCheck", "KeyworkerAssignment", "KpiCount", "StaffService", "LexiconPhrase",
     "ListenedAnswer", "Meta", "OutboxMessage", "ProcessedUpdate", "Reminder", "Service",
-    "SignInThrottle", "Staff", "StaffReply", "StaffSession", "Tablet", "WebLogin",
+    "ServiceLanguageOff", "SignInThrottle", "Staff", "StaffReply", "StaffSession", "Tablet", "WebLogin",
     "WebSession", "YoungPerson", "new_id",
     "BookletSection", "BookletSectionPhoto", "BookletVersion", "Placement", "PlacementMove",
     "PlacementPhoto", "PlacementQuestion", "PlacementStaff",

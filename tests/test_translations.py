@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from babel import Locale
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
 from core.i18n import gettext, ngettext, use_locale
@@ -38,3 +42,95 @@ def test_english_catalog_is_compiled_and_used() -> None:
         assert gettext("How are you feeling? Tap up to 3 cards, then tap Done.").startswith("How")
         assert ngettext("{n} check-in", "{n} check-ins", 2) == "{n} check-ins"
     assert (ROOT / "locales" / "en" / "LC_MESSAGES" / "messages.mo").exists()
+
+
+# -- every catalog against the template, both ways ------------------------------------
+
+_PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]"
+                          r"|\{[A-Za-z_][A-Za-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def _catalog_paths() -> list[Path]:
+    return sorted((ROOT / "locales").glob("*/LC_MESSAGES/messages.po"))
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=path.parent.parent.name)
+
+
+def _key(message: Message) -> str:
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+def _cldr_plural_forms(code: str) -> int:
+    """How many forms whole numbers need in CLDR's rules (Welsh and Arabic: 6, Polish 3);
+    decimals' extra "other" form is not a gettext form, as gettext counts integers."""
+    rule = Locale.parse(code).plural_form
+    return len({rule(n) for n in range(1001)})
+
+
+@pytest.fixture(scope="module")
+def template() -> Catalog:
+    return _read(ROOT / "locales" / "messages.pot")
+
+
+@pytest.mark.parametrize("po", _catalog_paths(), ids=lambda p: p.parent.parent.name)
+def test_no_string_missing_from_a_catalog(po: Path, template: Catalog) -> None:
+    have = {_key(m) for m in _read(po) if m.id}
+    missing = sorted({_key(m) for m in template if m.id} - have)
+    assert not missing, f"{po.parent.parent.name}: {len(missing)} missing, e.g. {missing[:5]}"
+
+
+@pytest.mark.parametrize("po", _catalog_paths(), ids=lambda p: p.parent.parent.name)
+def test_no_stale_string_left_in_a_catalog(po: Path, template: Catalog) -> None:
+    catalog = _read(po)
+    wanted = {_key(m) for m in template if m.id}
+    stale = sorted({_key(m) for m in catalog if m.id} - wanted)
+    obsolete = sorted(_key(m) for m in catalog.obsolete.values())  # "#~" entries
+    assert not stale and not obsolete, (
+        f"{po.parent.parent.name}: stale {stale[:5]}, obsolete (#~) {obsolete[:5]}")
+
+
+@pytest.mark.parametrize("po", _catalog_paths(), ids=lambda p: p.parent.parent.name)
+def test_placeholders_are_identical(po: Path) -> None:
+    wrong = []
+    for m in _read(po):
+        if not m.id:
+            continue
+        ids = (m.id,) if isinstance(m.id, str) else m.id
+        strings = (m.string,) if isinstance(m.string, str) else m.string
+        if len(ids) == 1:
+            if strings[0] and placeholders(strings[0]) != placeholders(ids[0]):
+                wrong.append((_key(m), strings[0]))
+            continue
+        # Plurals: a form may leave out the number ("one card" for {n}), never add
+        # or rename one; and the forms together use every placeholder.
+        want = set(placeholders(ids[0])) | set(placeholders(ids[1]))
+        done = [s for s in strings if s]
+        if done and (any(not set(placeholders(s)) <= want for s in done)
+                     or set().union(*(placeholders(s) for s in done)) != want):
+            wrong.append((_key(m), done))
+    assert not wrong, f"{po.parent.parent.name}: {wrong[:5]}"
+
+
+@pytest.mark.parametrize("po", _catalog_paths(), ids=lambda p: p.parent.parent.name)
+def test_plural_entries_have_the_locales_number_of_forms(po: Path) -> None:
+    code = po.parent.parent.name
+    catalog = _read(po)
+    forms = _cldr_plural_forms(code)
+    assert catalog.num_plurals == forms, (
+        f"{code}: Plural-Forms says {catalog.num_plurals}, CLDR has {forms}")
+    for m in catalog:
+        if m.id and not isinstance(m.id, str) and any(m.string):
+            assert len(m.string) == forms, (code, _key(m), len(m.string))
+
+
+def test_placeholder_pattern_sees_both_forms() -> None:
+    assert placeholders("{name} has %(count)d cards and {n:>2}") == [
+        "%(count)d", "{n:>2}", "{name}"]
+    assert placeholders("no {} positional, no 100%") == []

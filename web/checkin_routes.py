@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from core.i18n import _, set_locale
-from flows.inputs import Input, Tap, Words
+from flows.inputs import Command, Input, Tap, Words
 from domain.placements import current_move
 from flows.screen import Reply
 from storage.models import YoungPerson
@@ -95,6 +95,9 @@ def _back_to(event: Input, before: View, reply: Reply) -> str:
 
 
 def _input(form, before: View) -> Input | None:  # type: ignore[no-untyped-def]
+    if form.get("command") == "language":
+        # The language button under every page: a check-in waits while they choose.
+        return Command("language")
     token = str(form.get("token", ""))
     choice = form.get("choice")
     if isinstance(choice, str) and choice:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.i18n import _
 from cards.photos import MAX_UPLOAD_BYTES
 from domain import admin as setup
-from domain import audit_log, desk, desk_accounts, handover
+from domain import audit_log, desk, desk_accounts, handover, languages
 from domain.admin import AdminError
 from domain.staff import KEYWORKING_ROLES
 from storage.models import Service, Staff, YoungPerson
@@ -218,6 +218,33 @@ async def lead_home(request: web.Request, actor: Staff) -> web.Response:
     return await page(request, "staff/lead.html", totals=totals, flash=_flash(request))
 
 
+# -- languages -----------------------------------------------------------------------------
+
+
+@desk_page("lead", "admin")
+async def languages_page(request: web.Request, actor: Staff) -> web.Response:
+    rows = await languages.languages_for_service(request[DB], actor.service_id)
+    flash = {"on": _("Language switched on."), "off": _("Language switched off.")}.get(
+        request.query.get("m", ""))
+    return await page(request, "staff/languages.html", languages=rows, flash=flash)
+
+
+@desk_page("lead", "admin")
+async def language_switch(request: web.Request, actor: Staff) -> web.Response:
+    runtime = request.app[RUNTIME]
+    locale = request.match_info["locale"]
+    on = (await request.post()).get("on") == "1"
+    try:
+        await languages.set_language(request[DB], actor.service_id, locale, on,
+                                     runtime.clock.now())
+    except AdminError:
+        return not_found(request)
+    audit(request[DB], at=runtime.clock.now(), actor_kind="staff", actor_id=actor.id,
+          action="desk.language_switched",
+          detail=f"{locale} {'on' if on else 'off'} from={source(request)}")
+    return see_other(f"/staff/languages?m={'on' if on else 'off'}")
+
+
 # -- the audit log -------------------------------------------------------------------------
 
 
@@ -297,3 +324,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/staff/young-people/{person_id}/handover", handover_form)
     app.router.add_post("/staff/young-people/{person_id}/keyworker", assign)
     app.router.add_get("/staff/lead", lead_home)
+    app.router.add_get("/staff/languages", languages_page)
+    app.router.add_post("/staff/languages/{locale}", language_switch)
