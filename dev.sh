@@ -4,6 +4,7 @@
 #   ./dev.sh test   run the whole test suite
 #   ./dev.sh lint   check the code with ruff and the layers with import-linter
 #                   (both configured in pyproject.toml)
+#   ./dev.sh catalogs    refresh locales/messages.pot and every catalog from the code
 #   ./dev.sh languages   refresh the table of languages in docs/translating.md
 # Anything after the command is passed on (e.g. ./dev.sh test -k checkin).
 set -euo pipefail
@@ -100,13 +101,24 @@ case "$cmd" in
     echo "PostgreSQL tests: ${HEARD_TEST_POSTGRES_URL:-off}; Redis tests: ${HEARD_TEST_REDIS_URL:-off}" >&2
     exec "$PY" -m pytest -q "$@"
     ;;
+  catalogs)
+    # Strings -> locales/messages.pot -> every catalog. Babel's default keywords find
+    # _(), gettext(), ngettext() with its plural and N_(); tests/test_translations.py
+    # extracts the same way to check the template is current.
+    ensure_env
+    "$PY" -m babel.messages.frontend extract -F babel.cfg --no-location --sort-output \
+      --project Heard --copyright-holder Heard --ignore-dirs=".venv tests bench testkit node_modules" \
+      -o locales/messages.pot .
+    exec "$PY" -m babel.messages.frontend update -i locales/messages.pot -d locales \
+      --no-fuzzy-matching --ignore-obsolete
+    ;;
   languages)
     # The table of languages in docs/translating.md, from the catalogs' own headers.
     ensure_env
     exec "$PY" -c 'from pathlib import Path; from core.languages import update_doc; print("docs/translating.md", "updated" if update_doc(Path("docs/translating.md")) else "already up to date")'
     ;;
   *)
-    echo "usage: ./dev.sh run [run.py arguments] | ./dev.sh test [pytest arguments] | ./dev.sh lint | ./dev.sh languages" >&2
+    echo "usage: ./dev.sh run [run.py arguments] | ./dev.sh test [pytest arguments] | ./dev.sh lint | ./dev.sh catalogs | ./dev.sh languages" >&2
     exit 2
     ;;
 esac
