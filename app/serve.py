@@ -11,6 +11,7 @@ import signal
 from aiohttp import web
 
 from core.clock import Clock
+from cards.text import problems as text_in_pictures_problems
 from core.config import Settings
 from domain.runtime import Runtime
 from storage.repositories import set_meta
@@ -181,6 +182,8 @@ async def serve(
         site = web.TCPSite(runner, settings.web_host, settings.web_port)
         await site.start()
         log.info("web app on http://%s:%s", settings.web_host, settings.web_port)
+        for problem in text_in_pictures_problems():
+            log.warning("%s", problem)
 
         if bot is not None and dispatcher is not None:
             if settings.webhook_url:

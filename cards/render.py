@@ -10,22 +10,17 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from core.i18n import _, current_locale
 from cards.colour import label_ink
 from cards.deck import get_card
 from cards.faces import Pen, draw_picture
+from cards.text import draw_text, text_length
 
 SUPERSAMPLE_TO = 1024  # draw at least this big (capped at 4x) before shrinking
 CORNER = 0.14  # ground corner radius, as a fraction of the card
 LABEL_BAND = 0.2  # bottom part of the card kept for the label
-
-
-@lru_cache(maxsize=16)
-def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """Pillow's bundled font: no font files to ship, same look everywhere."""
-    return ImageFont.load_default(size=size)
 
 
 def _scale_for(size: int) -> int:
@@ -75,27 +70,25 @@ def face_icon(card_id: str, size: int) -> Image.Image:
     return im.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def fit_font(
-    text: str, max_width: float, size: int
-) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """The biggest font up to ``size`` that fits the text in one line (longer translations)."""
+def fit_size(text: str, max_width: float, size: int) -> int:
+    """The biggest size up to ``size`` that fits the text in one line (longer translations)."""
     while size > 8:
-        f = font(size)
-        if f.getlength(text) <= max_width:
-            return f
+        if text_length(text, size) <= max_width:
+            return size
         size -= 1
-    return font(8)
+    return 8
 
 
 def draw_label(im: Image.Image, card_id: str, box: tuple[int, int, int, int]) -> None:
     """The translated label centred in box, in whichever ink reads on the card's ground."""
     text = _(get_card(card_id).label)
     x0, y0, x1, y1 = box
-    f = fit_font(text, (x1 - x0) * 0.92, round((y1 - y0) * 0.52))
-    ImageDraw.Draw(im).text(
+    size = fit_size(text, (x1 - x0) * 0.92, round((y1 - y0) * 0.52))
+    draw_text(
+        im,
         ((x0 + x1) / 2, (y0 + y1) / 2),
         text,
-        font=f,
+        size,
         fill=label_ink(get_card(card_id).colour),
         anchor="mm",
     )

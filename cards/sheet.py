@@ -16,7 +16,8 @@ from PIL import Image, ImageDraw
 from core.i18n import current_locale
 from cards.deck import DECK, get_card
 from cards.faces import INK
-from cards.render import font, render_card
+from cards.render import render_card
+from cards.text import draw_text
 
 TILE = 232  # card size on the sheet
 GAP = 28  # room between cards, and for the selection outline
@@ -50,7 +51,7 @@ def _number_badge(d: ImageDraw.ImageDraw, x: int, y: int, number: int) -> None:
     """A white disc with the card's number: "send 7" works when reading the label does not."""
     r = 24
     d.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255), outline=INK, width=3)
-    d.text((x, y + 1), str(number), font=font(28), fill=INK, anchor="mm")
+    draw_text(d, (x, y + 1), str(number), 28, fill=INK, anchor="mm")
 
 
 def _tick(d: ImageDraw.ImageDraw, x: int, y: int) -> None:

@@ -25,7 +25,8 @@ from core.i18n import N_, _, use_locale
 from cards.colour import DARK_INK, LIGHT_INK, RGB, label_ink, mix, tint
 from cards.deck import DECK, get_card
 from cards.faces import INK
-from cards.render import face_icon, font
+from cards.render import face_icon
+from cards.text import draw_text, text_bbox, text_length
 
 INTENSITIES = ("a_little", "a_lot")
 LISTENED_ANSWERS = ("not_at_all", "a_little", "mostly", "totally", "dont_know")
@@ -182,10 +183,9 @@ def _listened_by_day(
 
 @lru_cache(maxsize=4096)
 def _text_mask(text: str, size: int, anchor: str) -> tuple[Image.Image, int, int]:
-    f = font(size)
-    x0, y0, x1, y1 = (round(v) for v in f.getbbox(text, anchor=anchor))
+    x0, y0, x1, y1 = text_bbox(text, size, anchor=anchor)
     mask = Image.new("L", (max(1, x1 - x0), max(1, y1 - y0)), 0)
-    ImageDraw.Draw(mask).text((-x0, -y0), text, font=f, fill=255, anchor=anchor)
+    draw_text(mask, (-x0, -y0), text, size, fill=255, anchor=anchor)
     return mask, x0, y0
 
 
@@ -203,7 +203,7 @@ def draw_listened_mark(d: ImageDraw.ImageDraw, box: tuple[int, int, int, int], a
     share = LISTENED_FILL[answer]
     if share is None:
         d.ellipse(box, fill=BACKGROUND, outline=MUTED, width=2)
-        d.text(centre(box), "?", font=font(round((box[3] - box[1]) * 0.7)), fill=MUTED, anchor="mm")
+        draw_text(d, centre(box), "?", round((box[3] - box[1]) * 0.7), fill=MUTED, anchor="mm")
         return
     d.ellipse(box, fill=BACKGROUND)
     if share >= 1:
@@ -248,17 +248,17 @@ def _draw_key(im: Image.Image, d: ImageDraw.ImageDraw, used: list[str]) -> int:
     x = MARGIN
     text = _("Felt listened to:")
     put_text(im, (x, y + MARK // 2), text, 15, MUTED, "lm")
-    x += round(font(15).getlength(text)) + 12
+    x += round(text_length(text, 15)) + 12
     for answer in LISTENED_ANSWERS:
         draw_listened_mark(d, (x, y + 3, x + 20, y + 23), answer)
         label = _(LISTENED_LABELS[answer])
         put_text(im, (x + 26, y + MARK // 2), label, 15, MUTED, "lm")
-        x += 26 + round(font(15).getlength(label)) + 18
+        x += 26 + round(text_length(label, 15)) + 18
     y += MARK + 14
     x = MARGIN
     for card_id in used:
         label = _(get_card(card_id).label)
-        w = 34 + round(font(15).getlength(label)) + 20
+        w = 34 + round(text_length(label, 15)) + 20
         if x + w > WIDTH - MARGIN:
             x, y = MARGIN, y + 34
         icon = face_icon(card_id, 30)
@@ -415,7 +415,7 @@ def _key_rows(used: list[str], locale: str) -> int:
     rows, x = 1, MARGIN
     with use_locale(locale):
         for card_id in used:
-            w = 34 + round(font(15).getlength(_(get_card(card_id).label))) + 20
+            w = 34 + round(text_length(_(get_card(card_id).label), 15)) + 20
             if x + w > WIDTH - MARGIN:
                 rows, x = rows + 1, MARGIN
             x += w

@@ -1,0 +1,99 @@
+"""Words drawn into pictures (card labels, card sheets, mood strips) have a glyph for
+every character in every shipped language, and right-to-left words are joined."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+from cards import text
+from cards.deck import DECK
+from cards.sheet import render_sheet
+from cards.strip import StripCheckIn, render_week_strip
+from core.i18n import _, available_locales, use_locale
+
+SAMPLES = {
+    "cy": "Mae\u2019n ŵyl, dw i\u2019n hapus; ŷd",
+    "pl": "Zażółć gęślą jaźń",
+    "sq": "Jam i mërzitur, çfarë",
+    "ar": "أشعر بالقلق اليوم",
+    "fa_AF": "امروز پریشان هستم",
+    "ps": "زه نن ډېر خپه یم ړ ښ ږ",
+    "ckb": "ئەمڕۆ خەمبارم ۆ ێ ڵ ڕ",
+    "ti": "ሎሚ ደስ ኢሉኒ ኣሎ",
+}
+needs_fonts = pytest.mark.skipif(
+    bool(text.problems()), reason="; ".join(text.problems()) or "fonts present")
+
+
+def _uncovered(line: str) -> list[str]:
+    """Characters that the font chosen for them cannot draw (they would be boxes)."""
+    missing = []
+    for run in text.runs(line):
+        for ch in run.text:
+            if ch.isspace() or unicodedata.category(ch) == "Cf":
+                continue
+            if ord(ch) not in text._cmap(run.script):
+                missing.append(f"{ch!r} U+{ord(ch):04X} in {run.script}")
+    return missing
+
+
+@needs_fonts
+@pytest.mark.parametrize("locale", available_locales())
+def test_every_card_label_has_every_glyph(locale: str) -> None:
+    with use_locale(locale):
+        labels = [_(card.label) for card in DECK]
+    missing = {label: _uncovered(label) for label in labels if _uncovered(label)}
+    assert not missing, missing
+
+
+@needs_fonts
+@pytest.mark.parametrize("locale", sorted(SAMPLES))
+def test_every_script_we_speak_has_every_glyph(locale: str) -> None:
+    assert not _uncovered(SAMPLES[locale])
+    # A Latin nickname inside an Arabic-script sentence draws in both fonts.
+    mixed = text.runs(SAMPLES["ar"] + " Sam")
+    assert {r.script for r in mixed} == {"arabic", "latin"}
+
+
+@needs_fonts
+def test_arabic_script_is_joined_not_drawn_letter_by_letter() -> None:
+    path = text.font_file("arabic")
+    assert path is not None
+    word = "سلام"
+    shaped = ImageFont.truetype(str(path), 48, layout_engine=ImageFont.Layout.RAQM)
+    unshaped = ImageFont.truetype(str(path), 48, layout_engine=ImageFont.Layout.BASIC)
+    # Joined letters take their connected forms, which are narrower than isolated ones.
+    assert shaped.getlength(word, direction="rtl") < unshaped.getlength(word)
+
+    def draw(font: ImageFont.FreeTypeFont, **kw: str) -> Image.Image:
+        im = Image.new("L", (300, 90), 0)
+        ImageDraw.Draw(im).text((10, 10), word, font=font, fill=255, **kw)
+        return im
+
+    assert ImageChops.difference(draw(shaped, direction="rtl"), draw(unshaped)).getbbox()
+    # Our own drawing goes through the shaping engine.
+    im = Image.new("L", (300, 90), 0)
+    text.draw_text(im, (150, 45), word, 48, fill=255, anchor="mm")
+    ours = im.crop(im.getbbox())
+    theirs = draw(shaped, direction="rtl")
+    assert abs(ours.width - theirs.crop(theirs.getbbox()).width) <= 2
+
+
+@needs_fonts
+@pytest.mark.parametrize("locale", available_locales())
+def test_sheet_and_strip_draw_in_every_language(locale: str, tmp_path: Path) -> None:
+    ids = [card.id for card in DECK][:6]
+    with use_locale(locale):
+        sheet = Image.open(io.BytesIO(render_sheet(ids)))
+        strip = Image.open(io.BytesIO(render_week_strip(
+            week_start=date(2026, 11, 23),
+            checkins=[StripCheckIn(datetime(2026, 11, 24, 9, tzinfo=UTC), tuple(ids[:2]), "a_lot")],
+            listened=[], tz=ZoneInfo("Europe/London"), locale=locale, title="Sam")))
+    assert sheet.width > 100 and strip.width > 100
