@@ -59,7 +59,7 @@ async def test_web_switch_mid_checkin_carries_on(
     assert i18n.translations("ckb").gettext(
         "How are you feeling? Tap up to 3 cards, then tap Done.") in person.text
     assert person.html.count("card picked") == 1  # Worried is still picked
-    await person.tap("Done")
+    await person.tap(i18n.translations("ckb").gettext("Done"))  # the button in Sorani now
     assert person.status == 200
 
 
