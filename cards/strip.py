@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_interval, format_skeleton
 from PIL import Image, ImageDraw
 
-from core.i18n import N_, _, use_locale
+from core.i18n import N_, _, dates_locale, use_locale
 from cards.colour import DARK_INK, LIGHT_INK, RGB, label_ink, mix, tint
 from cards.deck import DECK, get_card
 from cards.faces import INK
 from cards.render import face_icon
-from cards.text import draw_text, text_bbox, text_length
+from cards.text import draw_text, font_file, text_bbox, text_length
 
 INTENSITIES = ("a_little", "a_lot")
 LISTENED_ANSWERS = ("not_at_all", "a_little", "mostly", "totally", "dont_know")
@@ -422,7 +422,8 @@ def _key_rows(used: list[str], locale: str) -> int:
     return rows
 
 
-# Pillow's bundled font has no glyphs for the narrow spaces and dashes CLDR puts in dates.
+# Pillow's bundled font (used only when the Noto fonts are missing) has no glyphs for
+# the narrow spaces and dashes CLDR puts in dates.
 _SPACES = str.maketrans(
     {
         "\u2013": "-",
@@ -437,20 +438,22 @@ _SPACES = str.maketrans(
 
 
 def plain_spaces(text: str) -> str:
+    if font_file("latin") is not None:
+        return text  # Noto Sans draws them
     return text.translate(_SPACES)
 
 
 @lru_cache(maxsize=4096)
 def _day_heading(day: date, locale: str) -> tuple[str, str]:
-    return format_date(day, "EEE", locale=locale), plain_spaces(
-        format_skeleton("MMMd", day, locale=locale)
+    return format_date(day, "EEE", locale=dates_locale(locale)), plain_spaces(
+        format_skeleton("MMMd", day, locale=dates_locale(locale))
     )
 
 
 @lru_cache(maxsize=512)
 def _week_label(week_start: date, locale: str) -> str:
     return plain_spaces(
-        format_interval(week_start, week_start + timedelta(days=6), "yMMMd", locale=locale)
+        format_interval(week_start, week_start + timedelta(days=6), "yMMMd", locale=dates_locale(locale))
     )
 
 
@@ -486,7 +489,7 @@ def render_overview(
             put_text(
                 im,
                 (MARGIN + LABEL_W + i * CELL_W + 6, OVERVIEW_TOP - 20),
-                format_date(first + timedelta(days=i), "EEE", locale=locale),
+                format_date(first + timedelta(days=i), "EEE", locale=dates_locale(locale)),
                 14,
                 MUTED,
             )
@@ -499,7 +502,7 @@ def render_overview(
             put_text(
                 im,
                 (MARGIN, y0 + ROW_H // 2),
-                plain_spaces(format_skeleton("yMMMd", start, locale=locale)),
+                plain_spaces(format_skeleton("yMMMd", start, locale=dates_locale(locale))),
                 14,
                 INK,
                 "lm",

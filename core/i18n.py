@@ -112,6 +112,13 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for
     return message
 
 
+def dates_locale(locale: str | None = None) -> str:
+    """The CLDR locale for dates and times: Heard's English is a UK service's, so
+    "23–29 Nov 2026" and a 24-hour clock, not "Nov 23 – 29, 2026"."""
+    code = locale or _current.get()
+    return "en_GB" if code == "en" else code
+
+
 def is_rtl(locale: str | None = None) -> bool:
     return Locale.parse(locale or _current.get()).character_order == "right-to-left"
 
@@ -142,6 +149,6 @@ def language_name(locale: str) -> str:
 
 _ = gettext
 __all__ = [
-    "N_", "_", "available_locales", "current_locale", "gettext", "is_rtl", "language_name",
+    "N_", "_", "available_locales", "current_locale", "dates_locale", "gettext", "is_rtl", "language_name",
     "ngettext", "normalise_locale", "set_locale", "translations", "use_locale",
 ]

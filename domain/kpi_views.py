@@ -19,7 +19,7 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import _, current_locale
+from core.i18n import _, current_locale, dates_locale
 from domain.audit_log import safe_cell
 from domain.kpi import service_kpis, services_kpis
 from domain.records import LISTENED_ANSWERS, LISTENED_WHO
@@ -105,7 +105,7 @@ def month_range(asked_from: str | None, asked_to: str | None, current: str) -> M
 
 def month_label(month: str) -> str:
     return format_date(date(int(month[:4]), int(month[5:7]), 1), "MMM yyyy",
-                       locale=current_locale())
+                       locale=dates_locale(current_locale()))
 
 
 def range_label(months: MonthRange) -> str:

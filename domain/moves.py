@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from babel.dates import format_date
 
-from core.i18n import _, current_locale, use_locale
+from core.i18n import _, current_locale, dates_locale, use_locale
 from domain.context import first_name
 from domain.placements import (
     MOVED,
@@ -72,7 +72,7 @@ def planned_text(placement: Placement, move: PlacementMove, note: str | None,
     lines = [_("There is some news about where you will live next."),
              _("You are going to move to {place} on {day}.").format(
                  place=placement.name, day=format_date(move.move_date, "EEEE d MMMM",
-                                                       locale=current_locale()))]
+                                                       locale=dates_locale(current_locale())))]
     if note:
         name = first_name(keyworker.name) if keyworker else _("Your keyworker")
         lines.append(_("{name} says: \u201c{note}\u201d").format(name=name, note=note))

@@ -44,7 +44,7 @@ def help_label(key: str) -> str:
 LISTENED_WHO = {
     "keyworker": N_("My keyworker"),
     "social_worker": N_("My social worker"),
-    "camhs": N_("CAMHS"),
+    "camhs": N_("My mental health worker (CAMHS)"),
     "home": N_("Where I live"),
     "someone_else": N_("Someone else"),
 }

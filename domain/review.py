@@ -18,7 +18,7 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import _, current_locale, use_locale
+from core.i18n import _, current_locale, dates_locale, use_locale
 from core.names import first_name
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
@@ -109,7 +109,7 @@ async def review_entries(session: AsyncSession, vault: Vault, person: YoungPerso
 
 
 def told_text(keyworker: str, when: datetime, tz: ZoneInfo) -> str:
-    day = format_date(when.astimezone(tz).date(), "d MMMM", locale=current_locale())
+    day = format_date(when.astimezone(tz).date(), "d MMMM", locale=dates_locale(current_locale()))
     return _("{name} made a summary of your check-ins for your review on {day}. "
              "You can ask to see it.").format(name=keyworker, day=day)
 

@@ -97,3 +97,14 @@ def test_sheet_and_strip_draw_in_every_language(locale: str, tmp_path: Path) -> 
             checkins=[StripCheckIn(datetime(2026, 11, 24, 9, tzinfo=UTC), tuple(ids[:2]), "a_lot")],
             listened=[], tz=ZoneInfo("Europe/London"), locale=locale, title="Sam")))
     assert sheet.width > 100 and strip.width > 100
+
+
+@needs_fonts
+def test_english_dates_are_a_uk_services() -> None:
+    from cards.strip import _day_heading, _week_label
+
+    assert _week_label(date(2026, 11, 23), "en") == "23\u201329 Nov 2026"
+    assert _day_heading(date(2026, 11, 23), "en") == ("Mon", "23 Nov")
+    assert not _uncovered(_week_label(date(2026, 11, 23), "en"))
+    # Other languages keep their own CLDR patterns.
+    assert _week_label(date(2026, 11, 23), "pl") != _week_label(date(2026, 11, 23), "en")

@@ -35,7 +35,7 @@ async def test_listened_answer_is_private_and_counted_without_a_name(
     client = await consented(runtime, cast)
     await client.command("listened")
     assert [c.label for c in client.screen.choices][:2] == ["My keyworker", "My social worker"]
-    await client.tap("CAMHS")
+    await client.tap("My mental health worker (CAMHS)")
     faces = [c.label.split(" ", 1)[0] for c in client.screen.choices]
     assert len(set(faces)) == 5  # a different face on every answer
     await client.tap("A little")

@@ -99,7 +99,7 @@ async def test_starting_again_moves_on_and_it_is_not_asked_twice_that_month(
     # They would rather say something about someone else: that just starts.
     await client.command("listened")
     assert client.screen.name == "listened.who"
-    await client.tap("CAMHS")
+    await client.tap("My mental health worker (CAMHS)")
     await client.tap("A little")
     assert client.screen.name == "home"
     assert await _counts(runtime) == []

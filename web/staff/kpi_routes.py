@@ -12,7 +12,7 @@ from aiohttp import web
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import _, current_locale
+from core.i18n import _, current_locale, dates_locale
 from domain import kpi_views
 from domain.desk import service_timezone
 from domain.kpi import service_kpis
@@ -124,7 +124,7 @@ def _today(request: web.Request) -> str:
 
 
 def made_on(now: datetime) -> str:
-    return format_date(now.date(), "d MMMM yyyy", locale=current_locale())
+    return format_date(now.date(), "d MMMM yyyy", locale=dates_locale(current_locale()))
 
 
 async def pdf_missing(request: web.Request) -> web.Response:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from babel.dates import format_date
 
-from core.i18n import current_locale
+from core.i18n import current_locale, dates_locale
 from domain import desk, review
 from domain.desk import when_text
 from domain.strips import overview_png
@@ -32,7 +32,7 @@ def _data_uri(png: bytes) -> str:
 
 
 def _day(value: datetime | object) -> str:
-    return format_date(value, "d MMMM yyyy", locale=current_locale())  # type: ignore[arg-type]
+    return format_date(value, "d MMMM yyyy", locale=dates_locale(current_locale()))  # type: ignore[arg-type]
 
 
 @desk_page(*KEYWORKERS)
