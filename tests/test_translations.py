@@ -56,8 +56,10 @@ def _catalog_paths() -> list[Path]:
 
 
 def _read(path: Path) -> Catalog:
+    # A catalog's locale is its folder's name; the template (messages.pot) has none.
+    locale = path.parent.parent.name if path.suffix == ".po" else None
     with path.open("rb") as fh:
-        return read_po(fh, locale=path.parent.parent.name)
+        return read_po(fh, locale=locale)
 
 
 def _key(message: Message) -> str:
