@@ -673,3 +673,85 @@ __all__ = [
     "BookletSection", "BookletSectionPhoto", "BookletVersion", "Placement", "PlacementMove",
     "PlacementPhoto", "PlacementQuestion", "PlacementStaff",
 ]
+
+
+# -- My Heard: what came of what they said, getting ready for a review, goals -------------
+
+
+class Change(Base):
+    """"You said, we did": what changed because of one check-in (or one young person's
+    words in general), written by their keyworker and sealed with the young person's key."""
+
+    __tablename__ = "changes"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE")
+    )
+    checkin_id: Mapped[str | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(When)
+    body_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    # When the young person was shown it (Telegram: when queued; web: next visit).
+    shown_at: Mapped[datetime | None] = mapped_column(When)
+
+    __table_args__ = (Index("ix_changes_person_time", "young_person_id", "created_at"),)
+
+
+class UnitNote(Base):
+    """A unit-wide "You said, we did" note from a lead, made from themes and naming no
+    one, so it is kept in the clear. ``unit`` None: every unit of the service."""
+
+    __tablename__ = "unit_notes"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"),
+                                            index=True)
+    unit: Mapped[str | None] = mapped_column(String(100))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(When)
+    body: Mapped[str] = mapped_column(Text)
+    removed_at: Mapped[datetime | None] = mapped_column(When)
+
+
+class ReviewPrep(Base):
+    """What a young person wants the people at their review to know: sealed with their
+    key, and seen by anyone else only while ``shared_at`` is set."""
+
+    __tablename__ = "review_preps"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(When)
+    updated_at: Mapped[datetime] = mapped_column(When)
+    payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    shared_at: Mapped[datetime | None] = mapped_column(When)
+
+
+class Goal(Base):
+    """A goal a keyworker and young person agreed, in the young person's words (sealed)."""
+
+    __tablename__ = "goals"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(When)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    text_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    ended_at: Mapped[datetime | None] = mapped_column(When)
+
+
+class GoalRating(Base):
+    """How a goal is going, 0 to 10, as the young person rated it (the number sealed)."""
+
+    __tablename__ = "goal_ratings"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    goal_id: Mapped[str] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE")
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(When)
+    payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_goal_ratings_goal_time", "goal_id", "created_at"),)
