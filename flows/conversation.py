@@ -16,7 +16,10 @@ from domain.context import FlowContext
 from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_state
 from domain.languages import offered_locales
 from flows.inputs import Command, Input, Tap, Unusable, Words
+from flows.goals import GoalsFlow
 from flows.listened import ListenedFlow, SatisfactionFlow
+from flows.my_heard import SaidFlow, YouSaidFlow
+from flows.review_prep import ReviewPrepFlow
 from domain.records import safeguard_words
 from flows.crisis import crisis_screens
 from flows.next_home import NextHomeFlow
@@ -27,16 +30,18 @@ from flows.state import State, load_state, new_token, save_state
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (WelcomeFlow(), HomeFlow(), CheckInFlow(), ListenedFlow(), LanguageFlow(),
-                 RemindersFlow(), SatisfactionFlow(), NextHomeFlow())
+                 RemindersFlow(), SatisfactionFlow(), NextHomeFlow(), SaidFlow(), YouSaidFlow(),
+                 ReviewPrepFlow(), GoalsFlow())
 }
 # Flows a command or a home button can start.
-STARTABLE = {"checkin", "listened", "language", "reminders", "next"}
+STARTABLE = {"checkin", "listened", "language", "reminders", "next", "said", "yousaid",
+             "review", "goals"}
 COMMANDS = STARTABLE | {"help", "pause", "start", "home"}
 # Commands that replace an open check-in rather than carry it on. Choosing a
 # language does not: the check-in waits and carries on in the new language.
 LEAVES_A_CHECKIN = (STARTABLE - {"checkin", "language"}) | {"help", "pause"}
 # Flows a language change can come back to.
-COMES_BACK = {"checkin", "listened", "reminders"}
+COMES_BACK = {"checkin", "listened", "reminders", "review"}
 # Longest typed message we look at; anything longer is refused kindly, not cut.
 MAX_TEXT = 4096
 

@@ -9,7 +9,10 @@ from domain.context import FlowContext
 from flows.screen import Choice, Link, Screen
 from flows.state import State
 from flows.reminders import can_remind
+from domain.goals import goals_of
+from domain.placements import current_move
 from domain.review import latest_summary_line
+from domain.you_said import notes_for
 from core.i18n import set_locale
 
 # Who a young person can contact right now, whatever Heard is doing.
@@ -58,11 +61,16 @@ class HomeFlow(Flow):
         if can_remind(ctx.person):
             choices.append(Choice("go:reminders", _("Reminders")))
         if ctx.channel == "telegram":
-            from domain.placements import current_move
-
-            # The web has its own "My next home" page (web/next_home_routes.py).
+            # The web has its own pages for these (web/next_home_routes.py,
+            # web/my_heard_routes.py), linked under the home screen.
             if await current_move(ctx.session, ctx.person.id) is not None:
                 choices.append(Choice("go:next", _("My next home")))
+            choices.append(Choice("go:said", _("What I've said")))
+            if await notes_for(ctx.session, ctx.person, ctx.clock.now()):
+                choices.append(Choice("go:yousaid", _("You said, we did")))
+        choices.append(Choice("go:review", _("Getting ready for my review")))
+        if await goals_of(ctx.session, ctx.vault, ctx.person):
+            choices.append(Choice("go:goals", _("My goals")))
         choices.append(Choice("go:help", _("Help")))
         return Screen(
             name="home",
@@ -85,7 +93,8 @@ def help_text(keyworker: str | None, channel: str) -> str:
         _("Childline 0800 1111 \u2022 Shout: text SHOUT to 85258 \u2022 Samaritans 116 123 \u2022 999 in an emergency"),
     ]
     if channel == "telegram":
-        parts.append(_("Commands: /checkin, /listened, /reminders, /help, /language, /pause"))
+        parts.append(_("Commands: /checkin, /listened, /said, /review, /goals, /yousaid, "
+                       "/reminders, /help, /language, /pause"))
     return "\n\n".join(parts)
 
 

@@ -1,0 +1,202 @@
+""""You said, we did": showing young people what came of what they told us.
+
+Two kinds. A keyworker marks one young person's check-in with what changed because
+of it (sealed with that young person's key, told to them on their channel, kept in
+their history). A lead posts a unit-wide note made from themes, which names no one
+and so is kept in the clear; the young people of that unit see it on the web home
+and with /yousaid. Leads count, in totals only, how many check-ins led to a change.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.i18n import _, use_locale
+from core.names import first_name
+from domain.desk import clean_reply
+from outbox.message import Message
+from outbox.queue import NORMAL, enqueue
+from storage.models import Change, CheckIn, Staff, UnitNote, YoungPerson, new_id
+from storage.repositories import audit
+from storage.vault import KeyErased, Vault
+
+CHANGE_LIMIT = 500
+NOTE_LIMIT = 600
+# Unit-wide notes a young person is shown: the newest few, from the last half year.
+NOTES_SHOWN = 5
+NOTES_FOR = timedelta(days=183)
+LEAD_ROLES = ("lead", "admin")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    problem: str | None = None
+
+
+def change_text(name: str, text: str) -> str:
+    return _("You said, we did. {name} wrote: \u201c{text}\u201d").format(name=name, text=text)
+
+
+async def record_change(session: AsyncSession, vault: Vault, staff: Staff, person: YoungPerson,
+                        checkin_id: str, text: str, now: datetime) -> Outcome:
+    """What changed because of this check-in. The caller has checked (``person_for``)
+    that this young person is on the staff member's desk."""
+    text = clean_reply(text)
+    if not text:
+        return Outcome(False, _("Please write what changed first."))
+    if len(text) > CHANGE_LIMIT:
+        return Outcome(False, _("Please keep it under {n} characters.").format(n=CHANGE_LIMIT))
+    checkin = await session.get(CheckIn, checkin_id) if 0 < len(checkin_id) <= 32 else None
+    if checkin is None or checkin.young_person_id != person.id:
+        return Outcome(False, None)
+    row_id = new_id()
+    row = Change(id=row_id, young_person_id=person.id, checkin_id=checkin.id, staff_id=staff.id,
+                 created_at=now, body_ct=await vault.seal(session, person.id, "changes", row_id, text))
+    session.add(row)
+    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.change_recorded",
+          young_person_id=person.id, detail=row_id)
+    if person.telegram_chat_id is not None:
+        with use_locale(person.locale):
+            message = change_text(first_name(staff.name), text)
+        await enqueue(session, vault, chat_id=person.telegram_chat_id,
+                      message=Message(text=message), kind="you_said", now=now,
+                      key_owner=person.id, priority=NORMAL, dedupe_key=f"change:{row_id}")
+        row.shown_at = now
+    return Outcome(True)
+
+
+async def changes_to_show(session: AsyncSession, vault: Vault, person: YoungPerson,
+                          now: datetime) -> list[str]:
+    """Changes not yet shown to a young person on the web, oldest first; marked shown."""
+    rows = (await session.scalars(
+        select(Change).where(Change.young_person_id == person.id, Change.shown_at.is_(None))
+        .order_by(Change.created_at))).all()
+    out = []
+    for row in rows:
+        author = await session.get(Staff, row.staff_id) if row.staff_id else None
+        text = await vault.open(session, person.id, "changes", row.id, row.body_ct)
+        out.append(change_text(first_name(author.name) if author else _("Your keyworker"), text))
+        row.shown_at = now
+    return out
+
+
+async def changes_by_checkin(session: AsyncSession, vault: Vault,
+                             person: YoungPerson) -> dict[str, list[str]]:
+    """For the desk's timeline: what was recorded against each check-in."""
+    out: dict[str, list[str]] = {}
+    for row in (await session.scalars(
+            select(Change).where(Change.young_person_id == person.id)
+            .order_by(Change.created_at))).all():
+        if row.checkin_id:
+            out.setdefault(row.checkin_id, []).append(
+                await vault.open(session, person.id, "changes", row.id, row.body_ct))
+    return out
+
+
+async def checkins_with_a_change(session: AsyncSession, service_id: str, start: datetime,
+                                 end: datetime) -> int:
+    """How many check-ins made between ``start`` and ``end`` led to a recorded change.
+    A total: nothing here says whose."""
+    return int(await session.scalar(
+        select(func.count(func.distinct(Change.checkin_id)))
+        .join(CheckIn, CheckIn.id == Change.checkin_id)
+        .join(YoungPerson, YoungPerson.id == CheckIn.young_person_id)
+        .where(YoungPerson.service_id == service_id, CheckIn.created_at >= start,
+               CheckIn.created_at < end)) or 0)
+
+
+# -- unit-wide notes ----------------------------------------------------------------------
+
+
+_WORDS = re.compile(r"[^\w]+")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"\s+", " ", text)
+
+
+async def names_in(session: AsyncSession, vault: Vault, service_id: str, text: str) -> list[str]:
+    """Nicknames of this service's young people that the text contains as a word."""
+    folded = " " + _WORDS.sub(" ", _fold(text)) + " "
+    found = []
+    for person in (await session.scalars(
+            select(YoungPerson).where(YoungPerson.service_id == service_id))).all():
+        try:
+            nickname = await vault.open(session, person.id, "young_people", person.id,
+                                        person.nickname_ct)
+        except KeyErased:
+            continue
+        word = _WORDS.sub(" ", _fold(str(nickname))).strip()
+        if word and f" {word} " in folded:
+            found.append(str(nickname))
+    return found
+
+
+async def units_of(session: AsyncSession, service_id: str) -> list[str]:
+    return [u for u in (await session.scalars(
+        select(YoungPerson.unit).where(YoungPerson.service_id == service_id,
+                                       YoungPerson.unit.is_not(None))
+        .distinct().order_by(YoungPerson.unit))).all() if u]
+
+
+async def post_unit_note(session: AsyncSession, vault: Vault, staff: Staff, unit: str | None,
+                         text: str, now: datetime) -> Outcome:
+    """A lead's note for one unit (or the whole service). Refused, kindly, if it names
+    one of the service's young people: these notes are about everyone."""
+    if staff.role not in LEAD_ROLES:
+        return Outcome(False, None)
+    text = clean_reply(text)
+    if not text:
+        return Outcome(False, _("Please write what changed first."))
+    if len(text) > NOTE_LIMIT:
+        return Outcome(False, _("Please keep it under {n} characters.").format(n=NOTE_LIMIT))
+    if unit and unit not in await units_of(session, staff.service_id):
+        return Outcome(False, _("There is no unit called {unit}.").format(unit=unit))
+    if await names_in(session, vault, staff.service_id, text):
+        return Outcome(False, _("This note names a young person. Notes for a whole unit must "
+                                "not name anyone: write about what changed for everyone."))
+    note = UnitNote(service_id=staff.service_id, unit=unit or None, staff_id=staff.id,
+                    created_at=now, body=text)
+    session.add(note)
+    await session.flush()
+    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="unit_note.posted",
+          detail=note.id)
+    return Outcome(True)
+
+
+async def remove_unit_note(session: AsyncSession, staff: Staff, note_id: str,
+                           now: datetime) -> bool:
+    note = await session.get(UnitNote, note_id) if 0 < len(note_id) <= 32 else None
+    if note is None or note.service_id != staff.service_id or staff.role not in LEAD_ROLES \
+            or note.removed_at is not None:
+        return False
+    note.removed_at = now
+    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="unit_note.removed",
+          detail=note.id)
+    return True
+
+
+async def service_notes(session: AsyncSession, service_id: str) -> list[UnitNote]:
+    return list((await session.scalars(
+        select(UnitNote).where(UnitNote.service_id == service_id, UnitNote.removed_at.is_(None))
+        .order_by(UnitNote.created_at.desc()).limit(50))).all())
+
+
+async def notes_for(session: AsyncSession, person: YoungPerson, now: datetime) -> list[UnitNote]:
+    """The notes a young person sees: their unit's and the whole service's, newest first."""
+    unit = UnitNote.unit.is_(None)
+    if person.unit:
+        unit = unit | (UnitNote.unit == person.unit)
+    return list((await session.scalars(
+        select(UnitNote).where(UnitNote.service_id == person.service_id,
+                               UnitNote.removed_at.is_(None), unit,
+                               UnitNote.created_at >= now - NOTES_FOR)
+        .order_by(UnitNote.created_at.desc()).limit(NOTES_SHOWN))).all())
