@@ -13,7 +13,7 @@ from aiohttp import web
 from babel.dates import format_date
 
 from core.i18n import current_locale, dates_locale
-from domain import desk, review
+from domain import desk, review, review_prep
 from domain.desk import when_text
 from domain.strips import overview_png
 from storage.models import Staff
@@ -50,11 +50,14 @@ async def review_pdf(request: web.Request, staff: Staff) -> web.Response:
     vault = runtime.vault
     entries = await review.review_entries(request[DB], vault, person, dates, tz)
     nickname = await desk.nickname_of(request[DB], vault, person) or "?"
+    # What they chose to share for their review, in their words; never when not shared.
+    prep = await review_prep.shared_for_review(request[DB], vault, person)
     last_monday = dates.last - timedelta(days=dates.last.weekday())
     strip = await overview_png(request[DB], vault, person, last_monday, current_locale())
     try:
         data = await render_pdf(
             "staff/review_pdf.html", nickname=nickname, entries=entries,
+            prep_lines=prep[0] if prep else None,
             range_text=f"{_day(dates.first)} \u2013 {_day(dates.last)}",
             made_by=staff.name, made_on=_day(now.astimezone(tz).date()),
             strip=_data_uri(strip), strip_until=_day(dates.last),
