@@ -25,6 +25,7 @@ from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import (
     Alert,
+    Change,
     CheckIn,
     DataKey,
     ListenedAnswer,
@@ -301,9 +302,15 @@ async def timeline(
         text = await vault.open(session, person.id, "staff_replies", row.id, row.body_ct)
         entries.append(Entry("reply", row.created_at, when_text(row.created_at, tz), {
             "text": text, "by": await name(row.staff_id), "checkin_id": row.checkin_id}))
+    for row in (await session.scalars(
+            select(Change).where(Change.young_person_id == person.id)
+            .order_by(Change.created_at.desc()).limit(take))).all():
+        text = await vault.open(session, person.id, "changes", row.id, row.body_ct)
+        entries.append(Entry("change", row.created_at, when_text(row.created_at, tz), {
+            "text": text, "by": await name(row.staff_id), "checkin_id": row.checkin_id}))
     # At the same moment, what follows from a thing comes above it (an alert above
-    # its check-in, a reply above both).
-    order = {"checkin": 0, "listened": 1, "alert": 2, "reply": 3}
+    # its check-in, a reply above both, what changed above all).
+    order = {"checkin": 0, "listened": 1, "alert": 2, "reply": 3, "change": 4}
     entries.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
     start = page * PAGE_SIZE
     return entries[start:start + PAGE_SIZE], len(entries) > start + PAGE_SIZE

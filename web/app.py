@@ -18,6 +18,7 @@ from web import (
     card_routes,
     checkin_routes,
     handover_routes,
+    my_heard_routes,
     next_home_routes,
     phone_routes,
     tablet_routes,
@@ -36,6 +37,7 @@ from web.staff import events as staff_events
 from web.staff import kpi_routes as staff_kpi_routes
 from web.staff import placement_routes as staff_placement_routes
 from web.staff import review_routes as staff_review_routes
+from web.staff import you_said_routes as staff_you_said_routes
 from web.staff.session import staff_session_middleware
 from web.templating import make_environment
 from web.unit_of_work import unit_of_work
@@ -72,6 +74,8 @@ def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     staff_events.add_routes(app)
     staff_placement_routes.add_routes(app)
     next_home_routes.add_routes(app)
+    my_heard_routes.add_routes(app)
+    staff_you_said_routes.add_routes(app)
     if bot is not None and dispatcher is not None and runtime.settings.webhook_url:
 
         add_webhook_route(app, runtime.settings)

@@ -8,6 +8,7 @@ from aiohttp import web
 from core.i18n import _, set_locale
 from flows.inputs import Command, Input, Tap, Words
 from domain.placements import current_move
+from domain.you_said import notes_for
 from flows.screen import Reply
 from storage.models import YoungPerson
 from web import sessions
@@ -54,9 +55,33 @@ async def show(request: web.Request) -> web.Response:
             attrs["data-idle-seconds"] = str(TABLET_THANKS)
     # "My next home" for a young person with a planned move (not on a shared tablet).
     next_home = not on_tablet and await current_move(request[DB], person.id) is not None
+    # The unit's "You said, we did" notes, under the home screen only.
+    at_home = view.screen is not None and view.screen.name == "home"
+    you_said = await notes_for(request[DB], person, request.app[RUNTIME].clock.now()) \
+        if at_home else []
     return render(request, "screen.html", view=view, on_tablet=on_tablet, body_attrs=attrs,
-                  next_home=next_home,
+                  next_home=next_home, you_said=you_said,
                   idle_seconds=int(attrs.get("data-idle-seconds", 0)), title=screen_title(view))
+
+
+@read_only
+async def screen_photo(request: web.Request) -> web.Response:
+    """A picture drawn for the page on screen (a goal's line), from the signed-in young
+    person's own page state: nobody else's, never cached."""
+    person = await current_person(request)
+    if person is None:
+        raise web.HTTPNotFound()
+    row = request[SESSION]
+    assert row is not None
+    view = await load_view(request[DB], request.app[RUNTIME].vault, row) or View()
+    try:
+        photo = view.screens[int(request.match_info["screen"])].photos[
+            int(request.match_info["n"])]
+    except (ValueError, IndexError):
+        raise web.HTTPNotFound() from None
+    kind = "image/jpeg" if photo.jpeg.startswith(b"\xff\xd8") else "image/png"
+    return web.Response(body=photo.jpeg, content_type=kind,
+                        headers={"Cache-Control": "no-store"})
 
 
 async def answer(request: web.Request) -> web.Response:
@@ -128,6 +153,7 @@ async def bye(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/me", show)
     app.router.add_post("/me", answer)
+    app.router.add_get(r"/me/screen-photo/{screen:\d+}/{n:\d+}", screen_photo)
     app.router.add_post("/leave", leave)
     app.router.add_get("/bye", bye)
 

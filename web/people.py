@@ -11,6 +11,7 @@ from domain.context import FlowContext
 from flows.conversation import Conversation
 from domain.handover import hello_notice
 from domain.desk import replies_to_show
+from domain.you_said import changes_to_show
 from flows.inputs import Command, Input
 from flows.screen import Reply
 from storage.models import CheckIn, Staff, Tablet, WebLogin, YoungPerson
@@ -62,6 +63,7 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
     if landing in AT_REST:
         seen = await acknowledgement_notice(request, person)
         replies = await replies_to_show(request[DB], runtime.vault, person, now)
+        replies += await changes_to_show(request[DB], runtime.vault, person, now)
         hello = await hello_notice(request[DB], runtime.vault, person, now)
     said = " ".join(part for part in (seen, *replies) if part)
     notice = "\n\n".join(n for n in (hello.text if hello else None, said) if n) or reply.notice

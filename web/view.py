@@ -7,12 +7,13 @@ else they say, and it goes when the session goes.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.screen import Choice, Link, Screen, TextInput
+from flows.screen import Choice, Link, Screen, ScreenPhoto, TextInput
 from storage.models import WebSession
 from storage.vault import Vault
 
@@ -49,6 +50,10 @@ def _screen_json(screen: Screen) -> dict[str, Any]:
     raw["choices"] = [dict(c.__dict__) for c in screen.choices]
     raw["links"] = [dict(link.__dict__) for link in screen.links]
     raw["text_input"] = dict(screen.text_input.__dict__) if screen.text_input else None
+    # A picture a flow draws (a goal's line) is kept with the page, sealed like the rest,
+    # and served by web.checkin_routes.screen_photo.
+    raw["photos"] = [{"data": base64.b64encode(p.jpeg).decode("ascii"), "caption": p.caption,
+                      "alt": p.alt} for p in screen.photos]
     return raw
 
 
@@ -57,6 +62,8 @@ def _screen(raw: dict[str, Any]) -> Screen:
     raw["choices"] = tuple(Choice(**c) for c in raw.get("choices", ()))
     raw["links"] = tuple(Link(**link) for link in raw.get("links", ()))
     raw["sheet"] = tuple(raw.get("sheet", ()))
+    raw["photos"] = tuple(ScreenPhoto(base64.b64decode(p["data"]), p["caption"], p["alt"])
+                          for p in raw.get("photos", ()))
     if raw.get("text_input"):
         raw["text_input"] = TextInput(**raw["text_input"])
     return Screen(**raw)

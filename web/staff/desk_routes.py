@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.i18n import _, current_locale
 from cards.deck import card_label
-from domain import desk
+from domain import desk, goals, review_prep, you_said
 from domain import placements
 from domain.moves import tell_planned
 from domain.placements import PlacementError, current_move, service_placements
@@ -57,6 +57,9 @@ def _flash(request: web.Request) -> str | None:
         "replied": _("Marked as seen, and your reply is on its way."),
         "taken": _("You are on it. Everyone else who was told now knows."),
         "already": _("Someone else is already on it."),
+        "change": _("Recorded. They have been told what changed."),
+        "goal": _("The goal is added. They can rate it any time."),
+        "goal-ended": _("The goal is finished."),
         "move": _("The move is planned. They have been told, and can see their next home now."),
         "move-cancelled": _("The move is cancelled. They no longer see that booklet."),
         "refused": _("Only their keyworker, on-call staff or a lead can take this alert. "
@@ -95,16 +98,20 @@ async def _history_and_notes(request: web.Request, staff: Staff, person: YoungPe
     """Who key-worked them, and the handover notes written for this keyworker (read,
     and so audited, only on the first page)."""
     if page_no:
-        return {"history": None, "notes": []}
+        return {"history": None, "notes": [], "change_limit": you_said.CHANGE_LIMIT}
     runtime = request.app[RUNTIME]
     keyworkers = (await request[DB].scalars(
         select(Staff).where(Staff.service_id == person.service_id, Staff.active.is_(True),
                             Staff.role == "keyworker").order_by(Staff.name))).all()
     notes = await handover_notes_for(request[DB], runtime.vault, staff, person,
                                      runtime.clock.now())
+    prep = await review_prep.shared_for_review(request[DB], runtime.vault, person)
     return {"placements": await service_placements(request[DB], person.service_id),
             "planned": await current_move(request[DB], person.id), "keyworkers": keyworkers,
             "history": await desk.keyworker_history(request[DB], person, tz),
+            "goals": await goals.goals_of(request[DB], runtime.vault, person),
+            "prep_lines": (prep or ([], None))[0],
+            "change_limit": you_said.CHANGE_LIMIT,
             "notes": [(n, desk.when_text(n.written_at, tz)) for n in notes]}
 
 
@@ -165,8 +172,54 @@ async def seen(request: web.Request, staff: Staff) -> web.Response:
                      f"#checkin-{checkin.id}")
 
 
+@desk_page(*KEYWORKERS)
+async def record_change(request: web.Request, staff: Staff) -> web.Response:
+    """"You said, we did" for one check-in: sealed, told to the young person."""
+    person = await _person(request, staff, "change")
+    if person is None:
+        return not_found(request)
+    runtime = request.app[RUNTIME]
+    form = await request.post()
+    checkin_id = str(form.get("checkin", ""))[:64]
+    text = str(form.get("change", ""))[:4000]
+    result = await you_said.record_change(request[DB], runtime.vault, staff, person, checkin_id,
+                                          text, runtime.clock.now())
+    if not result.ok:
+        if result.problem is None:
+            return not_found(request)
+        return await _person_with_problem(request, staff, person, result.problem,
+                                          change_for=checkin_id, change_draft=text[:2000])
+    return see_other(f"/staff/young-people/{person.id}?m=change#checkin-{checkin_id}")
+
+
+@desk_page(*KEYWORKERS)
+async def add_goal(request: web.Request, staff: Staff) -> web.Response:
+    person = await _person(request, staff, "goals")
+    if person is None:
+        return not_found(request)
+    runtime = request.app[RUNTIME]
+    form = await request.post()
+    result = await goals.add_goal(request[DB], runtime.vault, staff, person,
+                                  str(form.get("goal", ""))[:2000], runtime.clock.now())
+    if not result.ok:
+        return await _person_with_problem(request, staff, person, result.problem or "")
+    return see_other(f"/staff/young-people/{person.id}?m=goal#goals")
+
+
+@desk_page(*KEYWORKERS)
+async def end_goal(request: web.Request, staff: Staff) -> web.Response:
+    person = await _person(request, staff, "goals")
+    if person is None:
+        return not_found(request)
+    ended = await goals.end_goal(request[DB], staff, person, request.match_info["goal_id"],
+                                 request.app[RUNTIME].clock.now())
+    if not ended:
+        return not_found(request)
+    return see_other(f"/staff/young-people/{person.id}?m=goal-ended#goals")
+
+
 async def _person_with_problem(request: web.Request, staff: Staff, person: YoungPerson,
-                               problem: str) -> web.Response:
+                               problem: str, **extra: object) -> web.Response:
     runtime = request.app[RUNTIME]
     tz = await desk.service_timezone(request[DB], staff)
     entries, older = await desk.timeline(request[DB], runtime.vault, person, tz, 0)
@@ -177,7 +230,7 @@ async def _person_with_problem(request: web.Request, staff: Staff, person: Young
                       problem=problem, draft=str(form.get("reply", ""))[:2000],
                       draft_for=str(form.get("checkin", "")), reply_limit=desk.REPLY_LIMIT,
                       **await _history_and_notes(request, staff, person, tz, 0),
-                      **LABELS)
+                      **extra, **LABELS)
 
 
 @desk_page(*KEYWORKERS)
@@ -253,6 +306,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/staff/young-people/{person_id}/overview.png", overview)
     app.router.add_post("/staff/young-people/{person_id}/seen", seen)
     app.router.add_post("/staff/young-people/{person_id}/move", plan_move)
+    app.router.add_post("/staff/young-people/{person_id}/change", record_change)
+    app.router.add_post("/staff/young-people/{person_id}/goals", add_goal)
+    app.router.add_post("/staff/young-people/{person_id}/goals/{goal_id}/end", end_goal)
     app.router.add_post("/staff/young-people/{person_id}/move/cancel", cancel_move)
     app.router.add_get("/staff/alerts/{alert_id}", alert_page)
     app.router.add_post("/staff/alerts/{alert_id}/take", take)
