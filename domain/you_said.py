@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,6 +111,18 @@ async def checkins_with_a_change(session: AsyncSession, service_id: str, start: 
         .join(YoungPerson, YoungPerson.id == CheckIn.young_person_id)
         .where(YoungPerson.service_id == service_id, CheckIn.created_at >= start,
                CheckIn.created_at < end)) or 0)
+
+
+async def changes_in_months(session: AsyncSession, service_id: str, timezone: str,
+                            first: str, last: str) -> int:
+    """``checkins_with_a_change`` for whole months "YYYY-MM" to "YYYY-MM", in the
+    service's timezone (the KPI page's range)."""
+    tz = ZoneInfo(timezone)
+    start = datetime.combine(date.fromisoformat(first + "-01"), time.min, tz)
+    end_month = date.fromisoformat(last + "-01")
+    after = date(end_month.year + end_month.month // 12, end_month.month % 12 + 1, 1)
+    return await checkins_with_a_change(session, service_id, start,
+                                        datetime.combine(after, time.min, tz))
 
 
 # -- unit-wide notes ----------------------------------------------------------------------

@@ -69,7 +69,7 @@ async def test_what_i_said_on_a_shared_tablet_shows_only_whoever_is_signed_in(
 
 
 async def test_a_change_from_the_desk_reaches_the_web_and_the_history(
-    client: TestClient, runtime: Runtime, cast: Cast
+    client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
 ) -> None:
     sam = await _sam_on_phone(client, cast)
     await _check_in(sam, "bedtime is too early")
@@ -96,6 +96,19 @@ async def test_a_change_from_the_desk_reaches_the_web_and_the_history(
     assert "You said, we did. Alex wrote: \u201cFridays are 10pm from this week\u201d" in sam.text
     await sam.get("/me/said")
     assert "You said, we did: Fridays are 10pm from this week" in sam.text
+
+    # The lead sees it counted, as a total held back below 5 like every count there.
+    lee = await signed_in(client, runtime, clock, service=cast.service_name,
+                          email="lee@north.example", role="lead")
+    async with runtime.db.transaction() as session:
+        person = await session.get(YoungPerson, cast.young_person_id)
+        assert person is not None
+        service_id = person.service_id
+    await lee.get(f"/staff/services/{service_id}/kpi?from=2026-11&to=2026-11")
+    assert lee.status == 200
+    assert 'data-kpi="changed">fewer than 5<' in lee.html
+    await lee.get(f"/staff/services/{service_id}/kpi?from=2026-09&to=2026-10")
+    assert 'data-kpi="changed">0<' in lee.html
 
 
 async def test_unit_notes_on_the_web_home_and_a_named_note_refused(

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.i18n import _, current_locale, dates_locale
 from domain import kpi_views
 from domain.desk import service_timezone
-from domain.kpi import service_kpis
+from domain.kpi import publishable, service_kpis
+from domain.you_said import changes_in_months
 from domain.records import LISTENED_WHO
 from storage.models import Service, Staff
 from storage.repositories import audit
@@ -65,8 +66,12 @@ async def page_context(session: AsyncSession, service: Service,
     """The lead page's figures, chart and links (the page, its PDF, the CLI's PDF)."""
     view = await kpi_views.lead_view(session, service, months)
     query = f"?from={months.first}&to={months.last}"
+    changed = await changes_in_months(session, service.id, service.timezone, months.first,
+                                      months.last)
     return {
         "service": service, "months": months, "view": view, "problem": months.problem,
+        # Rounded and hidden below 5 like every other count on the page.
+        "changed": publishable(changed),
         "range_text": kpi_views.range_label(months), "chart": trend_chart(view["trend"]),
         "who_labels": [(k, _(v)) for k, v in LISTENED_WHO.items()],
         "csv_url": f"/staff/services/{service.id}/kpi.csv{query}",
