@@ -21,6 +21,7 @@ COMMANDS = (
     ("listened", N_("Did I feel listened to?")),
     ("reminders", N_("Choose a gentle reminder, or turn it off")),
     ("next", N_("Your next home, if you are moving")),
+    ("mydata", N_("See my data, or ask to delete it")),
     ("help", N_("What Heard does, and who to contact")),
     ("language", N_("Change language")),
     ("pause", N_("Pause reminders")),

@@ -19,6 +19,7 @@ from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.listened import ListenedFlow, SatisfactionFlow
 from domain.records import safeguard_words
 from flows.crisis import crisis_screens
+from flows.my_data import MyDataFlow
 from flows.next_home import NextHomeFlow
 from flows.reminders import RemindersFlow, can_remind
 from flows.screen import Reply, Screen
@@ -27,10 +28,10 @@ from flows.state import State, load_state, new_token, save_state
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (WelcomeFlow(), HomeFlow(), CheckInFlow(), ListenedFlow(), LanguageFlow(),
-                 RemindersFlow(), SatisfactionFlow(), NextHomeFlow())
+                 RemindersFlow(), SatisfactionFlow(), NextHomeFlow(), MyDataFlow())
 }
 # Flows a command or a home button can start.
-STARTABLE = {"checkin", "listened", "language", "reminders", "next"}
+STARTABLE = {"checkin", "listened", "language", "reminders", "next", "mydata"}
 COMMANDS = STARTABLE | {"help", "pause", "start", "home"}
 # Commands that replace an open check-in rather than carry it on. Choosing a
 # language does not: the check-in waits and carries on in the new language.

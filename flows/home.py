@@ -85,7 +85,8 @@ def help_text(keyworker: str | None, channel: str) -> str:
         _("Childline 0800 1111 \u2022 Shout: text SHOUT to 85258 \u2022 Samaritans 116 123 \u2022 999 in an emergency"),
     ]
     if channel == "telegram":
-        parts.append(_("Commands: /checkin, /listened, /reminders, /help, /language, /pause"))
+        parts.append(_("Commands: /checkin, /listened, /reminders, /mydata, /help, /language, "
+                       "/pause"))
     return "\n\n".join(parts)
 
 

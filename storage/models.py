@@ -697,6 +697,8 @@ class DataRequest(Base):
     reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The last time the lead and admins were reminded of an overdue request.
     reminded_at: Mapped[datetime | None] = mapped_column(When)
+    # When the young person was told the decision (Telegram: queued; web: next visit).
+    told_at: Mapped[datetime | None] = mapped_column(When)
 
     __table_args__ = (Index("ix_data_requests_service_state", "service_id", "state", "due_at"),)
 

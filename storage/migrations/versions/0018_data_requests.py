@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(length=32), nullable=True),
         sa.Column("reason_ct", sa.LargeBinary(), nullable=True),
         sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("told_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["young_person_id"], ["young_people.id"],
                                 name=op.f("fk_data_requests_young_person_id_young_people"),
                                 ondelete="CASCADE"),
