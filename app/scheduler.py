@@ -69,6 +69,26 @@ async def placement_moves(db: Database, vault: Vault, clock: Clock) -> int:
         return await moves_due(session, vault, clock.now())
 
 
+async def data_requests(db: Database, vault: Vault, clock: Clock) -> int:
+    """Requests to delete data past their due time are brought to the lead and admins
+    (never decided by themselves); after an approved erasure, the deleted key is wiped
+    from the database files and the goodbye's chat id is forgotten once it has gone."""
+    from sqlalchemy import delete
+
+    from domain.my_data import SCRUB_DUE, forget_erased_chats, remind_overdue
+    from storage.models import Meta
+
+    async with db.transaction() as session:
+        reminded = await remind_overdue(session, vault, clock.now())
+        await forget_erased_chats(session)
+        scrub = await session.get(Meta, SCRUB_DUE) is not None
+    if scrub:
+        await db.scrub_deleted_keys()  # raises (and the next pass retries) when busy
+        async with db.transaction() as session:
+            await session.execute(delete(Meta).where(Meta.key == SCRUB_DUE))
+    return reminded
+
+
 async def forget_old_update_ids(db: Database, vault: Vault, clock: Clock) -> int:
     """Telegram redelivers an update for at most a day; older ids need not be kept."""
     from sqlalchemy import delete
@@ -101,6 +121,7 @@ JOBS: dict[str, Job] = {
     "reminders": reminders,
     "weekly_strips": weekly_strips,
     "placement_moves": placement_moves,
+    "data_requests": data_requests,
     "forget_old_update_ids": forget_old_update_ids,
     "retire_keys": retire_keys,
 }

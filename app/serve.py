@@ -62,11 +62,14 @@ def make_sender(runtime: Runtime, bot):  # type: ignore[no-untyped-def]
     if bot is not None:
         from bot.transport import TelegramTransport
         from domain.strips import render_picture
+        from web.my_data_routes import my_data_pdf_or_none
         from web.next_home_routes import booklet_pdf_or_none
 
         transport = TelegramTransport(
             bot, lambda spec: render_picture(runtime.db, runtime.vault, spec,
-                                             draw_booklet=booklet_pdf_or_none))
+                                             draw_booklet=booklet_pdf_or_none,
+                                             draw_my_data=my_data_pdf_or_none,
+                                             now=runtime.clock.now()))
     routes = {}
     if s.mail_enabled:
         from outbox.email import SmtpTransport

@@ -25,6 +25,7 @@ COMMANDS = (
     ("yousaid", N_("You said, we did")),
     ("review", N_("Getting ready for my review")),
     ("goals", N_("My goals")),
+    ("mydata", N_("See my data, or ask to delete it")),
     ("help", N_("What Heard does, and who to contact")),
     ("language", N_("Change language")),
     ("pause", N_("Pause reminders")),

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # After an erasure, the master keys that wrapped the erased key are retired
     # (destroyed) within this many hours; from then on older backups cannot show it.
     key_retire_hours: float = Field(24.0, gt=0, le=24 * 30)
+    # A young person's request to delete their data is decided by their service
+    # within this many days; past it, the lead and admins are reminded.
+    erase_decision_days: int = Field(30, ge=1, le=365)
 
     @field_validator("bot_token", "webhook_url", "redis_url", "webhook_secret", "smtp_url",
                      "mail_from", mode="before")

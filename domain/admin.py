@@ -188,14 +188,16 @@ async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str
     files, and in older backups once the retirement scheduled here has destroyed the
     master keys that wrapped it (docs/backups.md). Everything that would still let
     anyone reach them or tell who they were — links, PIN, sessions, a place on a unit
-    tablet, their keyworker, reminders, a half-finished check-in, messages not yet
-    sent, their Telegram chat id on messages already sent — goes too. Audit rows keep
+    tablet, their keyworker, reminders, requests about their data, a half-finished
+    check-in, messages not yet sent, their Telegram chat id on messages already
+    sent — goes too. Audit rows keep
     their facts (who did what, when) under the young person's random id, which after
     this leads to nobody (see docs/backups.md, "What erasure keeps").
     """
     from sqlalchemy import delete, update
 
     from storage.models import (
+        DataRequest,
         FlowState,
         InviteCode,
         OutboxMessage,
@@ -218,6 +220,8 @@ async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str
     await session.execute(delete(WebLogin).where(WebLogin.young_person_id == person_id))
     await session.execute(delete(FlowState).where(FlowState.owner == person_id))
     await session.execute(delete(Reminder).where(Reminder.young_person_id == person_id))
+    # Their requests about their data (the audit log keeps who decided what, and when).
+    await session.execute(delete(DataRequest).where(DataRequest.young_person_id == person_id))
     await session.execute(delete(InviteCode).where(InviteCode.subject_kind == "young_person",
                                                    InviteCode.subject_id == person_id))
     await session.execute(

@@ -21,6 +21,8 @@ class Services:
     vault: Vault
     clock: Clock
     public_url: str = "http://127.0.0.1:8080"
+    # Days a service has to decide a young person's request to delete their data.
+    erase_decision_days: int = 30
 
 
 @dataclass

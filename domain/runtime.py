@@ -49,6 +49,7 @@ class Runtime:
             vault=self.vault,
             clock=self.clock,
             public_url=self.settings.public_url,
+            erase_decision_days=self.settings.erase_decision_days,
         )
 
     @classmethod

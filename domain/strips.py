@@ -6,7 +6,7 @@ every strip drawn for a keyworker is written to the audit log.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from storage.vault import KeyErased, Vault
 from core.i18n import ngettext
 from domain.handover import hello_photo
 from domain.moves import DrawBooklet, booklet_pdf_for
+from domain.my_data import DrawMyData, my_data_pdf_for
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -110,7 +111,9 @@ def week_summary(checkins: int, listened: int) -> str:
 
 
 async def render_picture(db: "Database", vault: Vault, spec: dict,
-                         draw_booklet: DrawBooklet | None = None) -> bytes | None:
+                         draw_booklet: DrawBooklet | None = None,
+                         draw_my_data: DrawMyData | None = None,
+                         now: datetime | None = None) -> bytes | None:
     """Draw a picture (or the booklet's PDF) an outbox message names -- at send time, so
     the outbox holds a small reference, not a copy of the young person's data. None if
     nothing to draw."""
@@ -123,6 +126,10 @@ async def render_picture(db: "Database", vault: Vault, spec: dict,
             return None
         return await booklet_pdf_for(db, str(spec.get("young_person_id", "")),
                                      str(spec.get("locale", "en")), draw_booklet)
+    if spec.get("kind") == "my_data_pdf":
+        if draw_my_data is None:
+            return None
+        return await my_data_pdf_for(db, vault, spec, now or datetime.now(UTC), draw_my_data)
     if spec.get("kind") != "week_strip":
         return None
     async with db.transaction() as session:

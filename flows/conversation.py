@@ -22,6 +22,7 @@ from flows.my_heard import SaidFlow, YouSaidFlow
 from flows.review_prep import ReviewPrepFlow
 from domain.records import safeguard_words
 from flows.crisis import crisis_screens
+from flows.my_data import MyDataFlow
 from flows.next_home import NextHomeFlow
 from flows.reminders import RemindersFlow, can_remind
 from flows.screen import Reply, Screen
@@ -31,11 +32,11 @@ FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (WelcomeFlow(), HomeFlow(), CheckInFlow(), ListenedFlow(), LanguageFlow(),
                  RemindersFlow(), SatisfactionFlow(), NextHomeFlow(), SaidFlow(), YouSaidFlow(),
-                 ReviewPrepFlow(), GoalsFlow())
+                 ReviewPrepFlow(), GoalsFlow(), MyDataFlow())
 }
 # Flows a command or a home button can start.
 STARTABLE = {"checkin", "listened", "language", "reminders", "next", "said", "yousaid",
-             "review", "goals"}
+             "review", "goals", "mydata"}
 COMMANDS = STARTABLE | {"help", "pause", "start", "home"}
 # Commands that replace an open check-in rather than carry it on. Choosing a
 # language does not: the check-in waits and carries on in the new language.

@@ -94,7 +94,7 @@ def help_text(keyworker: str | None, channel: str) -> str:
     ]
     if channel == "telegram":
         parts.append(_("Commands: /checkin, /listened, /said, /review, /goals, /yousaid, "
-                       "/reminders, /help, /language, /pause"))
+                       "/mydata, /reminders, /help, /language, /pause"))
     return "\n\n".join(parts)
 
 

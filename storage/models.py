@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -78,6 +79,11 @@ class Service(Base):
     # Minutes of silence after which a check-in left half-way is recorded as it
     # stands (marked unfinished) and the keyworker is told.
     unfinished_checkin_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    # "My data": whether a young person sees the names of staff who looked at their
+    # data (False: only their role and when), and who is told of a request to delete it.
+    audit_names_shown: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
+    data_protection_email: Mapped[str | None] = mapped_column(String(320))
 
 
 class Staff(Base):
@@ -664,6 +670,39 @@ class PlacementQuestion(Base):
     answer_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class DataRequest(Base):
+    """A young person's request about their data (today: "delete my data").
+
+    ``state``: requested -> approved -> done, or refused, or withdrawn (by the young
+    person, while requested). The service decides by ``due_at``; past it, the lead and
+    admins are reminded and the desk shows it as overdue (never decided by itself).
+    The reason for a decision is sealed with the young person's key. Erasing the young
+    person deletes these rows (``domain.admin.erase_young_person``); the audit log keeps
+    the facts.
+    """
+
+    __tablename__ = "data_requests"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    young_person_id: Mapped[str] = mapped_column(
+        ForeignKey("young_people.id", ondelete="CASCADE"), index=True
+    )
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default="erase")
+    state: Mapped[str] = mapped_column(String(20), default="requested")
+    channel: Mapped[str] = mapped_column(String(20))  # where they asked: telegram | web
+    requested_at: Mapped[datetime] = mapped_column(When)
+    due_at: Mapped[datetime] = mapped_column(When)
+    decided_at: Mapped[datetime | None] = mapped_column(When)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The last time the lead and admins were reminded of an overdue request.
+    reminded_at: Mapped[datetime | None] = mapped_column(When)
+    # When the young person was told the decision (Telegram: queued; web: next visit).
+    told_at: Mapped[datetime | None] = mapped_column(When)
+
+    __table_args__ = (Index("ix_data_requests_service_state", "service_id", "state", "due_at"),)
+
+
 __all__ = [
     "Alert", "AlertRecipient", "AuditEntry", "Base", "CheckIn", "DataKey", "FlowState",
     "InviteCode", "KekCheck", "KeyworkerAssignment", "KpiCount", "StaffService", "LexiconPhrase",
@@ -671,7 +710,7 @@ __all__ = [
     "ServiceLanguageOff", "SignInThrottle", "Staff", "StaffReply", "StaffSession", "Tablet", "WebLogin",
     "WebSession", "YoungPerson", "new_id",
     "BookletSection", "BookletSectionPhoto", "BookletVersion", "Placement", "PlacementMove",
-    "PlacementPhoto", "PlacementQuestion", "PlacementStaff",
+    "PlacementPhoto", "PlacementQuestion", "PlacementStaff", "DataRequest",
 ]
 
 

@@ -19,6 +19,7 @@ from web import (
     checkin_routes,
     handover_routes,
     my_heard_routes,
+    my_data_routes,
     next_home_routes,
     phone_routes,
     tablet_routes,
@@ -32,6 +33,7 @@ from web.security_headers import security_headers
 from web.sessions import session_middleware
 from web.staff import admin_routes as staff_admin_routes
 from web.staff import auth_routes as staff_auth_routes
+from web.staff import data_request_routes as staff_data_request_routes
 from web.staff import desk_routes as staff_desk_routes
 from web.staff import events as staff_events
 from web.staff import kpi_routes as staff_kpi_routes
@@ -73,9 +75,11 @@ def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     staff_review_routes.add_routes(app)
     staff_events.add_routes(app)
     staff_placement_routes.add_routes(app)
+    staff_data_request_routes.add_routes(app)
     next_home_routes.add_routes(app)
     my_heard_routes.add_routes(app)
     staff_you_said_routes.add_routes(app)
+    my_data_routes.add_routes(app)
     if bot is not None and dispatcher is not None and runtime.settings.webhook_url:
 
         add_webhook_route(app, runtime.settings)

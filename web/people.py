@@ -12,6 +12,7 @@ from flows.conversation import Conversation
 from domain.handover import hello_notice
 from domain.desk import replies_to_show
 from domain.you_said import changes_to_show
+from domain.my_data import decision_notice
 from flows.inputs import Command, Input
 from flows.screen import Reply
 from storage.models import CheckIn, Staff, Tablet, WebLogin, YoungPerson
@@ -59,14 +60,16 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
     # (an unfinished "I need help now"); they wait for a sign-in that lands at home,
     # and each is shown once. On Telegram the outbox carries them.
     landing = reply.screens[-1].name if reply.screens else ""
-    seen, hello, replies = None, None, []
+    seen, hello, replies, decided = None, None, [], None
     if landing in AT_REST:
         seen = await acknowledgement_notice(request, person)
         replies = await replies_to_show(request[DB], runtime.vault, person, now)
         replies += await changes_to_show(request[DB], runtime.vault, person, now)
         hello = await hello_notice(request[DB], runtime.vault, person, now)
+        decided = await decision_notice(request[DB], runtime.vault, person, now)
     said = " ".join(part for part in (seen, *replies) if part)
-    notice = "\n\n".join(n for n in (hello.text if hello else None, said) if n) or reply.notice
+    notice = "\n\n".join(n for n in (hello.text if hello else None, said, decided)
+                         if n) or reply.notice
     picture = keyworker_photo_path(hello.photo_id) if hello and hello.photo_id else None
     await save_view(request[DB], runtime.vault, row, View(reply.screens, notice, picture=picture))
     audit(request[DB], at=now, actor_kind="young_person", actor_id=person.id,

@@ -1,0 +1,144 @@
+""""My data" on the web: what Heard holds about the signed-in young person, in their
+language (``domain.my_data``), the same as a PDF, and "Delete my data" with a confirm
+step (and "Stop my request" while it waits).
+
+Only for the signed-in young person: on a unit tablet that is the one who gave their
+PIN, and it is gone when they leave. Nothing here is cached (``no-store``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from core.i18n import _, set_locale
+from domain.my_data import (
+    DataRequestError,
+    MyData,
+    ask_to_erase,
+    my_data,
+    open_request,
+    withdraw,
+)
+from web.keys import DB, RUNTIME, SESSION
+from web.pdf import PdfUnavailable, render_pdf
+from web.people import current_person
+from web.templating import render, see_other
+from web.unit_of_work import read_only
+
+log = logging.getLogger(__name__)
+
+PATH = "/me/my-data"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def _data(request: web.Request, person) -> MyData:  # type: ignore[no-untyped-def]
+    runtime = request.app[RUNTIME]
+    return await my_data(request[DB], runtime.vault, person, runtime.clock.now(),
+                         channel="web",
+                         decision_days=runtime.settings.erase_decision_days)
+
+
+def _flash(request: web.Request) -> str | None:
+    return {
+        "asked": _("We have asked your service. We will tell you what they decide."),
+        "stopped": _("OK. Your request is stopped. Your data stays."),
+    }.get(request.query.get("m", ""))
+
+
+@read_only
+async def page(request: web.Request) -> web.Response:
+    person = await current_person(request)
+    if person is None:
+        return see_other("/")
+    set_locale(person.locale)
+    data = await _data(request, person)
+    response = render(request, "my_data.html", data=data, flash=_flash(request),
+                      on_tablet=request[SESSION].tablet_id is not None)
+    response.headers.update(NO_STORE)
+    return response
+
+
+async def my_data_pdf(data: MyData) -> bytes:
+    """The same words as the page, laid out as a PDF (in the current language)."""
+    return await render_pdf("my_data_pdf.html", data=data)
+
+
+async def my_data_pdf_or_none(data: MyData) -> bytes | None:
+    """For the outbox: the PDF, or None where PDFs cannot be made here."""
+    try:
+        return await my_data_pdf(data)
+    except PdfUnavailable as exc:
+        log.error("my data PDF not made: %s", exc)
+        return None
+
+
+@read_only
+async def pdf(request: web.Request) -> web.Response:
+    person = await current_person(request)
+    if person is None:
+        return see_other("/")
+    set_locale(person.locale)
+    try:
+        body = await my_data_pdf(await _data(request, person))
+    except PdfUnavailable as exc:
+        log.error("my data PDF not made: %s", exc)
+        response = render(request, "message.html", status=503, title=_("My data"),
+                          text=_("Sorry, the PDF cannot be made here just now. You can still "
+                                 "read all of it on the \u201cMy data\u201d page."),
+                          link=(PATH, _("Back")))
+        response.headers.update(NO_STORE)
+        return response
+    return web.Response(body=body, content_type="application/pdf", headers={
+        "Content-Disposition": 'inline; filename="my-data.pdf"', **NO_STORE})
+
+
+@read_only
+async def confirm_delete(request: web.Request) -> web.Response:
+    person = await current_person(request)
+    if person is None:
+        return see_other("/")
+    set_locale(person.locale)
+    if await open_request(request[DB], person) is not None:
+        return see_other(PATH)
+    response = render(request, "my_data_delete.html",
+                      days=request.app[RUNTIME].settings.erase_decision_days)
+    response.headers.update(NO_STORE)
+    return response
+
+
+async def delete(request: web.Request) -> web.Response:
+    person = await current_person(request)
+    if person is None:
+        return see_other("/")
+    runtime = request.app[RUNTIME]
+    await ask_to_erase(request[DB], runtime.vault, person, channel="web",
+                       now=runtime.clock.now(),
+                       decision_days=runtime.settings.erase_decision_days)
+    return see_other(f"{PATH}?m=asked")
+
+
+async def stop(request: web.Request) -> web.Response:
+    person = await current_person(request)
+    if person is None:
+        return see_other("/")
+    set_locale(person.locale)
+    form = await request.post()
+    try:
+        await withdraw(request[DB], person, str(form.get("request", ""))[:40],
+                       request.app[RUNTIME].clock.now())
+    except DataRequestError as exc:
+        response = render(request, "message.html", status=400, title=_("My data"),
+                          text=str(exc), link=(PATH, _("Back")))
+        response.headers.update(NO_STORE)
+        return response
+    return see_other(f"{PATH}?m=stopped")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(PATH, page)
+    app.router.add_get(PATH + ".pdf", pdf)
+    app.router.add_get(PATH + "/delete", confirm_delete)
+    app.router.add_post(PATH + "/delete", delete)
+    app.router.add_post(PATH + "/stop", stop)
