@@ -84,7 +84,7 @@ async def test_booklet_and_question_in_the_browser(
         await page.wait_for_selector("h1:has-text('Your bedroom')")
         image = page.locator("img[alt='A bed with a blue cover by a window']")
         # Wait for the picture itself, not only the page: decode() settles once it is loaded.
-    assert await image.evaluate("img => img.decode().then(() => img.naturalWidth)") == 1200
+        assert await image.evaluate("img => img.decode().then(() => img.naturalWidth)") == 1200
         await assert_accessible(page, "my next home")
         if SHOOT:
             await page.screenshot(path=str(DOCS / "placements-next-home-phone.png"), full_page=True)
