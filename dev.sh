@@ -44,14 +44,16 @@ ensure_pango() {
   # HarfBuzz's subsetter keeps the fonts embedded in PDFs small. Words drawn in
   # pictures need Noto fonts for every script we speak and RAQM (libraqm, libfribidi)
   # to join Arabic-script letters (cards/text.py; HEARD_FONT_DIR points elsewhere).
+  # GNU gettext's msgfmt checks every catalog in the translation tests.
   if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || ! command -v pdftoppm >/dev/null 2>&1 \
       || ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset \
-      || ! ldconfig -p 2>/dev/null | grep -q libraqm || [ ! -d /usr/share/fonts/truetype/noto ]; then
+      || ! ldconfig -p 2>/dev/null | grep -q libraqm || [ ! -d /usr/share/fonts/truetype/noto ] \
+      || ! command -v msgfmt >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       echo "Installing Pango (PDFs) and poppler-utils (PDF tests) ..." >&2
       (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils \
-        fonts-noto-core libraqm0 libfribidi0) >/dev/null 2>&1 \
+        fonts-noto-core libraqm0 libfribidi0 gettext) >/dev/null 2>&1 \
         || echo "Pango could not be installed; PDFs will not be made and their tests skipped." >&2
     fi
   fi

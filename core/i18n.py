@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import io
 import os
 from collections.abc import Iterator
 from functools import lru_cache
@@ -19,9 +20,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+# Where the catalogs are: an installed package carries them compiled in core/locales
+# (setup.py compiles them into the wheel); a checkout reads locales/ at the top.
 # HEARD_LOCALES_DIR: catalogs from elsewhere (tests, or a catalog being tried out).
+_PACKAGED = Path(__file__).resolve().parent / "locales"
+_CHECKOUT = Path(__file__).resolve().parent.parent / "locales"
 LOCALES_DIR = Path(os.environ.get("HEARD_LOCALES_DIR")
-                   or Path(__file__).resolve().parent.parent / "locales")
+                   or (_PACKAGED if _PACKAGED.is_dir() else _CHECKOUT))
 DOMAIN = "messages"
 DEFAULT_LOCALE = "en"
 
@@ -57,17 +62,19 @@ def normalise_locale(code: str | None) -> str:
     return regional[0] if len(regional) == 1 else DEFAULT_LOCALE
 
 
-def _compiled(po_path: Path) -> Path:
-    """Compile a .po to .mo when the .mo is missing or older, so a fresh checkout just works."""
+def _load(po_path: Path) -> Translations:
+    """The compiled catalog when it is there and current (an installed package), else
+    the .po compiled in memory: nothing is ever written next to the code at run time."""
     mo_path = po_path.with_suffix(".mo")
-    if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-        with po_path.open("rb") as src:
-            catalog = read_po(src, locale=po_path.parent.parent.name)
-        tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as dst:
-            write_mo(dst, catalog)
-        tmp.replace(mo_path)
-    return mo_path
+    if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        with mo_path.open("rb") as fp:
+            return Translations(fp, domain=DOMAIN)
+    with po_path.open("rb") as src:
+        catalog = read_po(src, locale=po_path.parent.parent.name)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
 
 
 @lru_cache(maxsize=None)
@@ -75,8 +82,7 @@ def translations(locale: str) -> NullTranslations:
     po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po_path.exists():
         return NullTranslations()
-    with _compiled(po_path).open("rb") as fp:
-        return Translations(fp, domain=DOMAIN)
+    return _load(po_path)
 
 
 def current_locale() -> str:
