@@ -113,7 +113,7 @@ case "$cmd" in
     # extracts the same way to check the template is current.
     ensure_env
     "$PY" -m babel.messages.frontend extract -F babel.cfg --no-location --sort-output \
-      --project Heard --copyright-holder Heard --ignore-dirs=".venv tests bench testkit node_modules" \
+      --project Heard --copyright-holder Heard --ignore-dirs=".venv tests bench testkit node_modules build" \
       -o locales/messages.pot .
     exec "$PY" -m babel.messages.frontend update -i locales/messages.pot -d locales \
       --no-fuzzy-matching --ignore-obsolete

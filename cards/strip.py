@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_interval, format_skeleton
 from PIL import Image, ImageDraw
 
-from core.i18n import N_, _, dates_locale, use_locale
+from core.i18n import N_, _, clock_time, dates_locale, use_locale
 from cards.colour import DARK_INK, LIGHT_INK, RGB, label_ink, mix, tint
 from cards.deck import DECK, get_card
 from cards.faces import INK
@@ -235,7 +235,7 @@ def _draw_slot(
     put_text(
         im,
         (x1 - 12, (y0 + y1) // 2),
-        entry.at.astimezone(tz).strftime("%H:%M"),
+        _local_clock(entry.at.astimezone(tz)),
         14,
         label_ink(fill),
         "rm",
@@ -319,6 +319,10 @@ def strip_palette() -> Image.Image:
     pal = Image.new("P", (1, 1))
     pal.putpalette(flat + [0] * (768 - len(flat)))
     return pal
+
+
+def _local_clock(at: datetime) -> str:
+    return plain_spaces(clock_time(at.hour, at.minute))
 
 
 def _distance(a: Sequence[int], b: Sequence[int]) -> float:

@@ -13,9 +13,11 @@ import io
 import os
 from collections.abc import Iterator
 from functools import lru_cache
+from datetime import time
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -123,6 +125,24 @@ def dates_locale(locale: str | None = None) -> str:
     "23–29 Nov 2026" and a 24-hour clock, not "Nov 23 – 29, 2026"."""
     code = locale or _current.get()
     return "en_GB" if code == "en" else code
+
+
+@lru_cache(maxsize=4096)
+def _clock(hour: int, minute: int, locale: str) -> str:
+    return format_time(time(hour, minute), format="short", locale=locale)
+
+
+def clock_time(hour: int, minute: int, locale: str | None = None) -> str:
+    """A time of day as the locale writes it (CLDR's short form: "16:30" in UK English,
+    with the locale's own digits and day-period where it has them)."""
+    return _clock(hour, minute, dates_locale(locale))
+
+
+@lru_cache(maxsize=64)
+def weekday_names(locale: str | None = None, width: str = "wide") -> tuple[str, ...]:
+    """Monday first, from CLDR, never a hand-made list."""
+    days = Locale.parse(dates_locale(locale)).days["format"][width]
+    return tuple(days[i] for i in range(7))
 
 
 def is_rtl(locale: str | None = None) -> bool:

@@ -17,7 +17,7 @@ from babel import Locale
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import _, current_locale, use_locale
+from core.i18n import _, clock_time, current_locale, use_locale
 from core.names import first_name
 from domain.staff import can_keywork, keyworker_of
 from domain.staff_accounts import needs_keyworker
@@ -60,7 +60,8 @@ def when_text(at: datetime, tz: ZoneInfo) -> str:
     Babel's general formatter costs more than the rest of the row."""
     local = at.astimezone(tz)
     days, months = _day_and_month_names(current_locale())
-    return f"{days[local.weekday()]} {local.day} {months[local.month]}, {local:%H:%M}"
+    return (f"{days[local.weekday()]} {local.day} {months[local.month]}, "
+            f"{clock_time(local.hour, local.minute)}")
 
 
 async def service_timezone(session: AsyncSession, staff: Staff) -> ZoneInfo:

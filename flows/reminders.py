@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
-from core.i18n import N_, _
+from core.i18n import _, clock_time, weekday_names
 from flows.base import Flow, Step
 from domain.context import FlowContext
 from domain.reminder_times import next_occurrence, parse_time
@@ -15,8 +15,17 @@ from flows.screen import Choice, Screen, TextInput
 from flows.state import State
 from storage.models import Reminder, YoungPerson, new_id
 
-DAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
-        N_("Saturday"), N_("Sunday"))
+
+
+def day_name(weekday: int) -> str:
+    """The weekday in the young person's language, from CLDR, as a button starts it."""
+    name = weekday_names()[weekday]
+    return name[:1].upper() + name[1:]
+
+
+def time_label(local_time: str) -> str:
+    hour, minute = (int(part) for part in local_time.split(":"))
+    return clock_time(hour, minute)
 TIMES = ("07:30", "08:00", "12:00", "16:00", "18:00", "20:00")
 
 
@@ -57,16 +66,16 @@ class RemindersFlow(Flow):
             return Screen(
                 name="reminders.day",
                 text=_("Which day?"),
-                choices=tuple(Choice(f"d:{i}", _(d)) for i, d in enumerate(DAYS))
+                choices=tuple(Choice(f"d:{i}", day_name(i)) for i in range(7))
                 + (Choice("back", _("Back")),),
                 columns=2,
             )
         if state.step == "time":
-            day = _(DAYS[state.data["day"]])
+            day = day_name(state.data["day"])
             return Screen(
                 name="reminders.time",
                 text=_("What time on {day}? Tap one, or type a time like 16:30.").format(day=day),
-                choices=tuple(Choice(f"t:{t}", t) for t in TIMES)
+                choices=tuple(Choice(f"t:{t}", time_label(t)) for t in TIMES)
                 + (Choice("none", _("No reminder on {day}").format(day=day)),),
                 columns=3,
                 text_input=TextInput(5, _("A time, like 16:30")),
@@ -74,7 +83,7 @@ class RemindersFlow(Flow):
         current = await reminders_of(ctx)
         if current:
             lines = [_("You will get a gentle reminder on:")] + [
-                f"\u2022 {_(DAYS[r.weekday])} {r.local_time}" for r in current]
+                f"\u2022 {day_name(r.weekday)} {time_label(r.local_time)}" for r in current]
             lines.append(_("It's always fine to skip."))
             choices = (Choice("add", _("Add or change a day"), primary=True),
                        Choice("off", _("Turn reminders off")), Choice("home", _("Done")))

@@ -16,3 +16,18 @@ def test_a_device_language_finds_its_catalog() -> None:
         assert normalise_locale("fa-IR") == "fa_AF"
     for code in have:
         assert normalise_locale(code.replace("_", "-")) == code
+
+
+def test_times_and_weekdays_come_from_cldr_for_the_locale() -> None:
+    from core.i18n import clock_time, weekday_names
+    from flows.reminders import day_name, time_label
+    from core.i18n import use_locale
+
+    assert clock_time(16, 30, "en") == "16:30"  # a UK service: 24-hour clock
+    assert clock_time(16, 30, "ar") != "16:30" and "\u0645" in clock_time(16, 30, "ar")  # م
+    assert weekday_names("cy")[0] == "Dydd Llun"
+    with use_locale("pl"):
+        assert day_name(0) == "Poniedziałek"  # CLDR's name, starting with a capital
+        assert time_label("07:30") == "07:30"
+    with use_locale("sq"):
+        assert time_label("16:00") != "16:00"  # Albanian writes a 12-hour clock

@@ -30,7 +30,7 @@ def test_catalog_template_is_up_to_date(tmp_path: Path) -> None:
     subprocess.run(
         # As `./dev.sh catalogs` extracts: Babel's default keywords (ngettext's plural too).
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "--no-location", "--ignore-dirs=.venv tests bench testkit node_modules",
+         "--no-location", "--ignore-dirs=.venv tests bench testkit node_modules build",
          "-o", str(fresh), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
@@ -66,7 +66,12 @@ def test_msgfmt_check_is_clean(po: Path, tmp_path: Path) -> None:
 def test_a_built_wheel_carries_the_compiled_catalogs(tmp_path: Path) -> None:
     """pip builds the wheel as a user's install would; Heard from that wheel reads its
     compiled catalogs from the package and writes nothing there."""
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+    # From a copy: a build leaves build/ behind, which must not land in the checkout.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", "venv", "node_modules", "data", "build", ".git", "*.egg-info", "__pycache__",
+        ".pytest_cache"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps",
                             "-q", "-w", str(tmp_path / "dist")],
                            capture_output=True, text=True, timeout=600)
     if built.returncode != 0 and "Could not find a version" in built.stderr:
