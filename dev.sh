@@ -2,7 +2,8 @@
 # Heard's two everyday commands, each self-installing on a fresh machine:
 #   ./dev.sh run    serve on the embedded default (SQLite in ./data, no other server)
 #   ./dev.sh test   run the whole test suite
-#   ./dev.sh lint   check the code with ruff and the layers with import-linter
+#   ./dev.sh lint   check the code with ruff, the types with mypy and the layers with
+#                   import-linter
 #                   (both configured in pyproject.toml)
 #   ./dev.sh catalogs    refresh locales/messages.pot and every catalog from the code
 #   ./dev.sh languages   refresh the table of languages in docs/translating.md
@@ -96,6 +97,7 @@ case "$cmd" in
   lint)
     ensure_env
     "$PY" -m ruff check .
+    "$PY" -m mypy
     exec "$VENV/bin/lint-imports"
     ;;
   test)
@@ -115,8 +117,9 @@ case "$cmd" in
     "$PY" -m babel.messages.frontend extract -F babel.cfg --no-location --sort-output \
       --project Heard --copyright-holder Heard --ignore-dirs=".venv tests bench testkit node_modules build" \
       -o locales/messages.pot .
-    exec "$PY" -m babel.messages.frontend update -i locales/messages.pot -d locales \
-      --no-fuzzy-matching --ignore-obsolete
+    # Update every catalog (as `pybabel update --no-fuzzy-matching --ignore-obsolete`),
+    # keeping each one's X-Heard-Review header, which Babel itself would drop.
+    exec "$PY" -c 'from core.languages import update_catalogs; print("updated:", " ".join(update_catalogs()))'
     ;;
   languages)
     # The table of languages in docs/translating.md, from the catalogs' own headers.

@@ -21,14 +21,14 @@ from web.app import init_app
 log = logging.getLogger("heard")
 
 
-async def remember_bot_username(runtime: Runtime, bot) -> str:  # type: ignore[no-untyped-def]
+async def remember_bot_username(runtime: Runtime, bot) -> str:
     me = await bot.get_me()
     async with runtime.db.transaction() as session:
         await set_meta(session, "bot_username", me.username or "")
     return me.username or ""
 
 
-async def set_webhook_once(runtime: Runtime, bot, allowed_updates: list[str] | None = None,  # type: ignore[no-untyped-def]
+async def set_webhook_once(runtime: Runtime, bot, allowed_updates: list[str] | None = None,
                            ) -> None:
     """Only one of several processes calls setWebhook (Telegram rate-limits it).
     ``allowed_updates``: the update types the dispatcher handles, nothing else."""
@@ -50,7 +50,7 @@ async def set_webhook_once(runtime: Runtime, bot, allowed_updates: list[str] | N
     )
 
 
-def make_sender(runtime: Runtime, bot):  # type: ignore[no-untyped-def]
+def make_sender(runtime: Runtime, bot):
     """The outbox sender with a transport for every route this process has:
     Telegram when ``bot`` is given, email when mail is configured."""
     from datetime import timedelta
@@ -100,7 +100,7 @@ async def warn_unreachable_services(runtime: Runtime) -> dict[str, list[str]]:
     return found
 
 
-async def _schedule(runtime: Runtime, stop: asyncio.Event, sender) -> None:  # type: ignore[no-untyped-def]
+async def _schedule(runtime: Runtime, stop: asyncio.Event, sender) -> None:
     from app.scheduler import run_forever
 
     await run_forever(runtime.db, runtime.vault, runtime.clock, stop,

@@ -64,7 +64,7 @@ def _later(chat_id: int, screen: Screen, locale: str, owner: str) -> Later:
     return Later(chat_id, screen_message(screen, locale), owner, urgent=screen.urgent)
 
 
-def _send(chat_id: int, screen: Screen):  # type: ignore[no-untyped-def]
+def _send(chat_id: int, screen: Screen):
     async def send(bot: Bot) -> None:
         keyboard = screen_keyboard(screen)
         for n, photo in enumerate(screen.photos):
@@ -78,7 +78,7 @@ def _send(chat_id: int, screen: Screen):  # type: ignore[no-untyped-def]
     return send
 
 
-def _redraw_keyboard(chat_id: int, message_id: int, screen: Screen):  # type: ignore[no-untyped-def]
+def _redraw_keyboard(chat_id: int, message_id: int, screen: Screen):
     async def redraw(bot: Bot) -> None:
         try:
             await bot.edit_message_reply_markup(

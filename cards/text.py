@@ -18,6 +18,7 @@ import logging
 import os
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from functools import lru_cache
 from pathlib import Path
 
@@ -163,7 +164,9 @@ def runs(text: str, default_direction: str = "ltr") -> list[Run]:
     i = 0
     while i < len(text):
         if scripts[i] is not None:
-            owner[i] = (scripts[i], _direction(scripts[i]))  # type: ignore[arg-type]
+            script = scripts[i]
+            assert script is not None
+            owner[i] = (script, _direction(script))
             i += 1
             continue
         j = i
@@ -226,7 +229,7 @@ def _language() -> str | None:
     return current_locale().split("_", 1)[0] or None
 
 
-def _run_kwargs(run: Run, language: str | None) -> dict[str, str]:
+def _run_kwargs(run: Run, language: str | None) -> dict[str, Any]:
     if not shaping_available():
         return {}
     kwargs = {"direction": run.direction}
@@ -257,7 +260,8 @@ def layout(text: str, size: int, default_direction: str = "ltr", language: str |
             a, d = f.getmetrics()
             ascent, descent = max(ascent, a), max(descent, d)
     if not placed:
-        a, d = _font("latin", size).getmetrics() if isinstance(_font("latin", size), ImageFont.FreeTypeFont) else (size, 0)
+        latin = _font("latin", size)
+        a, d = latin.getmetrics() if isinstance(latin, ImageFont.FreeTypeFont) else (size, 0)
         ascent, descent = a, d
     return Laid(tuple(placed), x, ascent, descent)
 

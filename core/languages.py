@@ -9,6 +9,7 @@ start with "reviewed by" counts as not reviewed.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -129,3 +130,43 @@ def update_doc(path: Path) -> bool:
     if new != text:
         path.write_text(new, encoding="utf-8")
     return new != text
+
+
+# -- refreshing the catalogs from the template ----------------------------------------
+
+
+def _with_review(text: str, review: str) -> str:
+    """The catalog text with its ``X-Heard-Review`` header line set (Babel writes only
+    the headers it knows, so every update would otherwise drop it)."""
+    line = f'"X-Heard-Review: {review}\\n"'
+    if _REVIEW_LINE.search(text):
+        return _REVIEW_LINE.sub(lambda _m: line, text, count=1)
+    return re.sub(r'^("Language: [^"]*"\n)', lambda m: m.group(1) + line + "\n", text, count=1,
+                  flags=re.MULTILINE)
+
+
+def update_catalogs(locales: Path | None = None) -> list[str]:
+    """Update every catalog from ``messages.pot`` as ``pybabel update --no-fuzzy-matching
+    --ignore-obsolete`` does, keeping each catalog's review state. Returns the codes."""
+    from babel.messages.pofile import write_po
+
+    locales = locales or i18n.LOCALES_DIR
+    with (locales / f"{i18n.DOMAIN}.pot").open("rb") as fh:
+        template = read_po(fh)
+    done = []
+    for path in sorted(locales.glob(f"*/LC_MESSAGES/{i18n.DOMAIN}.po")):
+        code = path.parent.parent.name
+        text = path.read_text(encoding="utf-8")
+        found = _REVIEW_LINE.search(text)
+        review = found.group(1).strip() if found else NOT_REVIEWED
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=code)
+        catalog.update(template, no_fuzzy_matching=True)
+        out = io.BytesIO()
+        write_po(out, catalog, ignore_obsolete=True, width=76)
+        updated = out.getvalue().decode("utf-8")
+        if code != i18n.DEFAULT_LOCALE:
+            updated = _with_review(updated, review)
+        path.write_text(updated, encoding="utf-8")
+        done.append(code)
+    return done

@@ -107,7 +107,7 @@ async def make_filter(
     )
 
 
-def _where(stmt: Select, flt: AuditFilter) -> Select:  # type: ignore[type-arg]
+def _where(stmt: Select, flt: AuditFilter) -> Select:
     if flt.staff_id is not None:
         stmt = stmt.where(AuditEntry.actor_kind == "staff", AuditEntry.actor_id == flt.staff_id)
     if flt.young_person_id is not None:

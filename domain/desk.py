@@ -285,30 +285,30 @@ async def timeline(
             "seen_by": await name(row.acknowledged_by),
             "seen_when": when_text(row.acknowledged_at, tz) if row.acknowledged_at else None,
         }))
-    for row in (await session.scalars(
+    for answer_row in (await session.scalars(
             select(ListenedAnswer).where(ListenedAnswer.young_person_id == person.id)
             .order_by(ListenedAnswer.created_at.desc()).limit(take))).all():
-        payload = await vault.open(session, person.id, "listened_answers", row.id, row.payload_ct)
-        entries.append(Entry("listened", row.created_at, when_text(row.created_at, tz), payload))
-    for row in (await session.scalars(
+        payload = await vault.open(session, person.id, "listened_answers", answer_row.id, answer_row.payload_ct)
+        entries.append(Entry("listened", answer_row.created_at, when_text(answer_row.created_at, tz), payload))
+    for alert_row in (await session.scalars(
             select(Alert).where(Alert.young_person_id == person.id)
             .order_by(Alert.created_at.desc()).limit(take))).all():
-        entries.append(Entry("alert", row.created_at, when_text(row.created_at, tz), {
-            "id": row.id, "status": row.status, "taken_by": await name(row.taken_by),
-            "taken_when": when_text(row.taken_at, tz) if row.taken_at else None,
+        entries.append(Entry("alert", alert_row.created_at, when_text(alert_row.created_at, tz), {
+            "id": alert_row.id, "status": alert_row.status, "taken_by": await name(alert_row.taken_by),
+            "taken_when": when_text(alert_row.taken_at, tz) if alert_row.taken_at else None,
         }))
-    for row in (await session.scalars(
+    for reply_row in (await session.scalars(
             select(StaffReply).where(StaffReply.young_person_id == person.id)
             .order_by(StaffReply.created_at.desc()).limit(take))).all():
-        text = await vault.open(session, person.id, "staff_replies", row.id, row.body_ct)
-        entries.append(Entry("reply", row.created_at, when_text(row.created_at, tz), {
-            "text": text, "by": await name(row.staff_id), "checkin_id": row.checkin_id}))
-    for row in (await session.scalars(
+        text = await vault.open(session, person.id, "staff_replies", reply_row.id, reply_row.body_ct)
+        entries.append(Entry("reply", reply_row.created_at, when_text(reply_row.created_at, tz), {
+            "text": text, "by": await name(reply_row.staff_id), "checkin_id": reply_row.checkin_id}))
+    for change_row in (await session.scalars(
             select(Change).where(Change.young_person_id == person.id)
             .order_by(Change.created_at.desc()).limit(take))).all():
-        text = await vault.open(session, person.id, "changes", row.id, row.body_ct)
-        entries.append(Entry("change", row.created_at, when_text(row.created_at, tz), {
-            "text": text, "by": await name(row.staff_id), "checkin_id": row.checkin_id}))
+        text = await vault.open(session, person.id, "changes", change_row.id, change_row.body_ct)
+        entries.append(Entry("change", change_row.created_at, when_text(change_row.created_at, tz), {
+            "text": text, "by": await name(change_row.staff_id), "checkin_id": change_row.checkin_id}))
     # At the same moment, what follows from a thing comes above it (an alert above
     # its check-in, a reply above both, what changed above all).
     order = {"checkin": 0, "listened": 1, "alert": 2, "reply": 3, "change": 4}

@@ -198,8 +198,8 @@ def table_rows(name: str, summary: dict[str, Any], months: MonthRange, *,
             for m in summary["months"]]
     span = f"{months.first} \u2013 {months.last}" if iso else range_label(months)
     rows.append(_csv_row(name, span, everyone, summary["listened_to"], summary["satisfaction"]))
-    for who, label in LISTENED_WHO.items():
-        rows.append(_csv_row(name, span, _(label), summary["by_who"][who], None))
+    for who, who_label in LISTENED_WHO.items():
+        rows.append(_csv_row(name, span, _(who_label), summary["by_who"][who], None))
     return rows
 
 

@@ -133,6 +133,7 @@ async def record_checkin(
     checkin.payload_ct = await ctx.vault.seal(ctx.session, ctx.person.id, "checkins", checkin.id,
                                               payload)
     alert = await ctx.session.get(Alert, alert_id) if alert_id else None
+    crisis: Crisis | None
     if alert is not None:
         crisis = await _join_alert(ctx, alert, checkin, payload, unfinished=unfinished)
     else:
@@ -178,7 +179,7 @@ async def _safeguard(ctx: FlowContext, checkin: CheckIn | None, payload: dict) -
     return await _crisis_for(ctx, told)
 
 
-async def _lexicon(ctx: FlowContext):  # type: ignore[no-untyped-def]
+async def _lexicon(ctx: FlowContext):
     return await service_lexicon(ctx.session, ctx.person.service_id, ctx.person.locale)
 
 

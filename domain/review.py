@@ -92,17 +92,17 @@ async def review_entries(session: AsyncSession, vault: Vault, person: YoungPerso
         out.append(ReviewEntry("checkin", row.created_at, {
             **payload, "seen_by": await name(row.acknowledged_by),
             "seen_at": row.acknowledged_at, "unfinished": row.unfinished}))
-    for row in (await session.scalars(select(ListenedAnswer).where(
+    for answer_row in (await session.scalars(select(ListenedAnswer).where(
             ListenedAnswer.young_person_id == person.id, ListenedAnswer.created_at >= start,
             ListenedAnswer.created_at < end))).all():
-        payload = await vault.open(session, person.id, "listened_answers", row.id, row.payload_ct)
-        out.append(ReviewEntry("listened", row.created_at, payload))
-    for row in (await session.scalars(select(StaffReply).where(
+        payload = await vault.open(session, person.id, "listened_answers", answer_row.id, answer_row.payload_ct)
+        out.append(ReviewEntry("listened", answer_row.created_at, payload))
+    for reply_row in (await session.scalars(select(StaffReply).where(
             StaffReply.young_person_id == person.id, StaffReply.created_at >= start,
             StaffReply.created_at < end))).all():
-        text = await vault.open(session, person.id, "staff_replies", row.id, row.body_ct)
-        out.append(ReviewEntry("reply", row.created_at, {"text": text,
-                                                          "by": await name(row.staff_id)}))
+        text = await vault.open(session, person.id, "staff_replies", reply_row.id, reply_row.body_ct)
+        out.append(ReviewEntry("reply", reply_row.created_at, {"text": text,
+                                                          "by": await name(reply_row.staff_id)}))
     order = {"checkin": 0, "listened": 1, "reply": 2}
     out.sort(key=lambda e: (e.at, order[e.kind]))
     return out

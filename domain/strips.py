@@ -56,9 +56,9 @@ async def week_data(
                                      # Stopped before "how much": drawn light.
                                      payload.get("amount") or "a_little"))
     listened: list[StripListened] = []
-    for row in await listened_between(session, person.id, start, end):
-        payload = await vault.open(session, person.id, "listened_answers", row.id, row.payload_ct)
-        listened.append(StripListened(row.created_at, payload["answer"]))
+    for answer_row in await listened_between(session, person.id, start, end):
+        payload = await vault.open(session, person.id, "listened_answers", answer_row.id, answer_row.payload_ct)
+        listened.append(StripListened(answer_row.created_at, payload["answer"]))
     return checkins, listened
 
 

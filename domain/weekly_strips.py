@@ -35,8 +35,8 @@ def due_week(now: datetime, tz: ZoneInfo) -> str | None:
     return iso_week(this_monday - timedelta(days=7))
 
 
-async def _count(session: AsyncSession, model: type, person_id: str, start: datetime,
-                 end: datetime) -> int:
+async def _count(session: AsyncSession, model: type[CheckIn] | type[ListenedAnswer],
+                 person_id: str, start: datetime, end: datetime) -> int:
     return int(await session.scalar(
         select(func.count()).select_from(model).where(
             model.young_person_id == person_id, model.created_at >= start, model.created_at < end)

@@ -205,9 +205,8 @@ async def service_notes(session: AsyncSession, service_id: str) -> list[UnitNote
 
 async def notes_for(session: AsyncSession, person: YoungPerson, now: datetime) -> list[UnitNote]:
     """The notes a young person sees: their unit's and the whole service's, newest first."""
-    unit = UnitNote.unit.is_(None)
-    if person.unit:
-        unit = unit | (UnitNote.unit == person.unit)
+    unit = (UnitNote.unit.is_(None) | (UnitNote.unit == person.unit) if person.unit
+            else UnitNote.unit.is_(None))
     return list((await session.scalars(
         select(UnitNote).where(UnitNote.service_id == person.service_id,
                                UnitNote.removed_at.is_(None), unit,

@@ -107,9 +107,9 @@ class Conversation:
                     ).format(n=screen.text_input.max_length)
                     return reply if not reply.screens else await self._show(state, reply)
                 was = (state.flow, state.step)
-                step = await flow.on_words(ctx, state, text)
-                assert step is not None
-                state = await self._apply(step, state, was, reply)
+                taken = await flow.on_words(ctx, state, text)
+                assert taken is not None
+                state = await self._apply(taken, state, was, reply)
             case Unusable():
                 reply.notice = _(
                     "Sorry, I can't use that here. Please tap a button, or type a few words when I ask."

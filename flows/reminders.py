@@ -91,7 +91,8 @@ class RemindersFlow(Flow):
             lines = [_("Reminders are off."),
                      _("If you like, we can send you a gentle reminder on the days and at the "
                        "times you choose. It's always fine to skip.")]
-            choices = (Choice("add", _("Choose a day"), primary=True), Choice("home", _("Done")))
+            choices = (Choice("add", _("Choose a day"), primary=True),  # type: ignore[assignment]
+                       Choice("home", _("Done")))
         return Screen(name="reminders", text="\n\n".join(lines), choices=choices)
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:

@@ -148,7 +148,7 @@ async def claim_due(
 # and the per-call statement building.
 _t = OutboxMessage.__table__.c
 _MARK_SENT = (
-    update(OutboxMessage.__table__)
+    update(OutboxMessage.__table__)  # type: ignore[arg-type]  # a Table: FromClause in the stubs
     .where(_t.id.in_(bindparam("ids", expanding=True)), _t.locked_by == bindparam("worker"))
     .values(status="sent", sent_at=bindparam("now"), locked_until=None, attempts=_t.attempts + 1)
 )

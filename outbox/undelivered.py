@@ -32,11 +32,11 @@ async def _service_of_chat(session: AsyncSession, item: Claimed) -> str | None:
                 return str(service_id)
         return None
     for model in (Staff, YoungPerson):
-        service_id = await session.scalar(
+        found = await session.scalar(
             select(model.service_id).where(model.telegram_chat_id == chat_id).limit(1)
         )
-        if service_id:
-            return service_id
+        if found:
+            return str(found)
     return None
 
 

@@ -95,7 +95,7 @@ def _join_pairs(words: list[str]) -> list[str]:
             out.append(pair[0] + pair[1])
             i += 2
         elif pair in _JOIN:
-            out.append(_JOIN[pair])  # type: ignore[index]
+            out.append(_JOIN[pair])
             i += 2
         else:
             out.append(words[i])

@@ -84,7 +84,7 @@ class ChainCache:
         return self._known[key]
 
 
-def unreached_alerts():  # type: ignore[no-untyped-def]
+def unreached_alerts():
     """Open alerts that have reached nobody yet (no one was told by any route)."""
     told = exists().where(AlertRecipient.alert_id == Alert.id)
     return select(Alert).where(Alert.status == "open", ~told)

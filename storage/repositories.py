@@ -30,7 +30,7 @@ from storage.models import (
 from storage.db import dialect_of, rows_changed
 
 
-def _insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
+def _insert_for(session: AsyncSession):
     return pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
 
 

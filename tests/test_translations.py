@@ -190,3 +190,26 @@ def test_placeholder_pattern_sees_both_forms() -> None:
     assert placeholders("{name} has %(count)d cards and {n:>2}") == [
         "%(count)d", "{n:>2}", "{name}"]
     assert placeholders("no {} positional, no 100%") == []
+
+
+def test_refreshing_the_catalogs_keeps_each_ones_review_state(tmp_path: Path) -> None:
+    """`./dev.sh catalogs` updates every catalog from the template; Babel alone would drop
+    the X-Heard-Review header, and a reviewed catalog would read as unreviewed."""
+    from core.languages import NOT_REVIEWED, _REVIEW_LINE, update_catalogs
+
+    locales = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
+    codes = [p.parent.parent.name for p in locales.glob("*/LC_MESSAGES/messages.po")
+             if p.parent.parent.name != "en"]
+    assert codes, "no translated catalog to check"
+    first = locales / codes[0] / "LC_MESSAGES" / "messages.po"
+    text = _REVIEW_LINE.sub("", first.read_text(encoding="utf-8"))
+    first.write_text(text.replace('"Language: ', '"X-Heard-Review: reviewed by Amira Haddad, '
+                                  '2026-12-01\\n"\n"Language: ', 1), encoding="utf-8")
+    assert sorted(update_catalogs(locales)) == sorted([*codes, "en"])
+    for code in codes:
+        found = _REVIEW_LINE.search(
+            (locales / code / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8"))
+        assert found, code
+        want = "reviewed by Amira Haddad, 2026-12-01" if code == codes[0] else NOT_REVIEWED
+        assert found.group(1).strip() == want

@@ -11,6 +11,8 @@ code included.
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 
 from aiohttp import web
@@ -44,4 +46,4 @@ class RouteAccessLogger(AbstractAccessLogger):
 
 
 # What every runner of the web app is given (run.py's server and the tests alike).
-RUNNER_OPTIONS = {"access_log_class": RouteAccessLogger}
+RUNNER_OPTIONS: dict[str, Any] = {"access_log_class": RouteAccessLogger}

@@ -48,7 +48,7 @@ from web.webhook import add_webhook_route, webhook_path
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:  # type: ignore[no-untyped-def]
+def init_app(runtime: Runtime, *, bot=None, dispatcher=None) -> web.Application:
     app = web.Application(
         client_max_size=2 * 1024 * 1024,
         middlewares=[security_headers, error_pages, form_body, unit_of_work, session_middleware,

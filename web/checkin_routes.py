@@ -119,7 +119,7 @@ def _back_to(event: Input, before: View, reply: Reply) -> str:
     return "/me"
 
 
-def _input(form, before: View) -> Input | None:  # type: ignore[no-untyped-def]
+def _input(form, before: View) -> Input | None:
     if form.get("command") == "language":
         # The language button under every page: a check-in waits while they choose.
         return Command("language")
@@ -140,7 +140,8 @@ def _input(form, before: View) -> Input | None:  # type: ignore[no-untyped-def]
 
 async def leave(request: web.Request) -> web.Response:
     """"I've finished": sign out. On a tablet, back to the faces."""
-    on_tablet = request.get(SESSION) is not None and request[SESSION].tablet_id is not None
+    row = request.get(SESSION)
+    on_tablet = row is not None and row.tablet_id is not None
     await sessions.end(request)
     return see_other("/t" if on_tablet or request.cookies.get(DEVICE_COOKIE) else "/bye")
 

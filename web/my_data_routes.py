@@ -33,7 +33,7 @@ PATH = "/me/my-data"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def _data(request: web.Request, person) -> MyData:  # type: ignore[no-untyped-def]
+async def _data(request: web.Request, person) -> MyData:
     runtime = request.app[RUNTIME]
     return await my_data(request[DB], runtime.vault, person, runtime.clock.now(),
                          channel="web",

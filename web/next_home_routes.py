@@ -108,7 +108,7 @@ async def visit(request: web.Request) -> web.Response:
     return see_other(f"{PATH}?m={'visit' if told else 'no-visit'}")
 
 
-async def booklet_pdf(placement_name: str, pages: list, jpegs: dict[str, bytes]) -> bytes:  # type: ignore[type-arg]
+async def booklet_pdf(placement_name: str, pages: list, jpegs: dict[str, bytes]) -> bytes:
     """The booklet as a PDF, from the same page template; the photos handed over in
     memory (``web.pdf.IMAGE_SCHEME``), never fetched."""
     sources = {pid: IMAGE_SCHEME + pid for pid in jpegs}
@@ -116,7 +116,7 @@ async def booklet_pdf(placement_name: str, pages: list, jpegs: dict[str, bytes])
                             pages=pages, photo_src=sources, for_pdf=True, preview=False)
 
 
-async def booklet_pdf_or_none(placement_name: str, pages: list, jpegs: dict[str, bytes],  # type: ignore[type-arg]
+async def booklet_pdf_or_none(placement_name: str, pages: list, jpegs: dict[str, bytes],
                               ) -> bytes | None:
     """The booklet's PDF for the outbox, or None where PDFs cannot be made here."""
     try:

@@ -69,13 +69,13 @@ def _local_fetcher(weasyprint: Any, images: dict[str, bytes] | None = None) -> A
     """Only our own stylesheets and pictures on disk, and the pictures handed over in
     memory: a PDF never fetches from elsewhere."""
     base = STATIC_DIR.resolve().as_uri() + "/"
-    images = images or {}
+    given: dict[str, bytes] = images or {}
 
-    class LocalOnly(weasyprint.urls.URLFetcher):  # type: ignore[misc, name-defined]
+    class LocalOnly(weasyprint.urls.URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith(IMAGE_SCHEME) and url[len(IMAGE_SCHEME):] in images:
+            if url.startswith(IMAGE_SCHEME) and url[len(IMAGE_SCHEME):] in given:
                 return weasyprint.urls.URLFetcherResponse(
-                    url, body=images[url[len(IMAGE_SCHEME):]],
+                    url, body=given[url[len(IMAGE_SCHEME):]],
                     headers={"Content-Type": "image/jpeg"})
             if not (url.startswith(base) or url.startswith("data:")):
                 raise ValueError(f"not fetched: {url[:80]}")

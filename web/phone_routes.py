@@ -7,6 +7,8 @@ personal link never shown (the next person at the tablet must not find it)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime
 
 from aiohttp import web
@@ -77,7 +79,7 @@ async def this_tablet(request: web.Request) -> Tablet | None:
     return tablet
 
 
-def tablet_idle() -> dict[str, object]:
+def tablet_idle() -> dict[str, Any]:
     """Template arguments that send a tablet's PIN page back to the faces."""
     return {"body_attrs": {"data-idle-url": "/t", "data-idle-seconds": str(TABLET_PIN_IDLE)},
             "idle_seconds": TABLET_PIN_IDLE}
@@ -105,13 +107,13 @@ async def setup_form(request: web.Request) -> web.Response:
                   **(tablet_idle() if tablet else {}))
 
 
-def pin_from(form) -> str:  # type: ignore[no-untyped-def]
+def pin_from(form) -> str:
     if form.get("kind") == "pictures":
         return "".join(str(form.get(f"p{i}", "")) for i in range(1, pins.PIN_LENGTH + 1))
     return str(form.get("pin", "")).strip()
 
 
-def _confirm_from(form) -> str:  # type: ignore[no-untyped-def]
+def _confirm_from(form) -> str:
     if form.get("kind") == "pictures":
         return "".join(str(form.get(f"q{i}", "")) for i in range(1, pins.PIN_LENGTH + 1))
     return str(form.get("pin2", "")).strip()

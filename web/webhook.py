@@ -35,7 +35,7 @@ class _CheckedRequestHandler(SimpleRequestHandler):
         update = await _update_from(bot, request)
         if update is None:
             return web.json_response({"ok": False, "error": "not a Telegram update"}, status=400)
-        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        result: Any = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
         return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
 
@@ -49,7 +49,7 @@ async def _update_from(bot: Bot, request: web.Request) -> Update | None:
         return None
 
 
-def add_webhook_route(app, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def add_webhook_route(app, settings: Settings) -> None:
     _CheckedRequestHandler(
         dispatcher=app[DISPATCHER], bot=app[BOT], secret_token=settings.webhook_secret,
         handle_in_background=False,

@@ -77,9 +77,10 @@ async def sign_in(request: web.Request) -> web.Response:
 
 async def _signed_in(request: web.Request) -> web.Response | None:
     """None when someone is signed in (with the password accepted); else a redirect."""
-    if request.get(STAFF) is None or request.get(STAFF_SESSION) is None:
+    staff = request.get(STAFF)
+    if staff is None or request.get(STAFF_SESSION) is None:
         return see_other("/staff/sign-in")
-    set_locale(request[STAFF].locale)
+    set_locale(staff.locale)
     return None
 
 

@@ -7,6 +7,8 @@ Every id in a URL or a form goes through ``domain.desk.person_for`` (or
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -32,12 +34,12 @@ from web.templating import see_other
 from storage.repositories import audit
 
 KEYWORKERS = desk.DESK_ROLES
-LABELS = {
+LABELS: dict[str, Any] = {
     "card_label": card_label,
     "amount_label": amount_label,
     "help_label": help_label,
-    "listened_who": lambda key: _(LISTENED_WHO.get(key, key)),
-    "listened_answer": lambda key: _(LISTENED_ANSWERS.get(key, key)),
+    "listened_who": lambda key: _(LISTENED_WHO.get(key) or key),
+    "listened_answer": lambda key: _(LISTENED_ANSWERS.get(key) or key),
     "listened_face": lambda key: LISTENED_FACES.get(key, ""),
 }
 
@@ -94,7 +96,7 @@ async def young_person(request: web.Request, staff: Staff) -> web.Response:
 
 
 async def _history_and_notes(request: web.Request, staff: Staff, person: YoungPerson,
-                             tz: ZoneInfo, page_no: int) -> dict[str, object]:
+                             tz: ZoneInfo, page_no: int) -> dict[str, Any]:
     """Who key-worked them, and the handover notes written for this keyworker (read,
     and so audited, only on the first page)."""
     if page_no:
@@ -219,7 +221,7 @@ async def end_goal(request: web.Request, staff: Staff) -> web.Response:
 
 
 async def _person_with_problem(request: web.Request, staff: Staff, person: YoungPerson,
-                               problem: str, **extra: object) -> web.Response:
+                               problem: str, **extra: Any) -> web.Response:
     runtime = request.app[RUNTIME]
     tz = await desk.service_timezone(request[DB], staff)
     entries, older = await desk.timeline(request[DB], runtime.vault, person, tz, 0)

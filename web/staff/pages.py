@@ -77,7 +77,8 @@ async def page(request: web.Request, template: str, *, status: int = 200,
     alerts = []
     # A commissioner sees totals only, so no alerts (they name young people).
     if (staff is not None and staff.role != "commissioner"
-            and next_step(staff, bool(request[STAFF_SESSION].second_factor)) is None):
+            and next_step(staff, bool(getattr(request[STAFF_SESSION], "second_factor", False)))
+            is None):
         tz = await service_timezone(request[DB], staff)
         alerts = await open_alerts(request[DB], request.app[RUNTIME].vault, staff, tz)
     context.setdefault("live", "/staff/events" if staff is not None else None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from core.i18n import _
 from cards.photos import BOOKLET_MAX_BYTES, PhotoError, clean_booklet_photo
@@ -134,7 +134,7 @@ async def save_section(request: web.Request, staff: Staff) -> web.Response:
     return see_other(f"/staff/placements/{placement.id}?m=saved#section-{section_id}")
 
 
-async def _read_upload(request: web.Request) -> tuple[dict[str, str], tempfile.SpooledTemporaryFile | None, bool]:  # type: ignore[type-arg]
+async def _read_upload(request: web.Request) -> tuple[dict[str, str], tempfile.SpooledTemporaryFile | None, bool]:
     """Read the multipart body part by part: small text fields into memory (capped),
     the photo in 64 KB chunks to a temporary file, stopping at 15 MB."""
     fields: dict[str, str] = {}
@@ -142,7 +142,7 @@ async def _read_upload(request: web.Request) -> tuple[dict[str, str], tempfile.S
     too_big = False
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
-        if not hasattr(part, "read_chunk"):
+        if not isinstance(part, BodyPartReader):
             continue  # a nested multipart: not ours
         if part.name == "photo" and part.filename is not None and photo is None:
             photo = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115

@@ -29,7 +29,7 @@ async def _page(request: web.Request, actor: Staff, *, problem: str | None = Non
     this_month = today.replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
 
-    def at(day):  # type: ignore[no-untyped-def]
+    def at(day):
         return datetime.combine(day, time.min, tz)
 
     totals = [
