@@ -120,3 +120,34 @@ async def test_only_their_keyworker_can_make_one_and_odd_dates_are_kind(
     async with runtime.db.transaction() as session:
         assert (await session.scalars(select(AuditEntry).where(
             AuditEntry.action == "review.exported"))).all()
+
+
+async def test_what_they_shared_for_their_review_is_in_the_summary_until_they_stop(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    from pypdf import PdfReader
+
+    sam = await consented(runtime, cast)
+    await sam.command("review")
+    await sam.tap("Let's start")
+    await sam.tap("Done")
+    await sam.send("my new school is going well")
+    for _skip in range(3):
+        await sam.tap("Skip")
+    await sam.tap("Share it with Alex")
+    alex = await keyworker_at_desk(client, runtime, cast)
+
+    async def summary_text() -> str:
+        status, data = await _make_pdf(client, alex, cast.young_person_id,
+                                       {"from": "2026-11-01", "to": "2026-11-30"})
+        assert status == 200
+        return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+    text = await summary_text()
+    assert "What Sam wants their review to know" in text
+    assert "my new school is going well" in text
+    await sam.command("review")
+    await sam.tap("Stop sharing it")
+    text = await summary_text()
+    assert "my new school is going well" not in text
+    assert "What Sam wants their review to know" not in text
