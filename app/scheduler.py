@@ -15,8 +15,17 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from core.clock import Clock
+from domain.context import Services
+from domain.moves import moves_due
+from domain.my_data import SCRUB_DUE, forget_erased_chats, remind_overdue
+from domain.reminder_times import queue_due_reminders
+from domain.weekly_strips import queue_weekly_strips
+from flows.unfinished import record_unfinished_due
+from safeguarding.escalation import deliver_unreached, escalate_due
 from storage.db import Database
 from storage.faults import is_database_fault
+from storage.models import Meta, ProcessedUpdate
+from storage.rotation import retire_if_due
 from storage.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -26,45 +35,32 @@ Job = Callable[[Database, Vault, Clock], Awaitable[int]]
 
 
 async def escalations(db: Database, vault: Vault, clock: Clock) -> int:
-    from safeguarding.escalation import escalate_due
-
     async with db.transaction() as session:
         return await escalate_due(session, vault, clock.now())
 
 
 async def unreached_alerts(db: Database, vault: Vault, clock: Clock) -> int:
-    from safeguarding.escalation import deliver_unreached
-
     async with db.transaction() as session:
         return await deliver_unreached(session, vault, clock.now())
 
 
 async def unfinished_checkins(db: Database, vault: Vault, clock: Clock) -> int:
-    from domain.context import Services
-    from flows.unfinished import record_unfinished_due
-
     async with db.transaction() as session:
         return await record_unfinished_due(session, Services(vault=vault, clock=clock),
                                            clock.now())
 
 
 async def reminders(db: Database, vault: Vault, clock: Clock) -> int:
-    from domain.reminder_times import queue_due_reminders
-
     async with db.transaction() as session:
         return await queue_due_reminders(session, vault, clock.now())
 
 
 async def weekly_strips(db: Database, vault: Vault, clock: Clock) -> int:
-    from domain.weekly_strips import queue_weekly_strips
-
     async with db.transaction() as session:
         return await queue_weekly_strips(session, vault, clock.now())
 
 
 async def placement_moves(db: Database, vault: Vault, clock: Clock) -> int:
-    from domain.moves import moves_due
-
     async with db.transaction() as session:
         return await moves_due(session, vault, clock.now())
 
@@ -75,8 +71,6 @@ async def data_requests(db: Database, vault: Vault, clock: Clock) -> int:
     from the database files and the goodbye's chat id is forgotten once it has gone."""
     from sqlalchemy import delete
 
-    from domain.my_data import SCRUB_DUE, forget_erased_chats, remind_overdue
-    from storage.models import Meta
 
     async with db.transaction() as session:
         reminded = await remind_overdue(session, vault, clock.now())
@@ -93,7 +87,6 @@ async def forget_old_update_ids(db: Database, vault: Vault, clock: Clock) -> int
     """Telegram redelivers an update for at most a day; older ids need not be kept."""
     from sqlalchemy import delete
 
-    from storage.models import ProcessedUpdate
 
     async with db.transaction() as session:
         await session.execute(
@@ -106,8 +99,6 @@ async def retire_keys(db: Database, vault: Vault, clock: Clock) -> int:
     """Destroy old master keys once an erasure's retirement is due (one process runs
     it; the others find it done or the lock taken). Each pass also re-reads the key
     file if it changed, so retired keys leave this process's memory too."""
-    from storage.rotation import retire_if_due
-
     vault.keys.refresh()
     await retire_if_due(db, vault, clock.now())
     return 0

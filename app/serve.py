@@ -7,16 +7,26 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 from aiohttp import web
 
-from core.clock import Clock
+from app.scheduler import run_forever
+from bot.factory import make_bot, make_dispatcher, register_commands
+from bot.transport import TelegramTransport
 from cards.text import problems as text_in_pictures_problems
+from core.clock import Clock
 from core.config import Settings
 from domain.runtime import Runtime
+from domain.strips import render_picture
+from outbox.email import SmtpTransport
+from outbox.sender import Sender, SenderSettings
+from safeguarding.reach import services_without_reach
 from storage.repositories import set_meta
 from web.access_log import RUNNER_OPTIONS
 from web.app import init_app
+from web.my_data_routes import my_data_pdf_or_none
+from web.next_home_routes import booklet_pdf_or_none
 
 log = logging.getLogger("heard")
 
@@ -53,18 +63,9 @@ async def set_webhook_once(runtime: Runtime, bot, allowed_updates: list[str] | N
 def make_sender(runtime: Runtime, bot):
     """The outbox sender with a transport for every route this process has:
     Telegram when ``bot`` is given, email when mail is configured."""
-    from datetime import timedelta
-
-    from outbox.sender import Sender, SenderSettings
-
     s = runtime.settings
     transport = None
     if bot is not None:
-        from bot.transport import TelegramTransport
-        from domain.strips import render_picture
-        from web.my_data_routes import my_data_pdf_or_none
-        from web.next_home_routes import booklet_pdf_or_none
-
         transport = TelegramTransport(
             bot, lambda spec: render_picture(runtime.db, runtime.vault, spec,
                                              draw_booklet=booklet_pdf_or_none,
@@ -72,8 +73,6 @@ def make_sender(runtime: Runtime, bot):
                                              now=runtime.clock.now()))
     routes = {}
     if s.mail_enabled:
-        from outbox.email import SmtpTransport
-
         assert s.smtp_url and s.mail_from
         routes["email"] = SmtpTransport(s.smtp_url, s.mail_from)
     return Sender(
@@ -88,8 +87,6 @@ def make_sender(runtime: Runtime, bot):
 
 async def warn_unreachable_services(runtime: Runtime) -> dict[str, list[str]]:
     """One warning per service where an urgent alert could reach nobody."""
-    from safeguarding.reach import services_without_reach
-
     async with runtime.db.transaction(read_only=True) as session:
         found = await services_without_reach(session)
     for service, people in found.items():
@@ -101,8 +98,6 @@ async def warn_unreachable_services(runtime: Runtime) -> dict[str, list[str]]:
 
 
 async def _schedule(runtime: Runtime, stop: asyncio.Event, sender) -> None:
-    from app.scheduler import run_forever
-
     await run_forever(runtime.db, runtime.vault, runtime.clock, stop,
                       every=runtime.settings.schedule_poll_seconds)
 
@@ -124,8 +119,6 @@ def _reload_keys_on_sighup(runtime: Runtime) -> None:
 
 async def work(settings: Settings) -> None:
     """Only deliver and schedule: an extra process beside ``serve`` at scale."""
-    from bot.factory import make_bot
-
     stop = asyncio.Event()
     _stop_on_signals(stop)
     async with contextlib.AsyncExitStack() as cleanup:
@@ -159,8 +152,6 @@ async def serve(
         await warn_unreachable_services(runtime)
         bot = dispatcher = sender = None
         if settings.telegram_enabled:
-            from bot.factory import make_bot, make_dispatcher, register_commands
-
             bot = make_bot(settings)
             cleanup.push_async_callback(bot.session.close)
             sender = make_sender(runtime, bot)

@@ -25,7 +25,9 @@ from domain.placements import (
     move_note,
     placement_for,
 )
+from domain.admin import AdminError
 from domain.booklets import SectionView, young_person_pages
+from domain.handover import assign_keyworker
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from outbox.routes import Email, desk_url, tell_staff
@@ -234,8 +236,6 @@ async def want_to_visit(session: AsyncSession, vault: Vault, person: YoungPerson
 async def moves_due(session: AsyncSession, vault: Vault, now: datetime, limit: int = 50) -> int:
     """On the move date (in the service's timezone), the planned move happens: the
     handover to the new keyworker when one was chosen, and the move is marked made."""
-    from domain.handover import assign_keyworker
-
     rows = (await session.execute(
         select(PlacementMove, Service.timezone)
         .join(YoungPerson, YoungPerson.id == PlacementMove.young_person_id)
@@ -251,8 +251,6 @@ async def moves_due(session: AsyncSession, vault: Vault, now: datetime, limit: i
         new = await session.get(Staff, move.to_keyworker_id) if move.to_keyworker_id else None
         if (person is not None and new is not None and new.active
                 and person.keyworker_id != new.id):
-            from domain.admin import AdminError
-
             try:
                 note = await move_note(session, vault, move) or ""
                 await assign_keyworker(

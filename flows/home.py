@@ -3,17 +3,17 @@ and choosing a language."""
 
 from __future__ import annotations
 
-from core.i18n import _, language_name
-from flows.base import Flow, Step
+from core.i18n import _, language_name, set_locale
 from domain.context import FlowContext
-from flows.screen import Choice, Link, Screen
-from flows.state import State
-from flows.reminders import can_remind
 from domain.goals import goals_of
+from domain.languages import offered_locales
 from domain.placements import current_move
 from domain.review import latest_summary_line
 from domain.you_said import notes_for
-from core.i18n import set_locale
+from flows.base import Flow, Step
+from flows.reminders import can_remind
+from flows.screen import Choice, Link, Screen
+from flows.state import State
 
 # Who a young person can contact right now, whatever Heard is doing.
 def crisis_links() -> tuple[Link, ...]:
@@ -143,8 +143,6 @@ class LanguageFlow(Flow):
         return State(self.name, "pick")
 
     async def render(self, ctx: FlowContext, state: State) -> Screen:
-        from domain.languages import offered_locales
-
         offered = await offered_locales(ctx.session, ctx.person.service_id)
         return Screen(
             name="language",
