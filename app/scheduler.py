@@ -69,6 +69,22 @@ async def placement_moves(db: Database, vault: Vault, clock: Clock) -> int:
         return await moves_due(session, vault, clock.now())
 
 
+async def buddy_relays(db: Database, vault: Vault, clock: Clock) -> int:
+    """Buddy messages close by themselves when the first week is over (both told)."""
+    from domain.buddies import close_due
+
+    async with db.transaction() as session:
+        return await close_due(session, vault, clock.now())
+
+
+async def settling_in(db: Database, vault: Vault, clock: Clock) -> int:
+    """"How is it going?" the morning after a move, and a week on."""
+    from domain.buddies import settling_in_due
+
+    async with db.transaction() as session:
+        return await settling_in_due(session, vault, clock.now())
+
+
 async def forget_old_update_ids(db: Database, vault: Vault, clock: Clock) -> int:
     """Telegram redelivers an update for at most a day; older ids need not be kept."""
     from sqlalchemy import delete
@@ -101,6 +117,8 @@ JOBS: dict[str, Job] = {
     "reminders": reminders,
     "weekly_strips": weekly_strips,
     "placement_moves": placement_moves,
+    "buddy_relays": buddy_relays,
+    "settling_in": settling_in,
     "forget_old_update_ids": forget_old_update_ids,
     "retire_keys": retire_keys,
 }

@@ -21,6 +21,7 @@ COMMANDS = (
     ("listened", N_("Did I feel listened to?")),
     ("reminders", N_("Choose a gentle reminder, or turn it off")),
     ("next", N_("Your next home, if you are moving")),
+    ("buddy", N_("Being a buddy, or messages with your buddy")),
     ("help", N_("What Heard does, and who to contact")),
     ("language", N_("Change language")),
     ("pause", N_("Pause reminders")),

@@ -15,6 +15,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_PUBLIC_API = "https://api.telegram.org"
+# A buddy is there for at least the first week after a move.
+MIN_BUDDY_DAYS = 7
 
 
 class Settings(BaseSettings):
@@ -56,12 +58,21 @@ class Settings(BaseSettings):
     # After an erasure, the master keys that wrapped the erased key are retired
     # (destroyed) within this many hours; from then on older backups cannot show it.
     key_retire_hours: float = Field(24.0, gt=0, le=24 * 30)
+    # Days after the move date that a young person and their buddy can still send each
+    # other messages. Young people said two days was too short: a service may make it
+    # longer, never shorter than a week (smaller values are raised to 7).
+    buddy_days: int = 7
 
     @field_validator("bot_token", "webhook_url", "redis_url", "webhook_secret", "smtp_url",
                      "mail_from", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("buddy_days")
+    @classmethod
+    def _at_least_a_week(cls, value: int) -> int:
+        return max(MIN_BUDDY_DAYS, value)
 
     @field_validator("timezone")
     @classmethod

@@ -21,6 +21,8 @@ class Services:
     vault: Vault
     clock: Clock
     public_url: str = "http://127.0.0.1:8080"
+    # HEARD_BUDDY_DAYS: how long after the move date buddies can send messages.
+    buddy_days: int = 7
 
 
 @dataclass

@@ -49,6 +49,7 @@ class Runtime:
             vault=self.vault,
             clock=self.clock,
             public_url=self.settings.public_url,
+            buddy_days=self.settings.buddy_days,
         )
 
     @classmethod

@@ -10,6 +10,7 @@ from flows.screen import Choice, Link, Screen
 from flows.state import State
 from flows.reminders import can_remind
 from domain.review import latest_summary_line
+from domain import buddies
 from core.i18n import set_locale
 
 # Who a young person can contact right now, whatever Heard is doing.
@@ -51,6 +52,16 @@ class HomeFlow(Flow):
                                          await ctx.timezone())
         if told:
             ask = f"{told}\n\n{ask}"
+        if ctx.channel == "web":
+            # On Telegram the outbox asks this (domain.buddies.settling_in_due).
+            settling = await buddies.settling_in_line(ctx.session, ctx.person,
+                                                      ctx.clock.now())
+            if settling:
+                ask = f"{settling}\n\n{ask}"
+        buddy, asked = await _buddy_choice(ctx)
+        if asked:
+            ask = _("Someone asked if you would like to be a buddy for someone new.") + \
+                f"\n\n{ask}"
         choices = [
             Choice("go:checkin", _("Show how I feel"), primary=True),
             Choice("go:listened", _("Did I feel listened to?")),
@@ -63,6 +74,8 @@ class HomeFlow(Flow):
             # The web has its own "My next home" page (web/next_home_routes.py).
             if await current_move(ctx.session, ctx.person.id) is not None:
                 choices.append(Choice("go:next", _("My next home")))
+        if buddy is not None:
+            choices.append(buddy)
         choices.append(Choice("go:help", _("Help")))
         return Screen(
             name="home",
@@ -72,6 +85,21 @@ class HomeFlow(Flow):
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
         raise AssertionError("home choices are commands; the conversation starts them")
+
+
+async def _buddy_choice(ctx: FlowContext) -> tuple[Choice | None, bool]:
+    """The home screen's way to /buddy, and whether they have been asked and not
+    answered yet: "My buddy" while a relay is open; "Would you like to be a buddy?"
+    while asked; "Being a buddy" once they have answered, so they can change their
+    mind. Nothing for anyone never asked."""
+    if await buddies.open_match(ctx.session, ctx.person.id, ctx.clock.now()) is not None:
+        return Choice("go:buddy", _("My buddy")), False
+    consent = await buddies.consent_of(ctx.session, ctx.person.id)
+    if consent is None:
+        return None, False
+    if consent.state == buddies.ASKED:
+        return Choice("go:buddy", _("Would you like to be a buddy?")), True
+    return Choice("go:buddy", _("Being a buddy")), False
 
 
 def help_text(keyworker: str | None, channel: str) -> str:
