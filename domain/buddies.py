@@ -304,6 +304,7 @@ class MessageView:
     name: str
     text: str
     sent_at: datetime
+    passed_on: bool = True  # False: it raised an alert and was kept for the adults
 
 
 @dataclass(frozen=True)
@@ -345,7 +346,7 @@ async def _messages(session: AsyncSession, vault: Vault, match: BuddyMatch, me: 
         except KeyErased:
             continue
         out.append(MessageView(row.sender_id == me, names.get(row.sender_id, "?"), text,
-                               row.sent_at))
+                               row.sent_at, row.relayed))
     return out
 
 

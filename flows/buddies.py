@@ -122,8 +122,13 @@ class BuddyFlow(Flow):
             name="buddy.chat",
             text="\n\n".join(lines),
             text_input=TextInput(RELAY_LIMIT, _("Send a message to {name}").format(name=name)),
-            choices=(Choice("stop", _("Stop messages")), Choice("done", _("Done"), primary=True)),
+            choices=(*self._refresh(ctx), Choice("stop", _("Stop messages")),
+                     Choice("done", _("Done"), primary=True)),
             columns=2)
+
+    def _refresh(self, ctx: FlowContext) -> tuple[Choice, ...]:
+        # A web page shows what was there when it was drawn; Telegram gets each message.
+        return (Choice("refresh", _("See new messages")),) if ctx.channel == "web" else ()
 
     def _chat(self, view: MatchView | None) -> State:
         return State(self.name, "chat", {"name": view.other_name} if view else {})
@@ -141,6 +146,8 @@ class BuddyFlow(Flow):
             return Step(None, lead=_("That's OK. We won't ask again. If you change your "
                                      "mind, you can say yes any time."))
         view = await self._view(ctx)
+        if choice == "refresh":
+            return Step(self._chat(view))
         if choice == "default":
             await buddies.write_hello(ctx, None)
             return Step(self._chat(view), notice=_("Thank you! We sent {name} a kind hello "

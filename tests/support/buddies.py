@@ -34,6 +34,7 @@ class World:
     placement_id: str
     move_id: str  # Sam's planned move
     move_date: date
+    links: dict[str, str]  # nickname -> web link
 
 
 async def make_world(runtime: Runtime, *, days_ahead: int = 5) -> World:
@@ -45,6 +46,7 @@ async def make_world(runtime: Runtime, *, days_ahead: int = 5) -> World:
                            role="placement")
     now = runtime.clock.now()
     ids = {}
+    links = {"Sam": str(cast.young_person_codes["web_link"])}
     async with runtime.db.transaction() as session:
         for nickname in ("Robin", "Kim"):
             made = await admin.create_young_person(
@@ -52,6 +54,7 @@ async def make_world(runtime: Runtime, *, days_ahead: int = 5) -> World:
                 nickname=nickname, now=now, bot_username="heard_test_bot",
                 public_url=runtime.settings.public_url)
             ids[nickname] = str(made["young_person_id"])
+            links[nickname] = str(made["web_link"])
         staff = await session.get(Staff, pat.staff_id)
         assert staff is not None
         placement = Placement(service_id=staff.service_id, name="Oak House", kind="Home",
@@ -87,7 +90,7 @@ async def make_world(runtime: Runtime, *, days_ahead: int = 5) -> World:
         await client.command("start")
         await client.tap("OK, let's go")
     return World(cast, cast.young_person_id, ids["Robin"], ids["Kim"], cast.keyworker_id,
-                 jo.staff_id, pat.staff_id, lee.staff_id, placement_id, move_id, move_date)
+                 jo.staff_id, pat.staff_id, lee.staff_id, placement_id, move_id, move_date, links)
 
 
 class Client(FlowClient):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.i18n import _, current_locale
 from cards.deck import card_label
 from domain import desk
-from domain import placements
+from domain import buddies, placements
 from domain.moves import tell_planned
 from domain.placements import PlacementError, current_move, service_placements
 from domain.records import amount_label, help_label
@@ -95,14 +95,19 @@ async def _history_and_notes(request: web.Request, staff: Staff, person: YoungPe
     """Who key-worked them, and the handover notes written for this keyworker (read,
     and so audited, only on the first page)."""
     if page_no:
-        return {"history": None, "notes": []}
+        return {"history": None, "notes": [], "relays": []}
     runtime = request.app[RUNTIME]
     keyworkers = (await request[DB].scalars(
         select(Staff).where(Staff.service_id == person.service_id, Staff.active.is_(True),
                             Staff.role == "keyworker").order_by(Staff.name))).all()
     notes = await handover_notes_for(request[DB], runtime.vault, staff, person,
                                      runtime.clock.now())
-    return {"placements": await service_placements(request[DB], person.service_id),
+    relays = await buddies.relay_for_keyworker(request[DB], runtime.vault, staff, person.id,
+                                               runtime.clock.now())
+    return {"relays": [(r, desk.when_text(r.closes_at, tz),
+                        [(m, desk.when_text(m.sent_at, tz)) for m in r.messages])
+                       for r in relays],
+            "placements": await service_placements(request[DB], person.service_id),
             "planned": await current_move(request[DB], person.id), "keyworkers": keyworkers,
             "history": await desk.keyworker_history(request[DB], person, tz),
             "notes": [(n, desk.when_text(n.written_at, tz)) for n in notes]}
