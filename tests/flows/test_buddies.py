@@ -95,7 +95,8 @@ async def relay_open(runtime: Runtime, w: World) -> tuple[Client, Client]:
     return sam, robin
 
 
-async def test_who_lives_at_a_placement(runtime: Runtime) -> None:
+async def test_who_lives_at_a_placement(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     w = await make_world(runtime)
     async with runtime.db.transaction() as session:
         assert {p.id for p in await buddies.residents(session, w.placement_id)} == {w.robin, w.kim}
@@ -106,7 +107,8 @@ async def test_who_lives_at_a_placement(runtime: Runtime) -> None:
             {w.robin, w.kim, w.sam}
 
 
-async def test_agreeing_and_refusing(runtime: Runtime) -> None:
+async def test_agreeing_and_refusing(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     w = await make_world(runtime)
     assert await answers(runtime, w) == {"Robin": "", "Kim": ""}
     kim = Client(runtime, w.kim)
@@ -151,8 +153,9 @@ async def test_agreeing_and_refusing(runtime: Runtime) -> None:
 
 
 async def test_relay_opens_at_preview_and_closes_a_week_after_the_move(
-    runtime: Runtime, clock: FrozenClock
+    any_runtime: Runtime, clock: FrozenClock
 ) -> None:
+    runtime = any_runtime
     w = await make_world(runtime)
     robin = await robin_says_yes(runtime, w)
     sam = Client(runtime, w.sam)
@@ -230,7 +233,8 @@ async def test_relay_opens_at_preview_and_closes_a_week_after_the_move(
         assert len(sent) == 3  # the three before closing, nothing after
 
 
-async def test_a_service_may_make_it_longer_never_shorter(runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_service_may_make_it_longer_never_shorter(any_runtime: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runtime = any_runtime
     assert Settings(buddy_days=3, _env_file=None).buddy_days == 7  # type: ignore[call-arg]
     assert Settings(buddy_days=14, _env_file=None).buddy_days == 14  # type: ignore[call-arg]
     w = await make_world(runtime)
@@ -242,7 +246,8 @@ async def test_a_service_may_make_it_longer_never_shorter(runtime: Runtime, tmp_
         assert match.closes_at.astimezone(LONDON).date() == w.move_date + timedelta(days=7)
 
 
-async def test_contacts_never_reach_the_other_side(runtime: Runtime) -> None:
+async def test_contacts_never_reach_the_other_side(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     w = await make_world(runtime)
     sam, robin = await relay_open(runtime, w)
     leaks = {
@@ -286,7 +291,8 @@ async def test_contacts_never_reach_the_other_side(runtime: Runtime) -> None:
                                      rows[0].text_ct)
 
 
-async def test_stop_works_at_once(runtime: Runtime) -> None:
+async def test_stop_works_at_once(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     w = await make_world(runtime)
     sam, robin = await relay_open(runtime, w)
     await robin.send("Hello!")
@@ -307,7 +313,8 @@ async def test_stop_works_at_once(runtime: Runtime) -> None:
                                        runtime.clock.now() + timedelta(days=30)) == 0
 
 
-async def test_risk_words_in_a_relay_message_raise_an_alert(runtime: Runtime) -> None:
+async def test_risk_words_in_a_relay_message_raise_an_alert(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     w = await make_world(runtime)
     sam, robin = await relay_open(runtime, w)
     before = await texts_to(runtime, ROBIN_TG)
@@ -321,7 +328,8 @@ async def test_risk_words_in_a_relay_message_raise_an_alert(runtime: Runtime) ->
     assert any(m.text for _r, m in await outbox(runtime, chat_id=ALEX_CHAT))  # Sam's keyworker
 
 
-async def test_keyworkers_of_both_see_the_relay_and_other_staff_do_not(runtime: Runtime) -> None:
+async def test_keyworkers_of_both_see_the_relay_and_other_staff_do_not(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     w = await make_world(runtime)
     sam, robin = await relay_open(runtime, w)
     await sam.send("Is the food nice?")
@@ -347,8 +355,9 @@ async def test_keyworkers_of_both_see_the_relay_and_other_staff_do_not(runtime: 
 
 
 async def test_how_is_it_going_after_the_first_night_and_the_first_week(
-    runtime: Runtime, clock: FrozenClock
+    any_runtime: Runtime, clock: FrozenClock
 ) -> None:
+    runtime = any_runtime
     w = await make_world(runtime, days_ahead=2)
     clock.set(datetime.combine(w.move_date, datetime.min.time(), tzinfo=UTC)
               + timedelta(hours=9))
@@ -381,7 +390,8 @@ async def test_how_is_it_going_after_the_first_night_and_the_first_week(
     assert sam.screen.name == "checkin.cards"
 
 
-async def test_erasure_removes_the_relay_and_buddy_rows(runtime: Runtime) -> None:
+async def test_erasure_removes_the_relay_and_buddy_rows(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     w = await make_world(runtime)
     sam, robin = await relay_open(runtime, w)
     await sam.send("Is the food nice?")
