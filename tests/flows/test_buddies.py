@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from app.scheduler import run_due
 from core.clock import FrozenClock
 from core.config import Settings
 from domain import admin, buddies
 from domain.buddies import BuddyError
 from domain.context import FlowContext
 from domain.moves import moves_due
+from domain.placements import cancel_move
 from domain.runtime import Runtime
 from storage.models import (
     Alert,
@@ -28,7 +30,7 @@ from storage.models import (
     Staff,
     YoungPerson,
 )
-from tests.support.buddies import ALEX_CHAT, KIM_TG, ROBIN_TG, SAM_TG, Client, World, make_world
+from tests.support.buddies import ALEX_CHAT, JO_CHAT, KIM_TG, ROBIN_TG, SAM_TG, Client, World, make_world
 from tests.support.safeguarding import outbox
 
 LONDON = ZoneInfo("Europe/London")
@@ -205,12 +207,12 @@ async def test_relay_opens_at_preview_and_closes_a_week_after_the_move(
     assert sam.last.notice == "Sent to Robin."
 
     clock.set(closes)
-    async with runtime.db.transaction() as session:
-        assert await buddies.close_due(session, runtime.vault, clock.now()) == 1
+    assert (await run_due(runtime.db, runtime.vault, clock))["buddy_relays"] == 1
     async with runtime.db.transaction() as session:
         assert await buddies.close_due(session, runtime.vault, clock.now()) == 0  # once
     for chat in (SAM_TG, ROBIN_TG):
-        assert "have closed now that the first week is over" in (await texts_to(runtime, chat))[-1]
+        closed = [m.text for _r, m in await outbox(runtime, chat_id=chat, kind="buddy_closed")]
+        assert len(closed) == 1 and "have closed now that the first week is over" in closed[0]
 
     # Nothing passes after closing: a kind message instead.
     before = await texts_to(runtime, ROBIN_TG)
@@ -325,7 +327,16 @@ async def test_risk_words_in_a_relay_message_raise_an_alert(any_runtime: Runtime
     assert [s.name for s in sam.last.screens][0] == "flows.crisis"
     assert "not passed on to Robin" in (sam.last.notice or "")
     assert await texts_to(runtime, ROBIN_TG) == before  # a crisis is for adults to answer
-    assert any(m.text for _r, m in await outbox(runtime, chat_id=ALEX_CHAT))  # Sam's keyworker
+    # Sam's keyworker is told (Robin's is not: the words are Sam's).
+    assert [r.kind for r, _m in await outbox(runtime, chat_id=ALEX_CHAT)] == ["alert"]
+    assert [r.kind for r, _m in await outbox(runtime, chat_id=JO_CHAT)] == []
+    # Both keyworkers can still read it on the desk, marked as not passed on.
+    async with runtime.db.transaction() as session:
+        jo = await _staff(session, w.jo)
+        views = await buddies.relay_for_keyworker(session, runtime.vault, jo, w.robin,
+                                                  runtime.clock.now())
+    assert [(m.text, m.passed_on) for m in views[0].messages] == [
+        ("I want to kill myself", False)]
 
 
 async def test_keyworkers_of_both_see_the_relay_and_other_staff_do_not(any_runtime: Runtime) -> None:
@@ -413,3 +424,21 @@ async def test_erasure_removes_the_relay_and_buddy_rows(any_runtime: Runtime) ->
     await robin.tap("OK")
     await robin.command("buddy")
     assert robin.screen.name == "buddy.yes"
+
+
+async def test_a_cancelled_move_closes_the_relay(any_runtime: Runtime) -> None:
+    runtime = any_runtime
+    w = await make_world(runtime)
+    sam, robin = await relay_open(runtime, w)
+    async with runtime.db.transaction() as session:
+        assert await cancel_move(session, by=await _staff(session, w.alex),
+                                 young_person_id=w.sam, now=runtime.clock.now())
+    tick(runtime)
+    async with runtime.db.transaction() as session:
+        assert await buddies.close_due(session, runtime.vault, runtime.clock.now()) == 1
+        match = await session.scalar(select(BuddyMatch))
+        assert match is not None and match.closed_reason == "cancelled"
+    assert "The move has changed" in (await texts_to(runtime, ROBIN_TG))[-1]
+    before = await texts_to(runtime, SAM_TG)
+    await robin.send("Hello?")
+    assert await texts_to(runtime, SAM_TG) == before
