@@ -159,7 +159,7 @@ async def _tell(session: AsyncSession, vault: Vault, person: YoungPerson, text: 
 async def ask(session: AsyncSession, vault: Vault, *, by: Staff, placement_id: str,
               young_person_id: str, now: datetime) -> None:
     """Placement staff ask a resident whether they would like to be a buddy. Asked
-    once: after a yes or a no, only the young person can change it."""
+    once, never again: after a yes or a no, only the young person can change it."""
     placement = await placement_for(session, by, placement_id)
     if placement is None:
         raise BuddyError(_("That placement is not one you look after."))
@@ -169,12 +169,12 @@ async def ask(session: AsyncSession, vault: Vault, *, by: Staff, placement_id: s
         raise BuddyError(_("Only a young person living at {place} can be asked.")
                          .format(place=placement.name))
     consent = await consent_of(session, person.id)
-    if consent is not None and consent.state != ASKED:
+    if consent is not None and consent.state == ASKED:
+        raise BuddyError(_("They have been asked already. They will answer in their own time."))
+    if consent is not None:
         raise BuddyError(_("They have answered already. Only they can change their answer."))
-    if consent is None:
-        consent = BuddyConsent(young_person_id=person.id, state=ASKED)
-        session.add(consent)
-    consent.asked_at, consent.asked_by = now, by.id
+    consent = BuddyConsent(young_person_id=person.id, state=ASKED, asked_at=now, asked_by=by.id)
+    session.add(consent)
     audit(session, at=now, actor_kind="staff", actor_id=by.id, action="buddy.asked",
           young_person_id=person.id, detail=placement.id)
     with use_locale(person.locale):

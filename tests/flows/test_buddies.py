@@ -121,6 +121,8 @@ async def test_agreeing_and_refusing(any_runtime: Runtime) -> None:
     assert "Would you like to be a buddy for someone new?" in (await texts_to(runtime, KIM_TG))[-1]
     assert "/buddy" in (await texts_to(runtime, KIM_TG))[-1]
     assert await answers(runtime, w) == {"Robin": "", "Kim": "asked"}
+    with pytest.raises(BuddyError):  # asked once: no reminders, no nagging
+        await ask(runtime, w, w.kim)
     await kim.command("home")
     assert "asked if you would like to be a buddy" in kim.screen.text
     await kim.tap("Would you like to be a buddy?")
