@@ -47,7 +47,7 @@ class BuddyFlow(Flow):
         if view is not None:
             if view.i_am_buddy and view.hello is None:
                 return self._hello_screen(view)
-            return self._chat_screen(ctx, view)
+            return self._chat_screen(ctx, view, again=bool(state.data.get("again")))
         if state.step == "chat":
             name = state.data.get("name") or _("your buddy")
             return Screen(
@@ -103,8 +103,18 @@ class BuddyFlow(Flow):
             text_input=TextInput(HELLO_LIMIT, _("Your hello"), "default"),
             choices=(Choice("default", _("Send a kind hello for me")),))
 
-    def _chat_screen(self, ctx: FlowContext, view: MatchView) -> Screen:
+    def _chat_screen(self, ctx: FlowContext, view: MatchView, *, again: bool = False) -> Screen:
         name = view.other_name
+        if again and ctx.channel == "telegram":
+            # Right after a message: the chat above already holds the rest.
+            return Screen(
+                name="buddy.chat",
+                text=_("You can send {name} another message, or tap Done.").format(name=name),
+                text_input=TextInput(RELAY_LIMIT, _("Send a message to {name}").format(
+                    name=name)),
+                choices=(Choice("stop", _("Stop messages")),
+                         Choice("done", _("Done"), primary=True)),
+                columns=2)
         if view.i_am_buddy:
             lines = [_("You are {name}'s buddy.").format(name=name)]
         else:
@@ -130,8 +140,11 @@ class BuddyFlow(Flow):
         # A web page shows what was there when it was drawn; Telegram gets each message.
         return (Choice("refresh", _("See new messages")),) if ctx.channel == "web" else ()
 
-    def _chat(self, view: MatchView | None) -> State:
-        return State(self.name, "chat", {"name": view.other_name} if view else {})
+    def _chat(self, view: MatchView | None, *, again: bool = False) -> State:
+        data: dict[str, object] = {"name": view.other_name} if view else {}
+        if again:
+            data["again"] = True
+        return State(self.name, "chat", data)
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
         now = ctx.clock.now()
@@ -187,4 +200,4 @@ class BuddyFlow(Flow):
         notice = done
         if result.removed:
             notice = buddies.removed_notice() + " " + done
-        return Step(self._chat(view), notice=notice)
+        return Step(self._chat(view, again=True), notice=notice)
