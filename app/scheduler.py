@@ -14,7 +14,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from sqlalchemy import delete
+
 from core.clock import Clock
+from domain.buddies import close_due, settling_in_due
 from domain.context import Services
 from domain.moves import moves_due
 from domain.my_data import SCRUB_DUE, forget_erased_chats, remind_overdue
@@ -69,9 +72,6 @@ async def data_requests(db: Database, vault: Vault, clock: Clock) -> int:
     """Requests to delete data past their due time are brought to the lead and admins
     (never decided by themselves); after an approved erasure, the deleted key is wiped
     from the database files and the goodbye's chat id is forgotten once it has gone."""
-    from sqlalchemy import delete
-
-
     async with db.transaction() as session:
         reminded = await remind_overdue(session, vault, clock.now())
         await forget_erased_chats(session)
@@ -81,13 +81,20 @@ async def data_requests(db: Database, vault: Vault, clock: Clock) -> int:
         async with db.transaction() as session:
             await session.execute(delete(Meta).where(Meta.key == SCRUB_DUE))
     return reminded
+async def buddy_relays(db: Database, vault: Vault, clock: Clock) -> int:
+    """Buddy messages close by themselves when the first week is over (both told)."""
+    async with db.transaction() as session:
+        return await close_due(session, vault, clock.now())
+
+
+async def settling_in(db: Database, vault: Vault, clock: Clock) -> int:
+    """"How is it going?" the morning after a move, and a week on."""
+    async with db.transaction() as session:
+        return await settling_in_due(session, vault, clock.now())
 
 
 async def forget_old_update_ids(db: Database, vault: Vault, clock: Clock) -> int:
     """Telegram redelivers an update for at most a day; older ids need not be kept."""
-    from sqlalchemy import delete
-
-
     async with db.transaction() as session:
         await session.execute(
             delete(ProcessedUpdate).where(ProcessedUpdate.received_at < clock.now() - timedelta(days=2))
@@ -113,6 +120,8 @@ JOBS: dict[str, Job] = {
     "weekly_strips": weekly_strips,
     "placement_moves": placement_moves,
     "data_requests": data_requests,
+    "buddy_relays": buddy_relays,
+    "settling_in": settling_in,
     "forget_old_update_ids": forget_old_update_ids,
     "retire_keys": retire_keys,
 }

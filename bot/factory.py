@@ -26,6 +26,7 @@ COMMANDS = (
     ("review", N_("Getting ready for my review")),
     ("goals", N_("My goals")),
     ("mydata", N_("See my data, or ask to delete it")),
+    ("buddy", N_("Being a buddy, or messages with your buddy")),
     ("help", N_("What Heard does, and who to contact")),
     ("language", N_("Change language")),
     ("pause", N_("Pause reminders")),

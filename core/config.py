@@ -15,6 +15,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_PUBLIC_API = "https://api.telegram.org"
+# A buddy is there for at least the first week after a move.
+MIN_BUDDY_DAYS = 7
 
 
 class Settings(BaseSettings):
@@ -59,12 +61,21 @@ class Settings(BaseSettings):
     # A young person's request to delete their data is decided by their service
     # within this many days; past it, the lead and admins are reminded.
     erase_decision_days: int = Field(30, ge=1, le=365)
+    # Days after the move date that a young person and their buddy can still send each
+    # other messages. Young people said two days was too short: a service may make it
+    # longer, never shorter than a week (smaller values are raised to 7).
+    buddy_days: int = 7
 
     @field_validator("bot_token", "webhook_url", "redis_url", "webhook_secret", "smtp_url",
                      "mail_from", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("buddy_days")
+    @classmethod
+    def _at_least_a_week(cls, value: int) -> int:
+        return max(MIN_BUDDY_DAYS, value)
 
     @field_validator("timezone")
     @classmethod

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import buddies
 from domain.assignments import start_assignment
 from domain.staff import KEYWORKING_ROLES
 from storage.db import Database
@@ -222,6 +223,7 @@ async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str
     await session.execute(delete(Reminder).where(Reminder.young_person_id == person_id))
     # Their requests about their data (the audit log keeps who decided what, and when).
     await session.execute(delete(DataRequest).where(DataRequest.young_person_id == person_id))
+    await buddies.erase(session, person_id)
     await session.execute(delete(InviteCode).where(InviteCode.subject_kind == "young_person",
                                                    InviteCode.subject_id == person_id))
     await session.execute(
@@ -230,6 +232,13 @@ async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str
         .values(status="cancelled", last_error="the young person's data was erased")
     )
     if chat_id is not None:
+        # Messages still waiting for their chat (a buddy's words, sealed with the
+        # buddy's key) are not sent to an erased young person.
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+            .values(status="cancelled", last_error="the young person's data was erased")
+        )
         # Sent messages stay for delivery statistics, addressed to no one.
         await session.execute(
             update(OutboxMessage).where(OutboxMessage.chat_id == chat_id).values(chat_id=0)

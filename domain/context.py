@@ -23,6 +23,8 @@ class Services:
     public_url: str = "http://127.0.0.1:8080"
     # Days a service has to decide a young person's request to delete their data.
     erase_decision_days: int = 30
+    # HEARD_BUDDY_DAYS: how long after the move date buddies can send messages.
+    buddy_days: int = 7
 
 
 @dataclass

@@ -275,22 +275,22 @@ async def my_data(session: AsyncSession, vault: Vault, person: YoungPerson, now:
             words=payload.get("words") or None, unfinished=row.unfinished,
             seen_by=await first(row.acknowledged_by) if row.acknowledged_at else None,
             seen_when=when_text(row.acknowledged_at, tz) if row.acknowledged_at else None))
-    for row in (await session.scalars(
+    for answer_row in (await session.scalars(
             select(ListenedAnswer).where(ListenedAnswer.young_person_id == person.id)
             .order_by(ListenedAnswer.created_at.desc()))).all():
-        payload = await vault.open(session, person.id, "listened_answers", row.id,
-                                   row.payload_ct)
+        payload = await vault.open(session, person.id, "listened_answers", answer_row.id,
+                                   answer_row.payload_ct)
         who, answer = payload.get("who"), payload.get("answer")
         data.listened.append(ListenedItem(
-            when=when_text(row.created_at, tz),
+            when=when_text(answer_row.created_at, tz),
             who=_(LISTENED_WHO[who]) if who in LISTENED_WHO else _("Someone"),
             answer=_(LISTENED_ANSWERS[answer]) if answer in LISTENED_ANSWERS else str(answer)))
-    for row in (await session.scalars(
+    for reply_row in (await session.scalars(
             select(StaffReply).where(StaffReply.young_person_id == person.id)
             .order_by(StaffReply.created_at.desc()))).all():
-        text = await vault.open(session, person.id, "staff_replies", row.id, row.body_ct)
-        data.replies.append(ReplyItem(when_text(row.created_at, tz),
-                                      await first(row.staff_id) or _("Staff"), text))
+        text = await vault.open(session, person.id, "staff_replies", reply_row.id, reply_row.body_ct)
+        data.replies.append(ReplyItem(when_text(reply_row.created_at, tz),
+                                      await first(reply_row.staff_id) or _("Staff"), text))
     entries = (await session.scalars(
         select(AuditEntry).where(AuditEntry.young_person_id == person.id,
                                  AuditEntry.actor_kind == "staff",

@@ -50,6 +50,7 @@ class Runtime:
             clock=self.clock,
             public_url=self.settings.public_url,
             erase_decision_days=self.settings.erase_decision_days,
+            buddy_days=self.settings.buddy_days,
         )
 
     @classmethod

@@ -11,6 +11,7 @@ from dataclasses import replace
 from core.i18n import DEFAULT_LOCALE, _, set_locale
 from flows import unfinished
 from flows.base import Flow, Step
+from flows.buddies import BuddyFlow
 from flows.checkin import CheckInFlow
 from domain.context import FlowContext
 from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_state
@@ -32,11 +33,11 @@ FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (WelcomeFlow(), HomeFlow(), CheckInFlow(), ListenedFlow(), LanguageFlow(),
                  RemindersFlow(), SatisfactionFlow(), NextHomeFlow(), SaidFlow(), YouSaidFlow(),
-                 ReviewPrepFlow(), GoalsFlow(), MyDataFlow())
+                 ReviewPrepFlow(), GoalsFlow(), MyDataFlow(), BuddyFlow())
 }
 # Flows a command or a home button can start.
 STARTABLE = {"checkin", "listened", "language", "reminders", "next", "said", "yousaid",
-             "review", "goals", "mydata"}
+             "review", "goals", "mydata", "buddy"}
 COMMANDS = STARTABLE | {"help", "pause", "start", "home"}
 # Commands that replace an open check-in rather than carry it on. Choosing a
 # language does not: the check-in waits and carries on in the new language.
@@ -99,7 +100,7 @@ class Conversation:
                     reply.screens.extend(crisis_screens(await safeguard_words(ctx, text[:MAX_TEXT])))
                 if screen.text_input is None:
                     if not reply.screens:
-                        reply.notice = _("Please tap one of the buttons.")
+                        reply.notice = screen.words_notice or _("Please tap one of the buttons.")
                     return await self._show(state, reply)
                 if len(text) > screen.text_input.max_length:
                     reply.notice = _(

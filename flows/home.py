@@ -4,6 +4,7 @@ and choosing a language."""
 from __future__ import annotations
 
 from core.i18n import _, language_name, set_locale
+from domain import buddies
 from domain.context import FlowContext
 from domain.goals import goals_of
 from domain.languages import offered_locales
@@ -54,6 +55,16 @@ class HomeFlow(Flow):
                                          await ctx.timezone())
         if told:
             ask = f"{told}\n\n{ask}"
+        if ctx.channel == "web":
+            # On Telegram the outbox asks this (domain.buddies.settling_in_due).
+            settling = await buddies.settling_in_line(ctx.session, ctx.person,
+                                                      ctx.clock.now())
+            if settling:
+                ask = f"{settling}\n\n{ask}"
+        buddy, asked = await _buddy_choice(ctx)
+        if asked:
+            ask = _("Someone asked if you would like to be a buddy for someone new.") + \
+                f"\n\n{ask}"
         choices = [
             Choice("go:checkin", _("Show how I feel"), primary=True),
             Choice("go:listened", _("Did I feel listened to?")),
@@ -71,6 +82,8 @@ class HomeFlow(Flow):
         choices.append(Choice("go:review", _("Getting ready for my review")))
         if await goals_of(ctx.session, ctx.vault, ctx.person):
             choices.append(Choice("go:goals", _("My goals")))
+        if buddy is not None:
+            choices.append(buddy)
         choices.append(Choice("go:help", _("Help")))
         return Screen(
             name="home",
@@ -80,6 +93,21 @@ class HomeFlow(Flow):
 
     async def on_tap(self, ctx: FlowContext, state: State, choice: str) -> Step:
         raise AssertionError("home choices are commands; the conversation starts them")
+
+
+async def _buddy_choice(ctx: FlowContext) -> tuple[Choice | None, bool]:
+    """The home screen's way to /buddy, and whether they have been asked and not
+    answered yet: "My buddy" while a relay is open; "Would you like to be a buddy?"
+    while asked; "Being a buddy" once they have answered, so they can change their
+    mind. Nothing for anyone never asked."""
+    if await buddies.open_match(ctx.session, ctx.person.id, ctx.clock.now()) is not None:
+        return Choice("go:buddy", _("My buddy")), False
+    consent = await buddies.consent_of(ctx.session, ctx.person.id)
+    if consent is None:
+        return None, False
+    if consent.state == buddies.ASKED:
+        return Choice("go:buddy", _("Would you like to be a buddy?")), True
+    return Choice("go:buddy", _("Being a buddy")), False
 
 
 def help_text(keyworker: str | None, channel: str) -> str:

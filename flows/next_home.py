@@ -10,6 +10,7 @@ from __future__ import annotations
 from core.i18n import _
 from flows.base import Flow, Step
 from domain.booklets import SectionView, young_person_pages
+from domain.buddies import other_name
 from domain.context import FlowContext
 from domain.moves import QUESTION_LIMIT, ask_question, send_booklet_pdf, want_to_visit
 from domain.placements import PlacementError, current_move
@@ -36,6 +37,11 @@ class NextHomeFlow(Flow):
         return planned.placement.name, await young_person_pages(ctx.session,
                                                                 planned.placement.id)
 
+    async def _buddy(self, ctx: FlowContext) -> tuple[Choice, ...]:
+        """"Your buddy: <name>" (the buddy page) while their buddy relay is open."""
+        name = await other_name(ctx.session, ctx.vault, ctx.person, ctx.clock.now())
+        return (Choice("go:buddy", _("Your buddy: {name}").format(name=name)),) if name else ()
+
     async def render(self, ctx: FlowContext, state: State) -> Screen:
         found = await self._pages(ctx)
         if found is None:
@@ -56,6 +62,7 @@ class NextHomeFlow(Flow):
                                  "booklet. You can ask them a question now.").format(place=place),
                           choices=(Choice("ask", _("Ask a question")),
                                    Choice("visit", _("I'd like to visit")),
+                                   *await self._buddy(ctx),
                                    Choice("done", _("Done"), primary=True)))
         i = min(max(int(state.data.get("i", 0)), 0), len(pages) - 1)
         page = pages[i]
@@ -72,6 +79,7 @@ class NextHomeFlow(Flow):
         if i < len(pages) - 1:
             choices.append(Choice("next", _("Next"), primary=True))
         choices += [Choice("ask", _("Ask a question")), Choice("visit", _("I'd like to visit"))]
+        choices += await self._buddy(ctx)
         if ctx.channel == "telegram":
             choices.append(Choice("pdf", _("Send it as a PDF")))
         choices += [

@@ -56,6 +56,9 @@ class Screen:
     token: str = ""  # set by the engine: a tap carries it, so old buttons are recognised
     urgent: bool = False
     photos: tuple[ScreenPhoto, ...] = ()
+    # What words typed at a screen that takes none are answered with, when "Please
+    # tap one of the buttons." would not be kind (e.g. a buddy chat that has closed).
+    words_notice: str = ""
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)

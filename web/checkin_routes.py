@@ -123,6 +123,9 @@ def _input(form, before: View) -> Input | None:
     if form.get("command") == "language":
         # The language button under every page: a check-in waits while they choose.
         return Command("language")
+    if form.get("command") == "buddy":
+        # "Send a message to <buddy>" on My next home opens the buddy conversation.
+        return Command("buddy")
     token = str(form.get("token", ""))
     choice = form.get("choice")
     if isinstance(choice, str) and choice:

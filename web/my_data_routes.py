@@ -55,7 +55,7 @@ async def page(request: web.Request) -> web.Response:
     set_locale(person.locale)
     data = await _data(request, person)
     response = render(request, "my_data.html", data=data, flash=_flash(request),
-                      on_tablet=request[SESSION].tablet_id is not None)
+                      on_tablet=getattr(request.get(SESSION), "tablet_id", None) is not None)
     response.headers.update(NO_STORE)
     return response
 

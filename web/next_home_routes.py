@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core.i18n import _, set_locale
 from domain.booklets import published_photo_ids, young_person_pages
+from domain.buddies import default_hello, view_for
 from domain.moves import QUESTION_LIMIT, ask_question, planned_text, questions_of, want_to_visit
 from domain.placements import PlacementError, current_move, move_note
 from storage.models import PlacementPhoto, Staff
@@ -49,8 +50,11 @@ async def _page(request: web.Request, *, problem: str | None = None,
     news = planned_text(planned.placement, planned.move,
                         await move_note(request[DB], request.app[RUNTIME].vault, planned.move),
                         keyworker).split("\n\n")[1:-1]  # the move and the note
+    buddy = await view_for(request[DB], request.app[RUNTIME].vault, person,
+                           request.app[RUNTIME].clock.now())
     return render(request, "next_home.html", status=status, placement=planned.placement,
-                  news=news,
+                  news=news, buddy=buddy,
+                  buddy_hello=(buddy.hello or default_hello(buddy.place)) if buddy else None,
                   pages=pages, i=i, page=pages[i] if pages else None, questions=questions,
                   problem=problem, flash=_flash(request), question_limit=QUESTION_LIMIT,
                   photo_base=PATH + "/photos/")

@@ -21,6 +21,13 @@ _TITLES = {
     "reminders": N_("Reminders"),
     "reminders.day": N_("Reminders"),
     "reminders.time": N_("Reminders"),
+    "buddy.ask": N_("Being a buddy"),
+    "buddy.yes": N_("Being a buddy"),
+    "buddy.no": N_("Being a buddy"),
+    "buddy.waiting": N_("Your buddy"),
+    "buddy.hello": N_("Say hello"),
+    "buddy.chat": N_("Your buddy"),
+    "buddy.closed": N_("Your buddy"),
 }
 _CRISIS_TITLE = N_("Talk to someone now")
 _BULLET = "\u2022 "

@@ -17,8 +17,7 @@ from sqlalchemy import select
 
 from core.i18n import _, current_locale
 from cards.deck import card_label
-from domain import desk, goals, review_prep, you_said
-from domain import placements
+from domain import buddies, desk, goals, placements, review_prep, you_said
 from domain.moves import tell_planned
 from domain.placements import PlacementError, current_move, service_placements
 from domain.records import amount_label, help_label
@@ -100,7 +99,8 @@ async def _history_and_notes(request: web.Request, staff: Staff, person: YoungPe
     """Who key-worked them, and the handover notes written for this keyworker (read,
     and so audited, only on the first page)."""
     if page_no:
-        return {"history": None, "notes": [], "change_limit": you_said.CHANGE_LIMIT}
+        return {"history": None, "notes": [], "relays": [],
+                "change_limit": you_said.CHANGE_LIMIT}
     runtime = request.app[RUNTIME]
     keyworkers = (await request[DB].scalars(
         select(Staff).where(Staff.service_id == person.service_id, Staff.active.is_(True),
@@ -108,7 +108,12 @@ async def _history_and_notes(request: web.Request, staff: Staff, person: YoungPe
     notes = await handover_notes_for(request[DB], runtime.vault, staff, person,
                                      runtime.clock.now())
     prep = await review_prep.shared_for_review(request[DB], runtime.vault, person)
-    return {"placements": await service_placements(request[DB], person.service_id),
+    relays = await buddies.relay_for_keyworker(request[DB], runtime.vault, staff, person.id,
+                                               runtime.clock.now())
+    return {"relays": [(r, desk.when_text(r.closes_at, tz),
+                        [(m, desk.when_text(m.sent_at, tz)) for m in r.messages])
+                       for r in relays],
+            "placements": await service_placements(request[DB], person.service_id),
             "planned": await current_move(request[DB], person.id), "keyworkers": keyworkers,
             "history": await desk.keyworker_history(request[DB], person, tz),
             "goals": await goals.goals_of(request[DB], runtime.vault, person),

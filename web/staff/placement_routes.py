@@ -16,7 +16,7 @@ from aiohttp import BodyPartReader, web
 
 from core.i18n import _
 from cards.photos import BOOKLET_MAX_BYTES, PhotoError, clean_booklet_photo
-from domain import booklets
+from domain import booklets, buddies
 from domain.desk import service_timezone, when_text
 from domain.moves import answer_question, questions_for_staff
 from domain.placements import PlacementError, placement_for, placements_of
@@ -39,6 +39,9 @@ def _flash(request: web.Request) -> str | None:
         "restored": _("That version is now the draft. Publish it to show it again."),
         "answered": _("Answer sent."),
         "created": _("Placement added."),
+        "buddy-asked": _("Asked. They will answer in their own time."),
+        "buddy-chosen": _("Buddy chosen. They can send each other messages now; both have "
+                          "been told."),
     }.get(request.query.get("m", ""))
 
 
@@ -48,15 +51,57 @@ async def _placement(request: web.Request, staff: Staff) -> Placement | None:
 
 @desk_page(*PLACEMENT)
 async def placements_home(request: web.Request, staff: Staff) -> web.Response:
+    return await _home(request, staff, flash=_flash(request))
+
+
+async def _home(request: web.Request, staff: Staff, *, flash: str | None = None,
+                problem: str | None = None, status: int = 200) -> web.Response:
+    """Each placement with its questions, the young people living there (would they be
+    a buddy?) and those moving in (their buddy)."""
     runtime = request.app[RUNTIME]
     tz = await service_timezone(request[DB], staff)
     now = runtime.clock.now()
     rows = []
     for placement in await placements_of(request[DB], staff):
         questions = await questions_for_staff(request[DB], runtime.vault, staff, placement, now)
-        rows.append((placement, [(q, when_text(q.asked_at, tz)) for q in questions]))
-    return await page(request, "staff/placements.html", rows=rows, flash=_flash(request),
-                      problem=None)
+        residents, arrivals = await buddies.desk_view(request[DB], runtime.vault, staff,
+                                                      placement, now)
+        rows.append((placement, [(q, when_text(q.asked_at, tz)) for q in questions],
+                     residents, [(a, when_text(a.closes_at, tz) if a.closes_at else "")
+                                 for a in arrivals]))
+    return await page(request, "staff/placements.html", status=status, rows=rows, flash=flash,
+                      problem=problem)
+
+
+@desk_page(*PLACEMENT)
+async def ask_buddy(request: web.Request, staff: Staff) -> web.Response:
+    """"Ask": would this young person living here like to be a buddy?"""
+    runtime = request.app[RUNTIME]
+    form = await request.post()
+    try:
+        await buddies.ask(request[DB], runtime.vault, by=staff,
+                          placement_id=request.match_info["placement_id"],
+                          young_person_id=str(form.get("young_person", ""))[:32],
+                          now=runtime.clock.now())
+    except buddies.BuddyError as exc:
+        return await _home(request, staff, problem=str(exc), status=400)
+    return see_other("/staff/placements?m=buddy-asked")
+
+
+@desk_page(*PLACEMENT)
+async def choose_buddy(request: web.Request, staff: Staff) -> web.Response:
+    """A buddy (who said yes) for a young person moving in; the relay opens now."""
+    runtime = request.app[RUNTIME]
+    form = await request.post()
+    try:
+        await buddies.choose(request[DB], runtime.vault, by=staff,
+                             placement_id=request.match_info["placement_id"],
+                             move_id=str(form.get("move", ""))[:32],
+                             buddy_id=str(form.get("buddy", ""))[:32],
+                             now=runtime.clock.now(), days=runtime.settings.buddy_days)
+    except buddies.BuddyError as exc:
+        return await _home(request, staff, problem=str(exc), status=400)
+    return see_other("/staff/placements?m=buddy-chosen")
 
 
 @desk_page(*PLACEMENT)
@@ -274,14 +319,7 @@ async def answer(request: web.Request, staff: Staff) -> web.Response:
         await answer_question(request[DB], runtime.vault, staff, request.match_info["question_id"],
                               str(form.get("answer", "")), runtime.clock.now())
     except PlacementError as exc:
-        tz = await service_timezone(request[DB], staff)
-        rows = []
-        for placement in await placements_of(request[DB], staff):
-            qs = await questions_for_staff(request[DB], runtime.vault, staff, placement,
-                                           runtime.clock.now())
-            rows.append((placement, [(q, when_text(q.asked_at, tz)) for q in qs]))
-        return await page(request, "staff/placements.html", status=400, rows=rows, flash=None,
-                          problem=str(exc))
+        return await _home(request, staff, problem=str(exc), status=400)
     return see_other("/staff/placements?m=answered")
 
 
@@ -290,6 +328,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/staff/placements", create_placement)
     app.router.add_post("/staff/placements/questions/{question_id}/answer", answer)
     app.router.add_get("/staff/placements/{placement_id}", editor)
+    app.router.add_post("/staff/placements/{placement_id}/buddies/ask", ask_buddy)
+    app.router.add_post("/staff/placements/{placement_id}/buddies/choose", choose_buddy)
     app.router.add_post("/staff/placements/{placement_id}/profile", save_profile)
     app.router.add_post("/staff/placements/{placement_id}/sections/{section_id}", save_section)
     app.router.add_post("/staff/placements/{placement_id}/sections/{section_id}/photos",
