@@ -55,6 +55,7 @@ from storage.models import (
     Service,
     Staff,
     StaffReply,
+    WebSession,
     YoungPerson,
 )
 from storage.db import Database
@@ -581,6 +582,11 @@ async def approve(session: AsyncSession, vault: Vault, staff: Staff, request_id:
     row.state, row.decided_at, row.decided_by = APPROVED, now, staff.id
     audit(session, at=now, actor_kind="staff", actor_id=staff.id,
           action="data_request.approved", young_person_id=person.id, detail=row.id)
+    # Their browser sessions end (erasure deletes them); kept only as "ended: erased",
+    # naming nobody, so a browser still open is told plainly that it is done.
+    await session.execute(
+        update(WebSession).where(WebSession.young_person_id == person.id)
+        .values(young_person_id=None, view_ct=None, ended_reason="erased"))
     await erase_young_person(session, vault, person.id, now)  # also deletes this request
     await set_meta(session, SCRUB_DUE, now.isoformat())
     if chat_id is not None:

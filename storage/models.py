@@ -474,6 +474,9 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(When, index=True)
     # The last reply shown, sealed with the young person's key (it names feelings).
     view_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Set when the session was ended for its young person ("erased": their data was
+    # deleted at their request); the browser is then told so once, plainly.
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class StaffSession(Base):

@@ -24,6 +24,8 @@ from domain.my_data import (
 from web.keys import DB, RUNTIME, SESSION
 from web.pdf import PdfUnavailable, render_pdf
 from web.people import current_person
+from web.sessions import DATA_DELETED_PATH
+from web.tablets import DEVICE_COOKIE
 from web.templating import render, see_other
 from web.unit_of_work import read_only
 
@@ -136,7 +138,20 @@ async def stop(request: web.Request) -> web.Response:
     return see_other(f"{PATH}?m=stopped")
 
 
+async def data_deleted(request: web.Request) -> web.Response:
+    """Where a browser lands once after the young person's data was deleted at their
+    request (``web.sessions``): it names nobody and shows nothing of theirs."""
+    response = render(request, "message.html", title=_("Your data is deleted"),
+                      text=_("You asked for your data in Heard to be deleted, and your service "
+                             "said yes. It is gone now. Your link and PIN do not work any "
+                             "more. Thank you for using Heard."),
+                      link=("/t", _("OK")) if request.cookies.get(DEVICE_COOKIE) else None)
+    response.headers.update(NO_STORE)
+    return response
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_get(DATA_DELETED_PATH, data_deleted)
     app.router.add_get(PATH, page)
     app.router.add_get(PATH + ".pdf", pdf)
     app.router.add_get(PATH + "/delete", confirm_delete)

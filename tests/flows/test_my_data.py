@@ -223,7 +223,10 @@ async def test_delete_request_reminded_when_overdue_then_approved_and_erased(
         assert await session.get(DataKey, cast.young_person_id) is None
         assert await session.get(DataKey, kai) is not None
         assert await session.scalar(select(func.count()).select_from(DataRequest)) == 0
-        assert await session.scalar(select(func.count()).select_from(WebSession)) == 0
+        # Their browser session is ended: only "ended: erased" is left, naming nobody.
+        (ended,) = (await session.scalars(select(WebSession))).all()
+        assert ended.young_person_id is None and ended.ended_reason == "erased"
+        assert ended.view_ct is None
         checkin = await session.scalar(select(CheckIn).where(
             CheckIn.young_person_id == cast.young_person_id))
         assert checkin is not None
