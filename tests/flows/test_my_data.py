@@ -17,6 +17,7 @@ from domain import admin, desk, my_data, review
 from domain.my_data import DataRequestError, NotYours
 from domain.runtime import Runtime
 from domain.staff import acknowledge_checkin
+from outbox import routes
 from outbox.queue import mark_sent_many
 from storage.models import (
     AuditEntry,
@@ -356,3 +357,32 @@ async def see_in(session, runtime: Runtime, person_id: str) -> my_data.MyData:  
     assert person is not None
     return await my_data.my_data(session, runtime.vault, person, runtime.clock.now(),
                                  channel="web", decision_days=30)
+
+
+async def test_the_data_protection_contact_is_emailed_naming_nobody(
+    runtime: Runtime, cast: Cast
+) -> None:
+    async with runtime.db.transaction() as session:
+        service = await session.scalar(select(Service).where(Service.name == cast.service_name))
+        lead = await session.get(Staff, await lead_of(runtime, cast.service_name,
+                                                      "lee@north.example", chat=None))
+        assert service is not None and lead is not None
+        await my_data.set_service_choices(session, lead, names_shown=False,
+                                          data_protection_email=" DPO@North.example ",
+                                          now=runtime.clock.now())
+    routes.configure(routes.Routes(mail=True, public_url="https://heard.example"))
+    try:
+        await _ask(runtime, cast.young_person_id)
+    finally:
+        routes.configure(routes.Routes())
+    async with runtime.db.transaction(read_only=True) as session:
+        emails = (await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.channel == "email"))).all()
+        sent = {}
+        for row in emails:
+            raw = await runtime.vault.open(session, row.key_owner, "outbox", row.id,
+                                           row.payload_ct)
+            sent[raw["address"]] = raw["text"]
+    assert set(sent) == {"dpo@north.example", "lee@north.example", cast.keyworker_email}
+    assert "https://heard.example/staff/data-requests" in sent["dpo@north.example"]
+    assert all("Sam" not in text for text in sent.values())

@@ -111,7 +111,15 @@ async def test_my_data_page_pdf_and_delete_decided_on_the_desk(
     assert reason in sam.text and "Your service decided to keep your data" in sam.text
     assert SAM_WORDS in sam.text
 
-    # Asked again, then approved: the data goes and Sam's session ends.
+    # Asked again and stopped (withdrawn); asked once more, then approved: the data
+    # goes and Sam's session ends.
+    await sam.get("/me/my-data/delete")
+    await sam.post("/me/my-data/delete", {})
+    await sam.post("/me/my-data/stop", {})
+    assert "Your request is stopped" in sam.text and "You stopped this request" in sam.text
+    async with runtime.db.transaction() as session:
+        states = sorted((await session.scalars(select(DataRequest.state))).all())
+    assert states == ["refused", "withdrawn"]
     await sam.get("/me/my-data/delete")
     await sam.post("/me/my-data/delete", {})
     async with runtime.db.transaction() as session:
