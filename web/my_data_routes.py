@@ -3,7 +3,9 @@ language (``domain.my_data``), the same as a PDF, and "Delete my data" with a co
 step (and "Stop my request" while it waits).
 
 Only for the signed-in young person: on a unit tablet that is the one who gave their
-PIN, and it is gone when they leave. Nothing here is cached (``no-store``).
+PIN, and it is gone when they leave (or after a quiet minute, like every tablet page);
+a shared tablet makes no PDF, which would stay in its downloads for the next person.
+Nothing here is cached (``no-store``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,21 @@ log = logging.getLogger(__name__)
 
 PATH = "/me/my-data"
 NO_STORE = {"Cache-Control": "no-store"}
+# A quiet minute on a shared tablet, as on the check-in page (web/checkin_routes.py).
+TABLET_IDLE = 60
+
+
+def _on_tablet(request: web.Request) -> bool:
+    row = request.get(SESSION)
+    return row is not None and row.tablet_id is not None
+
+
+def _tablet_attrs(request: web.Request) -> dict[str, object]:
+    """On a tablet, the page goes back to the start after a quiet minute."""
+    if not _on_tablet(request):
+        return {}
+    return {"body_attrs": {"data-idle-url": "/t/leave", "data-idle-seconds": str(TABLET_IDLE)},
+            "idle_seconds": TABLET_IDLE}
 
 
 async def _data(request: web.Request, person) -> MyData:  # type: ignore[no-untyped-def]
@@ -57,7 +74,7 @@ async def page(request: web.Request) -> web.Response:
     set_locale(person.locale)
     data = await _data(request, person)
     response = render(request, "my_data.html", data=data, flash=_flash(request),
-                      on_tablet=request[SESSION].tablet_id is not None)
+                      pdf=not _on_tablet(request), **_tablet_attrs(request))
     response.headers.update(NO_STORE)
     return response
 
@@ -82,6 +99,14 @@ async def pdf(request: web.Request) -> web.Response:
     if person is None:
         return see_other("/")
     set_locale(person.locale)
+    if _on_tablet(request):
+        response = render(request, "message.html", status=404, title=_("My data"),
+                          text=_("A shared tablet does not make a PDF, so nobody else can find "
+                                 "it here. You can read it all on the \u201cMy data\u201d page, "
+                                 "or save it on your own phone."),
+                          link=(PATH, _("Back")), **_tablet_attrs(request))
+        response.headers.update(NO_STORE)
+        return response
     try:
         body = await my_data_pdf(await _data(request, person))
     except PdfUnavailable as exc:
@@ -105,7 +130,8 @@ async def confirm_delete(request: web.Request) -> web.Response:
     if await open_request(request[DB], person) is not None:
         return see_other(PATH)
     response = render(request, "my_data_delete.html",
-                      days=request.app[RUNTIME].settings.erase_decision_days)
+                      days=request.app[RUNTIME].settings.erase_decision_days,
+                      **_tablet_attrs(request))
     response.headers.update(NO_STORE)
     return response
 

@@ -23,6 +23,7 @@ from tests.support.desk import StaffAtDesk, first_password
 from tests.support.people import Cast
 from tests.support.web_client import WebPerson
 from tests.web.kpi_support import make_service, signed_in
+from tests.web.test_tablet_and_parity import signed_in_on_tablet
 
 
 def _cookies(client: TestClient) -> dict[str, str]:
@@ -141,4 +142,26 @@ async def test_my_data_page_pdf_and_delete_decided_on_the_desk(
     assert sam.url.endswith("/data-deleted") and "Your data is deleted" in sam.text
     assert not re.search(r"\bSam\b", sam.text) and SAM_WORDS not in sam.text
     async with client.get("/me", allow_redirects=False) as resp:
+        assert resp.status == 303 and resp.headers["Location"] == "/"
+
+
+async def test_on_a_unit_tablet_my_data_is_behind_the_pin_and_leaves_nothing(
+    client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
+) -> None:
+    tablet = await signed_in_on_tablet(client, runtime, cast, "Jo")
+    await tablet.get("/me")
+    assert 'href="/me/my-data"' in tablet.html
+    await tablet.get("/me/my-data")
+    assert "Jo" in tablet.text and "Who can see what" in tablet.text
+    assert 'data-idle-url="/t/leave"' in tablet.html and 'data-idle-seconds="60"' in tablet.html
+    assert "/me/my-data.pdf" not in tablet.html  # no file left in the tablet's downloads
+    async with client.get("/me/my-data.pdf") as resp:
+        assert resp.status == 404 and resp.content_type == "text/html"
+        assert resp.headers["Cache-Control"] == "no-store"
+        assert "does not make a PDF" in await resp.text()
+    # They leave: the next person at the tablet cannot open it.
+    await tablet.get("/me")
+    await tablet.post("/t/leave", {})
+    assert "Who is checking in?" in tablet.text
+    async with client.get("/me/my-data", allow_redirects=False) as resp:
         assert resp.status == 303 and resp.headers["Location"] == "/"
