@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.deck import get_card
@@ -51,6 +51,7 @@ from storage.models import (
     CheckIn,
     DataRequest,
     ListenedAnswer,
+    Meta,
     OutboxMessage,
     Service,
     Staff,
@@ -77,6 +78,8 @@ ERASED_KIND = "data_erased"
 # Set when an erasure committed; the scheduler then wipes the deleted key from the
 # database files (``storage.db.Database.scrub_deleted_keys``).
 SCRUB_DUE = "scrub_deleted_keys_due"
+# A goodbye still to go after an erasure: ``meta`` key prefix + the outbox row's id.
+GOODBYE_PREFIX = "erased_goodbye:"
 _REASONS = "data_requests"
 
 ROLE_NAMES = {
@@ -592,8 +595,10 @@ async def approve(session: AsyncSession, vault: Vault, staff: Staff, request_id:
     if chat_id is not None:
         with use_locale(locale):
             text = erased_text()
-        await enqueue(session, vault, chat_id=chat_id, message=Message(text=text, locale=locale),
-                      kind=ERASED_KIND, now=now, key_owner=SYSTEM_OWNER)
+        goodbye = await enqueue(session, vault, chat_id=chat_id,
+                                message=Message(text=text, locale=locale), kind=ERASED_KIND,
+                                now=now, key_owner=SYSTEM_OWNER)
+        await set_meta(session, GOODBYE_PREFIX + goodbye.id, now.isoformat())
     return Decision(True, chat_id is not None)
 
 
@@ -643,12 +648,18 @@ async def remind_overdue(session: AsyncSession, vault: Vault, now: datetime) -> 
 
 
 async def forget_erased_chats(session: AsyncSession) -> None:
-    """Once the goodbye after an erasure has gone (or given up), its chat id goes too."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.kind == ERASED_KIND, OutboxMessage.status != "pending",
-               OutboxMessage.chat_id != 0)
-        .values(chat_id=0))
+    """Once the goodbye after an erasure has gone (or given up), its chat id goes too.
+    Each goodbye waiting is named in ``meta`` (a small table), so this pass never
+    scans the outbox."""
+    keys = (await session.scalars(
+        select(Meta.key).where(Meta.key.like(GOODBYE_PREFIX + "%")))).all()
+    for key in keys:
+        message = await session.get(OutboxMessage, key[len(GOODBYE_PREFIX):])
+        if message is not None and message.status == "pending":
+            continue
+        if message is not None:
+            message.chat_id = 0
+        await session.execute(delete(Meta).where(Meta.key == key))
 
 
 # -- the service's choices ---------------------------------------------------------------------

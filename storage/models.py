@@ -703,7 +703,8 @@ class DataRequest(Base):
     # When the young person was told the decision (Telegram: queued; web: next visit).
     told_at: Mapped[datetime | None] = mapped_column(When)
 
-    __table_args__ = (Index("ix_data_requests_service_state", "service_id", "state", "due_at"),)
+    # The scheduler looks for waiting requests past their due time.
+    __table_args__ = (Index("ix_data_requests_state_due", "state", "due_at"),)
 
 
 __all__ = [

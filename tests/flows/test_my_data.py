@@ -261,6 +261,7 @@ async def test_delete_request_reminded_when_overdue_then_approved_and_erased(
         sent = await session.get(OutboxMessage, goodbye.id)
         assert sent is not None and sent.status == "sent" and sent.chat_id == 0
         assert await session.get(Meta, my_data.SCRUB_DUE) is None
+        assert await session.get(Meta, my_data.GOODBYE_PREFIX + goodbye.id) is None
 
 
 async def test_refused_keeps_the_data_and_tells_the_reason(any_runtime: Runtime) -> None:

@@ -58,12 +58,11 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_data_requests_young_person_id"), "data_requests",
                     ["young_person_id"])
-    op.create_index("ix_data_requests_service_state", "data_requests",
-                    ["service_id", "state", "due_at"])
+    op.create_index("ix_data_requests_state_due", "data_requests", ["state", "due_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_data_requests_service_state", table_name="data_requests")
+    op.drop_index("ix_data_requests_state_due", table_name="data_requests")
     op.drop_index(op.f("ix_data_requests_young_person_id"), table_name="data_requests")
     op.drop_table("data_requests")
     op.drop_column("web_sessions", "ended_reason")
