@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.scheduler import run_due
-from core.i18n import use_locale
+from core.i18n import translations, use_locale
 from domain import admin, desk, my_data, review
 from domain.my_data import DataRequestError, NotYours
 from domain.runtime import Runtime
@@ -137,6 +137,17 @@ async def test_my_data_is_only_theirs_and_shows_who_looked(any_runtime: Runtime)
         service.audit_names_shown = True
     data = await see(runtime, cast.young_person_id)
     assert {v.who for v in data.views} == {"Keyworker: Alex Morgan"} and data.names_shown
+
+    # In their language: Sam reads Heard in Tigrinya.
+    async with runtime.db.transaction() as session:
+        sam_row = await session.get(YoungPerson, cast.young_person_id)
+        assert sam_row is not None
+        sam_row.locale = "ti"
+    data = await see(runtime, cast.young_person_id)
+    tigrinya = translations("ti")
+    assert data.language == "\u1275\u130d\u122d\u129b"
+    assert data.checkins[0].cards == [tigrinya.gettext("Scared")] != ["Scared"]
+    assert data.listened[0].answer == tigrinya.gettext("Mostly") != "Mostly"
 
 
 async def _ask(runtime: Runtime, person_id: str, channel: str = "telegram") -> FlowClient:
