@@ -49,6 +49,8 @@ async def test_my_data_page_pdf_and_delete_decided_on_the_desk(
 
     sam = WebPerson(client)
     await sam.set_pin(str(cast.young_person_codes["web_link"]), "1357")
+    link = sam.html.split('class="link-box"><a href="', 1)[1].split('"', 1)[0]
+    sam_path = "/p/" + link.rsplit("/", 1)[1]
     await sam.get("/me")
     assert 'href="/me/my-data"' in sam.html
     async with client.get("/me/my-data") as resp:
@@ -107,7 +109,16 @@ async def test_my_data_page_pdf_and_delete_decided_on_the_desk(
     assert "They have been told why" in lee.text
     lee_cookies = _cookies(client)
 
-    _use(client, sam_cookies)
+    # Sam (on the web only) is told at the next visit, once, with the reason.
+    client.session.cookie_jar.clear()
+    await sam.get(sam_path)
+    await sam.post(sam_path, {"pin": "1357"})
+    assert "Your service has decided to keep it for now" in sam.text and reason in sam.text
+    await sam.post("/leave", {})
+    await sam.get(sam_path)
+    await sam.post(sam_path, {"pin": "1357"})
+    assert "Did I feel listened to?" in sam.text and reason not in sam.text  # told once
+    sam_cookies = _cookies(client)
     await sam.get("/me/my-data")
     assert reason in sam.text and "Your service decided to keep your data" in sam.text
     assert SAM_WORDS in sam.text
