@@ -31,7 +31,15 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.deck import get_card
-from core.i18n import N_, _, current_locale, dates_locale, language_name, use_locale
+from core.i18n import (
+    DEFAULT_LOCALE,
+    N_,
+    _,
+    current_locale,
+    dates_locale,
+    language_name,
+    use_locale,
+)
 from core.names import first_name
 from domain.admin import erase_young_person
 from domain.desk import nickname_of, when_text
@@ -432,13 +440,16 @@ async def ask_to_erase(session: AsyncSession, vault: Vault, person: YoungPerson,
                          dedupe_key=f"data-request:{row.id}:{member.id}")
     address = (service.data_protection_email or "").strip()
     if address and current_routes().mail:
-        message = Message(
-            text=_("A young person at {service} has asked for their data in Heard to be "
-                   "deleted (request {ref}). A lead or admin decides on the staff desk by "
-                   "{day}: {url}").format(service=service.name, ref=row.id[:8],
-                                          day=row.due_at.date().isoformat(),
-                                          url=desk_url("/staff/data-requests")),
-            subject=_("A request to delete data in Heard"), address=address)
+        # The service's own contact: in the service's language (English), not the
+        # young person's. Names nobody: email passes through servers outside the service.
+        with use_locale(DEFAULT_LOCALE):
+            message = Message(
+                text=_("A young person at {service} has asked for their data in Heard to be "
+                       "deleted (request {ref}). A lead or admin decides on the staff desk by "
+                       "{day}: {url}").format(service=service.name, ref=row.id[:8],
+                                              day=row.due_at.date().isoformat(),
+                                              url=desk_url("/staff/data-requests")),
+                subject=_("A request to delete data in Heard"), address=address)
         await enqueue(session, vault, chat_id=chat_key(address), message=message,
                       kind="data_request", now=now, channel="email",
                       dedupe_key=f"data-request:{row.id}:dpo")
