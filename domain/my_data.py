@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -217,6 +217,18 @@ def _day(at: datetime, tz: ZoneInfo) -> str:
                        locale=dates_locale(current_locale()))
 
 
+def _dates(detail: str) -> str:
+    """A review summary's range as written in the audit ("2026-09-01..2026-11-23"),
+    in words ("1 September 2026 \u2013 23 November 2026")."""
+    try:
+        first, last = (date.fromisoformat(part) for part in detail.split(".."))
+    except ValueError:
+        return detail.replace("..", " \u2013 ")
+    locale = dates_locale(current_locale())
+    return (f"{format_date(first, 'd MMMM yyyy', locale=locale)} \u2013 "
+            f"{format_date(last, 'd MMMM yyyy', locale=locale)}")
+
+
 async def _service(session: AsyncSession, person: YoungPerson) -> Service:
     service = await session.get(Service, person.service_id)
     assert service is not None
@@ -313,7 +325,7 @@ async def my_data(session: AsyncSession, vault: Vault, person: YoungPerson, now:
         role = _(ROLE_NAMES.get(member.role, N_("Staff"))) if member else _("Staff")
         who = f"{role}: {member.name}" if member and service.audit_names_shown else role
         if entry.action == REVIEW_EXPORTED:
-            dates = (entry.detail or "").replace("..", " \u2013 ")
+            dates = _dates(entry.detail or "")
             data.summaries.append(SummaryItem(when_text(entry.at, tz), who, dates))
         if len(data.views) < VIEWS_SHOWN:
             words = ACTION_WORDS.get(entry.action, N_("Looked at or changed something about you"))

@@ -117,6 +117,7 @@ async def test_my_data_is_only_theirs_and_shows_who_looked(any_runtime: Runtime)
     assert [(a.who, a.answer) for a in data.listened] == [("My keyworker", "Mostly")]
     assert [r.text for r in data.replies] == ["Thanks for telling me, Sam."]
     assert len(data.summaries) == 1 and data.summaries[0].by == "Keyworker"
+    assert data.summaries[0].dates.endswith("\u2013 23 November 2026")  # in words
     whats = [v.what for v in data.views]
     assert "Looked at your check-ins" in whats and "Marked your check-in as seen" in whats
     assert "Wrote you a reply" in whats
