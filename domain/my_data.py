@@ -525,6 +525,16 @@ async def requests_for_desk(session: AsyncSession, vault: Vault, staff: Staff,
     return out
 
 
+async def waiting_for(session: AsyncSession, staff: Staff, now: datetime) -> tuple[int, int]:
+    """How many requests of the service wait for a decision, and how many of those are
+    overdue (for the top of the lead's and the admin's pages)."""
+    if not can_decide(staff):
+        return 0, 0
+    dues = (await session.scalars(select(DataRequest.due_at).where(
+        DataRequest.service_id == staff.service_id, DataRequest.state == REQUESTED))).all()
+    return len(dues), sum(1 for due in dues if due <= now)
+
+
 async def _for_decider(session: AsyncSession, staff: Staff, request_id: str) -> DataRequest:
     row = await session.get(DataRequest, request_id) if 0 < len(request_id or "") <= 32 else None
     if row is None or not can_decide(staff) or row.service_id != staff.service_id:

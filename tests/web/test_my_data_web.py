@@ -100,6 +100,9 @@ async def test_my_data_page_pdf_and_delete_decided_on_the_desk(
     # The lead of Sam's service keeps the data, with a reason; Sam reads it.
     lee = await signed_in(client, runtime, clock, service=cast.service_name,
                           email="lee@north.example", role="lead")
+    await lee.get("/staff/lead")
+    assert "1 young person has asked for their data to be deleted" in lee.text
+    assert "overdue" not in lee.text
     await lee.get("/staff/data-requests")
     assert "Sam" in lee.text and "decide by" in lee.text
     await lee.post(f"/staff/data-requests/{request_id}/refuse", {"reason": ""})
