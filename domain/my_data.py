@@ -22,16 +22,24 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.deck import get_card
-from core.i18n import N_, _, current_locale, dates_locale, language_name, use_locale
+from core.i18n import (
+    DEFAULT_LOCALE,
+    N_,
+    _,
+    current_locale,
+    dates_locale,
+    language_name,
+    use_locale,
+)
 from core.names import first_name
 from domain.admin import erase_young_person
 from domain.desk import nickname_of, when_text
@@ -51,10 +59,12 @@ from storage.models import (
     CheckIn,
     DataRequest,
     ListenedAnswer,
+    Meta,
     OutboxMessage,
     Service,
     Staff,
     StaffReply,
+    WebSession,
     YoungPerson,
 )
 from storage.db import Database
@@ -76,6 +86,8 @@ ERASED_KIND = "data_erased"
 # Set when an erasure committed; the scheduler then wipes the deleted key from the
 # database files (``storage.db.Database.scrub_deleted_keys``).
 SCRUB_DUE = "scrub_deleted_keys_due"
+# A goodbye still to go after an erasure: ``meta`` key prefix + the outbox row's id.
+GOODBYE_PREFIX = "erased_goodbye:"
 _REASONS = "data_requests"
 
 ROLE_NAMES = {
@@ -205,6 +217,18 @@ def _day(at: datetime, tz: ZoneInfo) -> str:
                        locale=dates_locale(current_locale()))
 
 
+def _dates(detail: str) -> str:
+    """A review summary's range as written in the audit ("2026-09-01..2026-11-23"),
+    in words ("1 September 2026 \u2013 23 November 2026")."""
+    try:
+        first, last = (date.fromisoformat(part) for part in detail.split(".."))
+    except ValueError:
+        return detail.replace("..", " \u2013 ")
+    locale = dates_locale(current_locale())
+    return (f"{format_date(first, 'd MMMM yyyy', locale=locale)} \u2013 "
+            f"{format_date(last, 'd MMMM yyyy', locale=locale)}")
+
+
 async def _service(session: AsyncSession, person: YoungPerson) -> Service:
     service = await session.get(Service, person.service_id)
     assert service is not None
@@ -301,7 +325,7 @@ async def my_data(session: AsyncSession, vault: Vault, person: YoungPerson, now:
         role = _(ROLE_NAMES.get(member.role, N_("Staff"))) if member else _("Staff")
         who = f"{role}: {member.name}" if member and service.audit_names_shown else role
         if entry.action == REVIEW_EXPORTED:
-            dates = (entry.detail or "").replace("..", " \u2013 ")
+            dates = _dates(entry.detail or "")
             data.summaries.append(SummaryItem(when_text(entry.at, tz), who, dates))
         if len(data.views) < VIEWS_SHOWN:
             words = ACTION_WORDS.get(entry.action, N_("Looked at or changed something about you"))
@@ -428,13 +452,16 @@ async def ask_to_erase(session: AsyncSession, vault: Vault, person: YoungPerson,
                          dedupe_key=f"data-request:{row.id}:{member.id}")
     address = (service.data_protection_email or "").strip()
     if address and current_routes().mail:
-        message = Message(
-            text=_("A young person at {service} has asked for their data in Heard to be "
-                   "deleted (request {ref}). A lead or admin decides on the staff desk by "
-                   "{day}: {url}").format(service=service.name, ref=row.id[:8],
-                                          day=row.due_at.date().isoformat(),
-                                          url=desk_url("/staff/data-requests")),
-            subject=_("A request to delete data in Heard"), address=address)
+        # The service's own contact: in the service's language (English), not the
+        # young person's. Names nobody: email passes through servers outside the service.
+        with use_locale(DEFAULT_LOCALE):
+            message = Message(
+                text=_("A young person at {service} has asked for their data in Heard to be "
+                       "deleted (request {ref}). A lead or admin decides on the staff desk by "
+                       "{day}: {url}").format(service=service.name, ref=row.id[:8],
+                                              day=row.due_at.date().isoformat(),
+                                              url=desk_url("/staff/data-requests")),
+                subject=_("A request to delete data in Heard"), address=address)
         await enqueue(session, vault, chat_id=chat_key(address), message=message,
                       kind="data_request", now=now, channel="email",
                       dedupe_key=f"data-request:{row.id}:dpo")
@@ -496,6 +523,16 @@ async def requests_for_desk(session: AsyncSession, vault: Vault, staff: Staff,
     audit(session, at=now, actor_kind="staff", actor_id=staff.id,
           action="data_request.listed", detail=f"requests={len(out)}")
     return out
+
+
+async def waiting_for(session: AsyncSession, staff: Staff, now: datetime) -> tuple[int, int]:
+    """How many requests of the service wait for a decision, and how many of those are
+    overdue (for the top of the lead's and the admin's pages)."""
+    if not can_decide(staff):
+        return 0, 0
+    dues = (await session.scalars(select(DataRequest.due_at).where(
+        DataRequest.service_id == staff.service_id, DataRequest.state == REQUESTED))).all()
+    return len(dues), sum(1 for due in dues if due <= now)
 
 
 async def _for_decider(session: AsyncSession, staff: Staff, request_id: str) -> DataRequest:
@@ -581,13 +618,20 @@ async def approve(session: AsyncSession, vault: Vault, staff: Staff, request_id:
     row.state, row.decided_at, row.decided_by = APPROVED, now, staff.id
     audit(session, at=now, actor_kind="staff", actor_id=staff.id,
           action="data_request.approved", young_person_id=person.id, detail=row.id)
+    # Their browser sessions end (erasure deletes them); kept only as "ended: erased",
+    # naming nobody, so a browser still open is told plainly that it is done.
+    await session.execute(
+        update(WebSession).where(WebSession.young_person_id == person.id)
+        .values(young_person_id=None, view_ct=None, ended_reason="erased"))
     await erase_young_person(session, vault, person.id, now)  # also deletes this request
     await set_meta(session, SCRUB_DUE, now.isoformat())
     if chat_id is not None:
         with use_locale(locale):
             text = erased_text()
-        await enqueue(session, vault, chat_id=chat_id, message=Message(text=text, locale=locale),
-                      kind=ERASED_KIND, now=now, key_owner=SYSTEM_OWNER)
+        goodbye = await enqueue(session, vault, chat_id=chat_id,
+                                message=Message(text=text, locale=locale), kind=ERASED_KIND,
+                                now=now, key_owner=SYSTEM_OWNER)
+        await set_meta(session, GOODBYE_PREFIX + goodbye.id, now.isoformat())
     return Decision(True, chat_id is not None)
 
 
@@ -637,12 +681,18 @@ async def remind_overdue(session: AsyncSession, vault: Vault, now: datetime) -> 
 
 
 async def forget_erased_chats(session: AsyncSession) -> None:
-    """Once the goodbye after an erasure has gone (or given up), its chat id goes too."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.kind == ERASED_KIND, OutboxMessage.status != "pending",
-               OutboxMessage.chat_id != 0)
-        .values(chat_id=0))
+    """Once the goodbye after an erasure has gone (or given up), its chat id goes too.
+    Each goodbye waiting is named in ``meta`` (a small table), so this pass never
+    scans the outbox."""
+    keys = (await session.scalars(
+        select(Meta.key).where(Meta.key.like(GOODBYE_PREFIX + "%")))).all()
+    for key in keys:
+        message = await session.get(OutboxMessage, key[len(GOODBYE_PREFIX):])
+        if message is not None and message.status == "pending":
+            continue
+        if message is not None:
+            message.chat_id = 0
+        await session.execute(delete(Meta).where(Meta.key == key))
 
 
 # -- the service's choices ---------------------------------------------------------------------

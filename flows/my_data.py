@@ -38,8 +38,9 @@ class MyDataFlow(Flow):
                     _("We will tell you what they decide, and why. You can change your mind "
                       "while you wait."),
                 ]),
+                # Neither answer is pushed: the two buttons look the same.
                 choices=(Choice("yes", _("Yes, ask to delete it")),
-                         Choice("no", _("No, keep it"), primary=True)))
+                         Choice("no", _("No, keep it"))))
         keyworker = await ctx.keyworker_first_name() or _("your keyworker")
         lines = [
             _("Heard keeps your check-ins, your answers, and replies to you. "
@@ -57,7 +58,7 @@ class MyDataFlow(Flow):
                            "page."))
         choices = []
         if ctx.channel == "telegram":
-            choices.append(Choice("pdf", _("Send me my data (PDF)"), primary=True))
+            choices.append(Choice("pdf", _("Send me my data (PDF)")))
         choices.append(Choice("stop", _("Stop my delete request")) if waiting is not None
                        else Choice("delete", _("Delete my data")))
         choices.append(Choice("done", _("Done")))

@@ -474,6 +474,9 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(When, index=True)
     # The last reply shown, sealed with the young person's key (it names feelings).
     view_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Set when the session was ended for its young person ("erased": their data was
+    # deleted at their request); the browser is then told so once, plainly.
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class StaffSession(Base):
@@ -700,7 +703,10 @@ class DataRequest(Base):
     # When the young person was told the decision (Telegram: queued; web: next visit).
     told_at: Mapped[datetime | None] = mapped_column(When)
 
-    __table_args__ = (Index("ix_data_requests_service_state", "service_id", "state", "due_at"),)
+    # The scheduler looks for waiting requests past their due time.
+    __table_args__ = (Index("ix_data_requests_state_due", "state", "due_at"),)
+
+
 class BuddyConsent(Base):
     """Whether a young person would like to be a buddy for someone new moving to where
     they live: ``asked`` (placement staff asked; not answered yet), ``yes`` or ``no``.

@@ -3,10 +3,14 @@ language (``domain.my_data``), the same as a PDF, and "Delete my data" with a co
 step (and "Stop my request" while it waits).
 
 Only for the signed-in young person: on a unit tablet that is the one who gave their
-PIN, and it is gone when they leave. Nothing here is cached (``no-store``).
+PIN, and it is gone when they leave (or after a quiet minute, like every tablet page);
+a shared tablet makes no PDF, which would stay in its downloads for the next person.
+Nothing here is cached (``no-store``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import logging
 
@@ -24,6 +28,8 @@ from domain.my_data import (
 from web.keys import DB, RUNTIME, SESSION
 from web.pdf import PdfUnavailable, render_pdf
 from web.people import current_person
+from web.sessions import DATA_DELETED_PATH
+from web.tablets import DEVICE_COOKIE
 from web.templating import render, see_other
 from web.unit_of_work import read_only
 
@@ -31,6 +37,21 @@ log = logging.getLogger(__name__)
 
 PATH = "/me/my-data"
 NO_STORE = {"Cache-Control": "no-store"}
+# A quiet minute on a shared tablet, as on the check-in page (web/checkin_routes.py).
+TABLET_IDLE = 60
+
+
+def _on_tablet(request: web.Request) -> bool:
+    row = request.get(SESSION)
+    return row is not None and row.tablet_id is not None
+
+
+def _tablet_attrs(request: web.Request) -> dict[str, Any]:
+    """On a tablet, the page goes back to the start after a quiet minute."""
+    if not _on_tablet(request):
+        return {}
+    return {"body_attrs": {"data-idle-url": "/t/leave", "data-idle-seconds": str(TABLET_IDLE)},
+            "idle_seconds": TABLET_IDLE}
 
 
 async def _data(request: web.Request, person) -> MyData:
@@ -55,7 +76,7 @@ async def page(request: web.Request) -> web.Response:
     set_locale(person.locale)
     data = await _data(request, person)
     response = render(request, "my_data.html", data=data, flash=_flash(request),
-                      on_tablet=getattr(request.get(SESSION), "tablet_id", None) is not None)
+                      pdf=not _on_tablet(request), **_tablet_attrs(request))
     response.headers.update(NO_STORE)
     return response
 
@@ -80,6 +101,14 @@ async def pdf(request: web.Request) -> web.Response:
     if person is None:
         return see_other("/")
     set_locale(person.locale)
+    if _on_tablet(request):
+        response = render(request, "message.html", status=404, title=_("My data"),
+                          text=_("A shared tablet does not make a PDF, so nobody else can find "
+                                 "it here. You can read it all on the \u201cMy data\u201d page, "
+                                 "or save it on your own phone."),
+                          link=(PATH, _("Back")), **_tablet_attrs(request))
+        response.headers.update(NO_STORE)
+        return response
     try:
         body = await my_data_pdf(await _data(request, person))
     except PdfUnavailable as exc:
@@ -103,7 +132,8 @@ async def confirm_delete(request: web.Request) -> web.Response:
     if await open_request(request[DB], person) is not None:
         return see_other(PATH)
     response = render(request, "my_data_delete.html",
-                      days=request.app[RUNTIME].settings.erase_decision_days)
+                      days=request.app[RUNTIME].settings.erase_decision_days,
+                      **_tablet_attrs(request))
     response.headers.update(NO_STORE)
     return response
 
@@ -136,7 +166,20 @@ async def stop(request: web.Request) -> web.Response:
     return see_other(f"{PATH}?m=stopped")
 
 
+async def data_deleted(request: web.Request) -> web.Response:
+    """Where a browser lands once after the young person's data was deleted at their
+    request (``web.sessions``): it names nobody and shows nothing of theirs."""
+    response = render(request, "message.html", title=_("Your data is deleted"),
+                      text=_("You asked for your data in Heard to be deleted, and your service "
+                             "said yes. It is gone now. Your link and PIN do not work any "
+                             "more. Thank you for using Heard."),
+                      link=("/t", _("OK")) if request.cookies.get(DEVICE_COOKIE) else None)
+    response.headers.update(NO_STORE)
+    return response
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_get(DATA_DELETED_PATH, data_deleted)
     app.router.add_get(PATH, page)
     app.router.add_get(PATH + ".pdf", pdf)
     app.router.add_get(PATH + "/delete", confirm_delete)

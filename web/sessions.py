@@ -29,6 +29,10 @@ TABLET_IDLE = 90
 LONGEST = timedelta(hours=12)
 _SET = web.RequestKey[str]("session_set")
 _CLEAR = web.RequestKey[bool]("session_clear")
+_ENDED = web.RequestKey[str]("session_ended")
+# Where a browser whose young person's data was deleted (at their request) is sent,
+# once: a plain page that says so (web/my_data_routes.py).
+DATA_DELETED_PATH = "/data-deleted"
 
 
 def hash_id(raw: str) -> str:
@@ -48,6 +52,13 @@ async def _load(request: web.Request) -> None:
     db = request[DB]
     row = await db.get(WebSession, hash_id(raw))
     if row is None:
+        return
+    if row.ended_reason is not None:
+        # Ended for its young person (their data was deleted): said once, then gone.
+        request[_ENDED] = row.ended_reason
+        if not request.get(READ_ONLY):
+            await db.delete(row)
+        request[_CLEAR] = True
         return
     now = _now(request)
     if (now >= row.expires_at or now - row.last_seen_at > timedelta(seconds=row.idle_seconds)
@@ -123,7 +134,11 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if DB not in request:
         return await handler(request)
     await _load(request)
-    response = await handler(request)
+    if request.get(_ENDED) == "erased" and request.path != DATA_DELETED_PATH:
+        response: web.StreamResponse = web.Response(
+            status=303, headers={"Location": DATA_DELETED_PATH})
+    else:
+        response = await handler(request)
     if _SET in request:
         response.set_cookie(COOKIE, request[_SET], httponly=True, samesite="Strict",
                             secure=_secure(request), path="/")

@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.scheduler import run_due
-from core.i18n import use_locale
+from core.i18n import translations, use_locale
 from domain import admin, desk, my_data, review
 from domain.my_data import DataRequestError, NotYours
 from domain.runtime import Runtime
 from domain.staff import acknowledge_checkin
+from outbox import routes
 from outbox.queue import mark_sent_many
 from storage.models import (
     AuditEntry,
@@ -116,6 +117,7 @@ async def test_my_data_is_only_theirs_and_shows_who_looked(any_runtime: Runtime)
     assert [(a.who, a.answer) for a in data.listened] == [("My keyworker", "Mostly")]
     assert [r.text for r in data.replies] == ["Thanks for telling me, Sam."]
     assert len(data.summaries) == 1 and data.summaries[0].by == "Keyworker"
+    assert data.summaries[0].dates.endswith("\u2013 23 November 2026")  # in words
     whats = [v.what for v in data.views]
     assert "Looked at your check-ins" in whats and "Marked your check-in as seen" in whats
     assert "Wrote you a reply" in whats
@@ -136,6 +138,17 @@ async def test_my_data_is_only_theirs_and_shows_who_looked(any_runtime: Runtime)
         service.audit_names_shown = True
     data = await see(runtime, cast.young_person_id)
     assert {v.who for v in data.views} == {"Keyworker: Alex Morgan"} and data.names_shown
+
+    # In their language: Sam reads Heard in Tigrinya.
+    async with runtime.db.transaction() as session:
+        sam_row = await session.get(YoungPerson, cast.young_person_id)
+        assert sam_row is not None
+        sam_row.locale = "ti"
+    data = await see(runtime, cast.young_person_id)
+    tigrinya = translations("ti")
+    assert data.language == "\u1275\u130d\u122d\u129b"
+    assert data.checkins[0].cards == [tigrinya.gettext("Scared")] != ["Scared"]
+    assert data.listened[0].answer == tigrinya.gettext("Mostly") != "Mostly"
 
 
 async def _ask(runtime: Runtime, person_id: str, channel: str = "telegram") -> FlowClient:
@@ -223,7 +236,10 @@ async def test_delete_request_reminded_when_overdue_then_approved_and_erased(
         assert await session.get(DataKey, cast.young_person_id) is None
         assert await session.get(DataKey, kai) is not None
         assert await session.scalar(select(func.count()).select_from(DataRequest)) == 0
-        assert await session.scalar(select(func.count()).select_from(WebSession)) == 0
+        # Their browser session is ended: only "ended: erased" is left, naming nobody.
+        (ended,) = (await session.scalars(select(WebSession))).all()
+        assert ended.young_person_id is None and ended.ended_reason == "erased"
+        assert ended.view_ct is None
         checkin = await session.scalar(select(CheckIn).where(
             CheckIn.young_person_id == cast.young_person_id))
         assert checkin is not None
@@ -257,6 +273,7 @@ async def test_delete_request_reminded_when_overdue_then_approved_and_erased(
         sent = await session.get(OutboxMessage, goodbye.id)
         assert sent is not None and sent.status == "sent" and sent.chat_id == 0
         assert await session.get(Meta, my_data.SCRUB_DUE) is None
+        assert await session.get(Meta, my_data.GOODBYE_PREFIX + goodbye.id) is None
 
 
 async def test_refused_keeps_the_data_and_tells_the_reason(any_runtime: Runtime) -> None:
@@ -353,3 +370,32 @@ async def see_in(session, runtime: Runtime, person_id: str) -> my_data.MyData:  
     assert person is not None
     return await my_data.my_data(session, runtime.vault, person, runtime.clock.now(),
                                  channel="web", decision_days=30)
+
+
+async def test_the_data_protection_contact_is_emailed_naming_nobody(
+    runtime: Runtime, cast: Cast
+) -> None:
+    async with runtime.db.transaction() as session:
+        service = await session.scalar(select(Service).where(Service.name == cast.service_name))
+        lead = await session.get(Staff, await lead_of(runtime, cast.service_name,
+                                                      "lee@north.example", chat=None))
+        assert service is not None and lead is not None
+        await my_data.set_service_choices(session, lead, names_shown=False,
+                                          data_protection_email=" DPO@North.example ",
+                                          now=runtime.clock.now())
+    routes.configure(routes.Routes(mail=True, public_url="https://heard.example"))
+    try:
+        await _ask(runtime, cast.young_person_id)
+    finally:
+        routes.configure(routes.Routes())
+    async with runtime.db.transaction(read_only=True) as session:
+        emails = (await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.channel == "email"))).all()
+        sent = {}
+        for row in emails:
+            raw = await runtime.vault.open(session, row.key_owner, "outbox", row.id,
+                                           row.payload_ct)
+            sent[raw["address"]] = raw["text"]
+    assert set(sent) == {"dpo@north.example", "lee@north.example", cast.keyworker_email}
+    assert "https://heard.example/staff/data-requests" in sent["dpo@north.example"]
+    assert all("Sam" not in text for text in sent.values())

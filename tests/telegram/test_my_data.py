@@ -9,8 +9,9 @@ import io
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from domain import desk
-from storage.models import DataRequest, Staff
+from domain import desk, my_data
+from storage.models import DataKey, DataRequest, Staff
+from tests.support.desk import make_staff
 from tests.telegram.conftest import KEYWORKER, SAM, Heard
 
 SAM_WORDS = "my headphones broke 6631"
@@ -56,4 +57,20 @@ async def test_mydata_sends_the_pdf_and_asks_to_delete(heard: Heard) -> None:
     async with runtime.db.transaction() as session:
         row = await session.scalar(select(DataRequest))
         assert row is not None and row.state == "requested" and row.channel == "telegram"
+
+    # A lead says yes: Sam is told on Telegram, then Heard no longer knows them.
+    lee = await make_staff(runtime, service=heard.cast.service_name, name="Lee Lead",
+                           email="lee@north.example", role="lead")
+    async with runtime.db.transaction() as session:
+        lead = await session.get(Staff, lee.staff_id)
+        assert lead is not None
+        await my_data.approve(session, runtime.vault, lead, row.id, runtime.clock.now())
+    await heard.deliver()
+    goodbye = sam.expect("Your service said yes")
+    assert "this chat will stop working" in goodbye["text"]
+    async with runtime.db.transaction() as session:
+        assert await session.get(DataKey, heard.cast.young_person_id) is None
+    await sam.send("/mydata")
+    after = (sam.last_message() or {}).get("text", "")
+    assert "This is a private service" in after and "Heard keeps your check-ins" not in after
     assert alex is not None

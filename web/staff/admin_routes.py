@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.i18n import _
 from cards.photos import MAX_UPLOAD_BYTES
 from domain import admin as setup
-from domain import audit_log, desk, desk_accounts, handover, languages
+from domain import audit_log, desk, desk_accounts, handover, languages, my_data
 from domain.admin import AdminError
 from domain.staff import KEYWORKING_ROLES
 from storage.models import Service, Staff, YoungPerson
@@ -75,7 +75,9 @@ async def _admin_page(request: web.Request, actor: Staff, *, status: int = 200,
     return await page(request, "staff/admin.html", status=status, members=staff,
                       keyworkers=_keyworkers(staff), people=await _people(request, actor),
                       roles=ROLE_LABELS, created=created, reset=reset, problem=problem,
-                      flash=_flash(request))
+                      flash=_flash(request),
+                      data_requests=await my_data.waiting_for(request[DB], actor,
+                                                              request.app[RUNTIME].clock.now()))
 
 
 @desk_page("admin")
@@ -215,7 +217,9 @@ async def lead_home(request: web.Request, actor: Staff) -> web.Response:
     totals = await desk.service_totals(request[DB], runtime.vault, actor, tz, runtime.clock.now())
     audit(request[DB], at=runtime.clock.now(), actor_kind="staff", actor_id=actor.id,
           action="desk.lead_viewed", detail=f"from={source(request)}")
-    return await page(request, "staff/lead.html", totals=totals, flash=_flash(request))
+    return await page(request, "staff/lead.html", totals=totals, flash=_flash(request),
+                      data_requests=await my_data.waiting_for(request[DB], actor,
+                                                              runtime.clock.now()))
 
 
 # -- languages -----------------------------------------------------------------------------

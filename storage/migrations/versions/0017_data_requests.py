@@ -10,6 +10,8 @@ Create Date: 2026-12-04
   looked at their data (default: only the role and when).
 - ``services.data_protection_email``: who is told of a request (by email, when mail is
   configured).
+- ``web_sessions.ended_reason``: a session ended because the young person's data was
+  deleted, so their browser can be told so (it names nobody).
 """
 
 import sqlalchemy as sa
@@ -26,6 +28,8 @@ def upgrade() -> None:
                                         server_default=sa.false()))
     op.add_column("services", sa.Column("data_protection_email", sa.String(length=320),
                                         nullable=True))
+    op.add_column("web_sessions", sa.Column("ended_reason", sa.String(length=20),
+                                            nullable=True))
     op.create_table(
         "data_requests",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -54,13 +58,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_data_requests_young_person_id"), "data_requests",
                     ["young_person_id"])
-    op.create_index("ix_data_requests_service_state", "data_requests",
-                    ["service_id", "state", "due_at"])
+    op.create_index("ix_data_requests_state_due", "data_requests", ["state", "due_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_data_requests_service_state", table_name="data_requests")
+    op.drop_index("ix_data_requests_state_due", table_name="data_requests")
     op.drop_index(op.f("ix_data_requests_young_person_id"), table_name="data_requests")
     op.drop_table("data_requests")
+    op.drop_column("web_sessions", "ended_reason")
     op.drop_column("services", "data_protection_email")
     op.drop_column("services", "audit_names_shown")
