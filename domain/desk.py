@@ -8,21 +8,21 @@ Every view of a young person's data is audited: who, when, what, from where.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import _, clock_time, current_locale, use_locale
-from core.names import first_name
+from core.i18n import _, clock_time, current_locale
+from domain import staff_words
 from domain.staff import can_keywork, keyworker_of
 from domain.staff_accounts import needs_keyworker
-from outbox.message import Message
-from outbox.queue import NORMAL, enqueue
 from storage.models import (
     Alert,
     Change,
@@ -33,7 +33,6 @@ from storage.models import (
     Staff,
     StaffReply,
     YoungPerson,
-    new_id,
 )
 from storage.repositories import audit, young_people_of_keyworker
 from storage.vault import KeyErased, Vault
@@ -297,18 +296,16 @@ async def timeline(
             "id": alert_row.id, "status": alert_row.status, "taken_by": await name(alert_row.taken_by),
             "taken_when": when_text(alert_row.taken_at, tz) if alert_row.taken_at else None,
         }))
-    for reply_row in (await session.scalars(
-            select(StaffReply).where(StaffReply.young_person_id == person.id)
-            .order_by(StaffReply.created_at.desc()).limit(take))).all():
-        text = await vault.open(session, person.id, "staff_replies", reply_row.id, reply_row.body_ct)
-        entries.append(Entry("reply", reply_row.created_at, when_text(reply_row.created_at, tz), {
-            "text": text, "by": await name(reply_row.staff_id), "checkin_id": reply_row.checkin_id}))
-    for change_row in (await session.scalars(
-            select(Change).where(Change.young_person_id == person.id)
-            .order_by(Change.created_at.desc()).limit(take))).all():
-        text = await vault.open(session, person.id, "changes", change_row.id, change_row.body_ct)
-        entries.append(Entry("change", change_row.created_at, when_text(change_row.created_at, tz), {
-            "text": text, "by": await name(change_row.staff_id), "checkin_id": change_row.checkin_id}))
+    # What staff wrote to them: replies, and what changed because of a check-in.
+    for model, kind in ((StaffReply, "reply"), (Change, "change")):
+        written = cast(Sequence[StaffReply | Change], (await session.scalars(
+            select(model).where(model.young_person_id == person.id)
+            .order_by(model.created_at.desc()).limit(take))).all())
+        for words in written:
+            text = await vault.open(session, person.id, model.__tablename__, words.id,
+                                    words.body_ct)
+            entries.append(Entry(kind, words.created_at, when_text(words.created_at, tz), {
+                "text": text, "by": await name(words.staff_id), "checkin_id": words.checkin_id}))
     # At the same moment, what follows from a thing comes above it (an alert above
     # its check-in, a reply above both, what changed above all).
     order = {"checkin": 0, "listened": 1, "alert": 2, "reply": 3, "change": 4}
@@ -373,20 +370,9 @@ async def send_reply(
         checkin = await session.get(CheckIn, checkin_id) if len(checkin_id) <= 32 else None
         if checkin is None or checkin.young_person_id != person.id:
             return ReplyResult(False, None)
-    row_id = new_id()
-    row = StaffReply(id=row_id, young_person_id=person.id, checkin_id=checkin_id or None,
-                     staff_id=staff.id, created_at=now,
-                     body_ct=await vault.seal(session, person.id, "staff_replies", row_id, text))
-    session.add(row)
-    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.replied",
-          young_person_id=person.id, detail=row_id)
-    if person.telegram_chat_id is not None:
-        with use_locale(person.locale):
-            message = reply_text(first_name(staff.name), text)
-        await enqueue(session, vault, chat_id=person.telegram_chat_id,
-                      message=Message(text=message), kind="staff_reply", now=now,
-                      key_owner=person.id, priority=NORMAL, dedupe_key=f"reply:{row_id}")
-        row.shown_at = now
+    await staff_words.write(session, vault, StaffReply, staff=staff, person=person,
+                            checkin_id=checkin_id, text=text, now=now, action="desk.replied",
+                            kind="staff_reply", say=reply_text)
     return ReplyResult(True)
 
 
@@ -397,17 +383,7 @@ def reply_text(name: str, text: str) -> str:
 async def replies_to_show(session: AsyncSession, vault: Vault, person: YoungPerson,
                           now: datetime) -> list[str]:
     """Replies not yet shown to a young person on the web, oldest first; marked shown."""
-    rows = (await session.scalars(
-        select(StaffReply).where(StaffReply.young_person_id == person.id,
-                                 StaffReply.shown_at.is_(None))
-        .order_by(StaffReply.created_at))).all()
-    out = []
-    for row in rows:
-        author = await session.get(Staff, row.staff_id) if row.staff_id else None
-        text = await vault.open(session, person.id, "staff_replies", row.id, row.body_ct)
-        out.append(reply_text(first_name(author.name) if author else "", text))
-        row.shown_at = now
-    return out
+    return await staff_words.to_show(session, vault, StaffReply, person, now, reply_text)
 
 
 # -- leads: totals and who needs a keyworker, never words --------------------------------------

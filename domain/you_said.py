@@ -18,12 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import _, use_locale
-from core.names import first_name
+from core.i18n import _
+from domain import staff_words
 from domain.desk import clean_reply
-from outbox.message import Message
-from outbox.queue import NORMAL, enqueue
-from storage.models import Change, CheckIn, Staff, UnitNote, YoungPerson, new_id
+from storage.models import Change, CheckIn, Staff, UnitNote, YoungPerson
 from storage.repositories import audit
 from storage.vault import KeyErased, Vault
 
@@ -57,35 +55,17 @@ async def record_change(session: AsyncSession, vault: Vault, staff: Staff, perso
     checkin = await session.get(CheckIn, checkin_id) if 0 < len(checkin_id) <= 32 else None
     if checkin is None or checkin.young_person_id != person.id:
         return Outcome(False, None)
-    row_id = new_id()
-    row = Change(id=row_id, young_person_id=person.id, checkin_id=checkin.id, staff_id=staff.id,
-                 created_at=now, body_ct=await vault.seal(session, person.id, "changes", row_id, text))
-    session.add(row)
-    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.change_recorded",
-          young_person_id=person.id, detail=row_id)
-    if person.telegram_chat_id is not None:
-        with use_locale(person.locale):
-            message = change_text(first_name(staff.name), text)
-        await enqueue(session, vault, chat_id=person.telegram_chat_id,
-                      message=Message(text=message), kind="you_said", now=now,
-                      key_owner=person.id, priority=NORMAL, dedupe_key=f"change:{row_id}")
-        row.shown_at = now
+    await staff_words.write(session, vault, Change, staff=staff, person=person,
+                            checkin_id=checkin.id, text=text, now=now,
+                            action="desk.change_recorded", kind="you_said", say=change_text)
     return Outcome(True)
 
 
 async def changes_to_show(session: AsyncSession, vault: Vault, person: YoungPerson,
                           now: datetime) -> list[str]:
     """Changes not yet shown to a young person on the web, oldest first; marked shown."""
-    rows = (await session.scalars(
-        select(Change).where(Change.young_person_id == person.id, Change.shown_at.is_(None))
-        .order_by(Change.created_at))).all()
-    out = []
-    for row in rows:
-        author = await session.get(Staff, row.staff_id) if row.staff_id else None
-        text = await vault.open(session, person.id, "changes", row.id, row.body_ct)
-        out.append(change_text(first_name(author.name) if author else _("Your keyworker"), text))
-        row.shown_at = now
-    return out
+    return await staff_words.to_show(session, vault, Change, person, now, change_text,
+                                     nobody=_("Your keyworker"))
 
 
 async def changes_by_checkin(session: AsyncSession, vault: Vault,

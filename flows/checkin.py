@@ -17,6 +17,24 @@ from storage.models import new_id
 MAX_CARDS = 3
 MAX_WORDS = 500
 
+
+async def pick_card(ctx: FlowContext, state: State, card_id: str) -> Step:
+    """A card tapped on or off (``state.data["cards"]``). An urgent card raises the
+    alert the moment it is tapped; tapping it off and on again is still one alert."""
+    data = state.data
+    picked: list[str] = data["cards"]
+    if card_id in picked:
+        picked.remove(card_id)
+    elif len(picked) >= MAX_CARDS:
+        return Step(state, notice=_("You can pick up to 3. Tap a card again to take it off."))
+    else:
+        picked.append(card_id)
+        if not data.get("alert_id"):
+            data["alert_id"], crisis = await safeguard_tap(ctx, list(picked))
+            if crisis:
+                return Step(state, before=crisis_screens(crisis))
+    return Step(state)
+
 class CheckInFlow(Flow):
     name = "checkin"
 
@@ -69,20 +87,7 @@ class CheckInFlow(Flow):
         data = state.data
         if state.step == "cards":
             if choice.startswith("c:"):
-                card_id = choice[2:]
-                picked: list[str] = data["cards"]
-                if card_id in picked:
-                    picked.remove(card_id)
-                elif len(picked) >= MAX_CARDS:
-                    return Step(state, notice=_("You can pick up to 3. Tap a card again to take it off."))
-                else:
-                    picked.append(card_id)
-                    if not data.get("alert_id"):
-                        # Tapping it off and on again is still the same one alert.
-                        data["alert_id"], crisis = await safeguard_tap(ctx, list(picked))
-                        if crisis:
-                            return Step(state, before=crisis_screens(crisis))
-                return Step(state)
+                return await pick_card(ctx, state, choice[2:])
             if not data["cards"]:
                 return Step(state, notice=_("Tap at least one card first. \u201cI don't know\u201d is fine too."))
             state.step = "amount"

@@ -12,14 +12,14 @@ from cards.deck import DECK
 from core.i18n import _
 from domain import review_prep
 from domain.context import FlowContext
-from domain.records import safeguard_tap, safeguard_words
+from domain.records import safeguard_words
 from flows.base import Flow, Step
+from flows.checkin import MAX_CARDS, pick_card
 from flows.crisis import crisis_screens
 from flows.inputs import note_or_none
 from flows.screen import Choice, Screen, TextInput
 from flows.state import State
 
-MAX_CARDS = 3
 ASKED = tuple(review_prep.QUESTIONS)  # well, change, who, avoid
 
 
@@ -100,20 +100,7 @@ class ReviewPrepFlow(Flow):
                         else _("OK. It is not shared any more. Only you can see it."))
         if state.step == "cards":
             if choice.startswith("c:"):
-                picked: list[str] = data["cards"]
-                card_id = choice[2:]
-                if card_id in picked:
-                    picked.remove(card_id)
-                elif len(picked) >= MAX_CARDS:
-                    return Step(state, notice=_("You can pick up to 3. Tap a card again to take "
-                                                "it off."))
-                else:
-                    picked.append(card_id)
-                    if not data.get("alert_id"):
-                        data["alert_id"], crisis = await safeguard_tap(ctx, list(picked))
-                        if crisis:
-                            return Step(state, before=crisis_screens(crisis))
-                return Step(state)
+                return await pick_card(ctx, state, choice[2:])
             state.step = ASKED[0]
             return Step(state)
         if state.step in ASKED:

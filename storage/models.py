@@ -508,10 +508,10 @@ class SignInThrottle(Base):
     last_failed_at: Mapped[datetime] = mapped_column(When)
 
 
-class StaffReply(Base):
-    """A keyworker's short reply to a young person, sealed with the young person's key."""
+class _WrittenToAYoungPerson:
+    """Columns of words a member of staff writes to one young person (about one
+    check-in, or none), sealed with that young person's key (``domain.staff_words``)."""
 
-    __tablename__ = "staff_replies"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     young_person_id: Mapped[str] = mapped_column(
         ForeignKey("young_people.id", ondelete="CASCADE")
@@ -522,6 +522,12 @@ class StaffReply(Base):
     body_ct: Mapped[bytes] = mapped_column(LargeBinary)
     # When the young person was shown it (Telegram: when queued; web: next visit).
     shown_at: Mapped[datetime | None] = mapped_column(When)
+
+
+class StaffReply(_WrittenToAYoungPerson, Base):
+    """A keyworker's short reply to a young person, sealed with the young person's key."""
+
+    __tablename__ = "staff_replies"
 
     __table_args__ = (Index("ix_staff_replies_person_time", "young_person_id", "created_at"),)
 
@@ -787,21 +793,11 @@ __all__ = [
 # -- My Heard: what came of what they said, getting ready for a review, goals -------------
 
 
-class Change(Base):
-    """"You said, we did": what changed because of one check-in (or one young person's
-    words in general), written by their keyworker and sealed with the young person's key."""
+class Change(_WrittenToAYoungPerson, Base):
+    """"You said, we did": what changed because of one check-in, written by their
+    keyworker and sealed with the young person's key."""
 
     __tablename__ = "changes"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    young_person_id: Mapped[str] = mapped_column(
-        ForeignKey("young_people.id", ondelete="CASCADE")
-    )
-    checkin_id: Mapped[str | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
-    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(When)
-    body_ct: Mapped[bytes] = mapped_column(LargeBinary)
-    # When the young person was shown it (Telegram: when queued; web: next visit).
-    shown_at: Mapped[datetime | None] = mapped_column(When)
 
     __table_args__ = (Index("ix_changes_person_time", "young_person_id", "created_at"),)
 
