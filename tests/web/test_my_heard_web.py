@@ -213,3 +213,28 @@ async def test_review_prep_on_the_web_shows_on_the_desk_only_once_shared(
     await alex.get(base)
     assert "What they want their review to know (shared by them)" in alex.text
     assert "my new school is good" in alex.text
+
+
+async def test_odd_addresses_get_a_page_not_an_error(
+    client: TestClient, runtime: Runtime, cast: Cast, clock: FrozenClock
+) -> None:
+    sam = await _sam_on_phone(client, cast)
+    for query in ("?month=2026-13", "?month=0-1", "?month=-5-1", "?month=2026-11-05",
+                  "?month=9999-01", "?page=-3", "?page=abc", "?page=99999999999999999999"):
+        await sam.get("/me/said" + query)
+        assert sam.status == 200, query
+        assert "What I've said" in sam.text
+    await sam.get("/me/said?month=9999-01")
+    assert "November 2026" in sam.text  # a month to come shows this month
+    async with client.get("/me/screen-photo/0/99999999999999999999") as resp:
+        assert resp.status == 404
+    client.session.cookie_jar.clear()
+    async with client.get("/me/said", allow_redirects=False) as resp:
+        assert resp.status in (302, 303)  # signed out: back to the start, nothing shown
+    lee = await signed_in(client, runtime, clock, service=cast.service_name,
+                          email="lee@north.example", role="lead")
+    await lee.get("/staff/you-said")
+    await lee.post("/staff/you-said/" + "x" * 300 + "/remove", {})
+    assert lee.status == 404
+    await lee.post("/staff/you-said", {"note": "\u200b \u200b", "unit": ""})
+    assert lee.status == 400 and "Please write what changed first." in lee.text
