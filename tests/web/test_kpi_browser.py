@@ -61,6 +61,20 @@ async def test_a_lead_views_the_chart_and_downloads_the_csv_matching_the_cli(
         # Oct (132 of 156) and Sep (16 of 21) together: 148 of 177 = 83.6%.
         assert await page.inner_text("[data-kpi=at-least-a-little]") == "84%"
         await assert_accessible(page, "KPI page")
+        assert await page.inner_text("[data-kpi=changed]") == "0"
+        # The lead's other pages: "You said, we did" and delete requests.
+        await page.click("nav a:has-text('You said, we did')")
+        await page.wait_for_selector("h1:has-text('You said, we did')")
+        await assert_accessible(page, "you said, we did")
+        await page.fill("#note", "Pizza night is every Friday now")
+        await page.click("button:has-text('Post it')")
+        await page.wait_for_selector("text=Pizza night is every Friday now")
+        await assert_accessible(page, "you said, we did with a note")
+        await page.click("nav a:has-text('Data requests')")
+        await page.wait_for_selector("h1")
+        await assert_accessible(page, "data requests")
+        await page.click("nav a:has-text('Felt listened to')")
+        await page.wait_for_selector("h1:has-text('Felt listened to: North')")
         if SHOOT:
             await page.screenshot(path=str(DOCS / "kpi-lead.png"), full_page=True)
         async with page.expect_download() as waiting:
