@@ -37,6 +37,7 @@ from domain.context import FlowContext
 from domain.placements import CANCELLED, MOVED, PLANNED, placement_for
 from domain.records import Crisis, safeguard_words
 from domain.staff import keyworker_of
+from domain.staff_words import clean
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import (
@@ -398,17 +399,13 @@ class Sent:
     too_long: bool = False
 
 
-def _clean(text: str) -> str:
-    return (text or "").strip()
-
-
 async def write_hello(ctx: FlowContext, text: str | None) -> Sent:
     """The buddy's hello for the young person moving in (None: the kind default)."""
     now = ctx.clock.now()
     match = await open_match(ctx.session, ctx.person.id, now)
     if match is None or match.buddy_id != ctx.person.id:
         return Sent(False, closed=True)
-    words = _clean(text or "")
+    words = clean(text or "")
     if len(words) > HELLO_LIMIT:
         return Sent(False, too_long=True)
     crisis = await safeguard_words(ctx, words) if words else None
@@ -440,7 +437,7 @@ async def send(ctx: FlowContext, text: str) -> Sent:
     match = await open_match(ctx.session, ctx.person.id, now)
     if match is None:
         return Sent(False, closed=True)
-    words = _clean(text)
+    words = clean(text)
     if not words:
         return Sent(False)
     if len(words) > RELAY_LIMIT:

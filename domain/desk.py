@@ -342,16 +342,8 @@ def this_monday(now: datetime, tz: ZoneInfo) -> date:
 # -- a reply -------------------------------------------------------------------------------
 
 
-@dataclass
-class ReplyResult:
-    ok: bool
-    problem: str | None = None
-
-
-def clean_reply(text: str) -> str:
-    # Invisible characters alone are not a reply.
-    visible = "".join(ch for ch in text if ch.isprintable() or ch == "\n")
-    return visible.strip()
+ReplyResult = staff_words.Outcome
+clean_reply = staff_words.clean
 
 
 async def send_reply(
@@ -362,10 +354,9 @@ async def send_reply(
     (outbox); on the web it is shown the next time they come in. The caller has
     already checked (``person_for``) that this is their keyworker."""
     text = clean_reply(text)
-    if not text:
-        return ReplyResult(False, _("Please write a few words first."))
-    if len(text) > REPLY_LIMIT:
-        return ReplyResult(False, _("Please keep it under {n} characters.").format(n=REPLY_LIMIT))
+    problem = staff_words.problem_with(text, REPLY_LIMIT, _("Please write a few words first."))
+    if problem:
+        return ReplyResult(False, problem)
     if checkin_id:
         checkin = await session.get(CheckIn, checkin_id) if len(checkin_id) <= 32 else None
         if checkin is None or checkin.young_person_id != person.id:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import _, use_locale
-from domain.desk import clean_reply
+from domain import staff_words
+from domain.staff_words import Outcome
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import Goal, GoalRating, Staff, YoungPerson, new_id
@@ -38,10 +39,11 @@ class GoalView:
         return self.ratings[-1][1] if self.ratings else None
 
 
-@dataclass(frozen=True)
-class GoalOutcome:
-    ok: bool
-    problem: str | None = None
+async def has_goals(session: AsyncSession, person_id: str) -> bool:
+    """Whether they have an open goal: the home screen asks on every render, so no
+    decryption here."""
+    return await session.scalar(select(Goal.id).where(
+        Goal.young_person_id == person_id, Goal.ended_at.is_(None)).limit(1)) is not None
 
 
 async def goals_of(session: AsyncSession, vault: Vault, person: YoungPerson) -> list[GoalView]:
@@ -63,18 +65,18 @@ async def goals_of(session: AsyncSession, vault: Vault, person: YoungPerson) -> 
 
 
 async def add_goal(session: AsyncSession, vault: Vault, staff: Staff, person: YoungPerson,
-                   text: str, now: datetime) -> GoalOutcome:
+                   text: str, now: datetime) -> Outcome:
     """A goal agreed with the young person, written in their words by their keyworker
     (the caller has checked the young person is on this staff member's desk)."""
-    text = clean_reply(text)
-    if not text:
-        return GoalOutcome(False, _("Please write the goal first, in their words."))
-    if len(text) > GOAL_LIMIT:
-        return GoalOutcome(False, _("Please keep it under {n} characters.").format(n=GOAL_LIMIT))
+    text = staff_words.clean(text)
+    problem = staff_words.problem_with(text, GOAL_LIMIT,
+                                       _("Please write the goal first, in their words."))
+    if problem:
+        return Outcome(False, problem)
     open_goals = (await session.scalars(select(Goal.id).where(
         Goal.young_person_id == person.id, Goal.ended_at.is_(None)))).all()
     if len(open_goals) >= MAX_GOALS:
-        return GoalOutcome(False, _("They already have 3 goals. Finish one before adding another."))
+        return Outcome(False, _("They already have 3 goals. Finish one before adding another."))
     goal_id = new_id()
     session.add(Goal(id=goal_id, young_person_id=person.id, created_at=now, created_by=staff.id,
                      text_ct=await vault.seal(session, person.id, "goals", goal_id, text)))
@@ -87,7 +89,7 @@ async def add_goal(session: AsyncSession, vault: Vault, staff: Staff, person: Yo
         await enqueue(session, vault, chat_id=person.telegram_chat_id,
                       message=Message(text=message), kind="goal_added", now=now,
                       key_owner=person.id, priority=NORMAL, dedupe_key=f"goal:{goal_id}")
-    return GoalOutcome(True)
+    return Outcome(True)
 
 
 async def end_goal(session: AsyncSession, staff: Staff, person: YoungPerson, goal_id: str,

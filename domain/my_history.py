@@ -75,15 +75,16 @@ async def _names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
 
 
 async def what_i_said(session: AsyncSession, vault: Vault, person: YoungPerson, tz: ZoneInfo,
-                      page: int = 0) -> tuple[list[Said], bool]:
-    """Their check-ins, newest first, a page at a time; and whether there are older ones."""
-    page = max(0, min(page, 10_000))
+                      page: int = 0, page_size: int = PAGE_SIZE) -> tuple[list[Said], bool]:
+    """Their check-ins, newest first, a page at a time (Telegram shows pages of one);
+    and whether there are older ones."""
+    page = max(0, min(page, 100_000))
     rows = (await session.scalars(
         select(CheckIn).where(CheckIn.young_person_id == person.id)
         .order_by(CheckIn.created_at.desc(), CheckIn.id)
-        .offset(page * PAGE_SIZE).limit(PAGE_SIZE + 1))).all()
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+        .offset(page * page_size).limit(page_size + 1))).all()
+    more = len(rows) > page_size
+    rows = rows[:page_size]
     ids = [r.id for r in rows]
     replies = (await session.scalars(
         select(StaffReply).where(StaffReply.young_person_id == person.id,

@@ -80,10 +80,6 @@ async def save(session: AsyncSession, vault: Vault, person: YoungPerson, payload
         session.add(row)
     row.updated_at = now
     row.payload_ct = await vault.seal(session, person.id, "review_preps", row.id, payload)
-    # Any stale extra rows (there should be none) go, so only one is ever shown.
-    for extra in (await session.scalars(select(ReviewPrep).where(
-            ReviewPrep.young_person_id == person.id, ReviewPrep.id != row.id))).all():
-        await session.delete(extra)
     await set_shared(session, vault, person, row, share, now)
 
 
@@ -94,7 +90,6 @@ async def set_shared(session: AsyncSession, vault: Vault, person: YoungPerson,
         if found is None or found.young_person_id != person.id:
             return False
         row = found
-    was_shared = row.shared_at is not None
     row.shared_at = now if share else None
     audit(session, at=now, actor_kind="young_person", actor_id=person.id,
           action="review_prep.shared" if share else "review_prep.kept",
@@ -108,8 +103,6 @@ async def set_shared(session: AsyncSession, vault: Vault, person: YoungPerson,
             await enqueue(session, vault, chat_id=keyworker.telegram_chat_id,
                           message=Message(text=text), kind="review_prep_shared", now=now,
                           priority=NORMAL, dedupe_key=f"prep:{row.id}:{now.isoformat()}")
-    elif was_shared and not share:
-        pass  # nothing to tell: it simply no longer goes into summaries
     return True
 
 

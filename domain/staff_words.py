@@ -5,19 +5,44 @@ shown on the web at their next visit, each exactly once."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import use_locale
+from core.i18n import _, use_locale
 from core.names import first_name
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
 from storage.models import Change, Staff, StaffReply, YoungPerson, _WrittenToAYoungPerson, new_id
 from storage.repositories import audit
 from storage.vault import Vault
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of something staff wrote: ``problem`` is said back to them; ok=False
+    with no problem means an id that is not theirs to act on (a 404)."""
+
+    ok: bool
+    problem: str | None = None
+
+
+def clean(text: str) -> str:
+    # Invisible characters alone are not words.
+    visible = "".join(ch for ch in text if ch.isprintable() or ch == "\n")
+    return visible.strip()
+
+
+def problem_with(text: str, limit: int, empty: str) -> str | None:
+    """Why cleaned words cannot be kept (``empty`` when there are none), or None."""
+    if not text:
+        return empty
+    if len(text) > limit:
+        return _("Please keep it under {n} characters.").format(n=limit)
+    return None
+
 
 # What the young person reads: (the writer's first name, the words) -> the message.
 Say = Callable[[str, str], str]

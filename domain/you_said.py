@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import _
 from domain import staff_words
-from domain.desk import clean_reply
+from domain.staff_words import Outcome
 from storage.models import Change, CheckIn, Staff, UnitNote, YoungPerson
 from storage.repositories import audit
 from storage.vault import KeyErased, Vault
@@ -33,12 +32,6 @@ NOTES_FOR = timedelta(days=183)
 LEAD_ROLES = ("lead", "admin")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    ok: bool
-    problem: str | None = None
-
-
 def change_text(name: str, text: str) -> str:
     return _("You said, we did. {name} wrote: \u201c{text}\u201d").format(name=name, text=text)
 
@@ -47,11 +40,10 @@ async def record_change(session: AsyncSession, vault: Vault, staff: Staff, perso
                         checkin_id: str, text: str, now: datetime) -> Outcome:
     """What changed because of this check-in. The caller has checked (``person_for``)
     that this young person is on the staff member's desk."""
-    text = clean_reply(text)
-    if not text:
-        return Outcome(False, _("Please write what changed first."))
-    if len(text) > CHANGE_LIMIT:
-        return Outcome(False, _("Please keep it under {n} characters.").format(n=CHANGE_LIMIT))
+    text = staff_words.clean(text)
+    problem = staff_words.problem_with(text, CHANGE_LIMIT, _("Please write what changed first."))
+    if problem:
+        return Outcome(False, problem)
     checkin = await session.get(CheckIn, checkin_id) if 0 < len(checkin_id) <= 32 else None
     if checkin is None or checkin.young_person_id != person.id:
         return Outcome(False, None)
@@ -146,11 +138,10 @@ async def post_unit_note(session: AsyncSession, vault: Vault, staff: Staff, unit
     one of the service's young people: these notes are about everyone."""
     if staff.role not in LEAD_ROLES:
         return Outcome(False, None)
-    text = clean_reply(text)
-    if not text:
-        return Outcome(False, _("Please write what changed first."))
-    if len(text) > NOTE_LIMIT:
-        return Outcome(False, _("Please keep it under {n} characters.").format(n=NOTE_LIMIT))
+    text = staff_words.clean(text)
+    problem = staff_words.problem_with(text, NOTE_LIMIT, _("Please write what changed first."))
+    if problem:
+        return Outcome(False, problem)
     if unit and unit not in await units_of(session, staff.service_id):
         return Outcome(False, _("There is no unit called {unit}.").format(unit=unit))
     if await names_in(session, vault, staff.service_id, text):

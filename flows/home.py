@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.i18n import _, language_name, set_locale
 from domain import buddies
 from domain.context import FlowContext
-from domain.goals import goals_of
+from domain.goals import has_goals
 from domain.languages import offered_locales
 from domain.placements import current_move
 from domain.review import latest_summary_line
@@ -80,7 +80,7 @@ class HomeFlow(Flow):
             if await notes_for(ctx.session, ctx.person, ctx.clock.now()):
                 choices.append(Choice("go:yousaid", _("You said, we did")))
         choices.append(Choice("go:review", _("Getting ready for my review")))
-        if await goals_of(ctx.session, ctx.vault, ctx.person):
+        if await has_goals(ctx.session, ctx.person.id):
             choices.append(Choice("go:goals", _("My goals")))
         if buddy is not None:
             choices.append(buddy)

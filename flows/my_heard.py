@@ -10,7 +10,7 @@ from datetime import date
 from cards.my_pictures import draw_month
 from core.i18n import _
 from domain.context import FlowContext
-from domain.my_history import PAGE_SIZE, month_start, my_month, what_i_said
+from domain.my_history import month_start, my_month, what_i_said
 from domain.you_said import notes_for
 from flows.base import Flow, Step
 from flows.screen import Choice, Screen, ScreenPhoto
@@ -49,16 +49,17 @@ class SaidFlow(Flow):
                               "A calendar of {month} with the colours of the cards you "
                               "chose each day").format(month=month.title)),))
         i = max(0, int(state.data.get("i", 0)))
-        items, more = await what_i_said(ctx.session, ctx.vault, ctx.person, tz, i // PAGE_SIZE)
+        # One check-in a page: only that one is read and opened.
+        items, has_older = await what_i_said(ctx.session, ctx.vault, ctx.person, tz, i, 1)
         if not items:
+            if i:  # older than the oldest (they were erased meanwhile): the newest
+                return await self.render(ctx, State(self.name, "item", {"i": 0}))
             return Screen(name="said.none",
                           text=_("You haven't sent a check-in yet. When you do, you can look "
                                  "back at it here."),
                           choices=(Choice("done", _("OK"), primary=True),))
-        i = min(i, (i // PAGE_SIZE) * PAGE_SIZE + len(items) - 1)
-        said = items[i % PAGE_SIZE]
+        said = items[0]
         text = "\n".join(said.lines())
-        has_older = i % PAGE_SIZE < len(items) - 1 or more
         choices = []
         if i > 0:
             choices.append(Choice("newer", _("Newer")))
