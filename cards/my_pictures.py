@@ -24,7 +24,7 @@ LINE: RGB = (50, 90, 160)
 CELL = 96
 GAP = 8
 MARGIN = 24
-TOP = 110
+TOP = 128
 
 
 def _png(im: Image.Image) -> bytes:
@@ -34,21 +34,27 @@ def _png(im: Image.Image) -> bytes:
 
 
 def draw_month(title: str, weekdays: Sequence[str],
-               weeks: Sequence[Sequence[tuple[int | None, Sequence[RGB]]]]) -> bytes:
+               weeks: Sequence[Sequence[tuple[int | None, Sequence[RGB]]]],
+               rtl: bool = False) -> bytes:
     """A calendar: each day's number, and a band of colour for each feeling chosen that
-    day (up to four; more just share the space)."""
+    day (up to four; more just share the space). Right-to-left readers get the week
+    running from the right, as their calendars do."""
     width = MARGIN * 2 + 7 * CELL + 6 * GAP
     height = TOP + len(weeks) * (CELL + GAP) + MARGIN
+
+    def x_of(col: int) -> int:
+        return MARGIN + (6 - col if rtl else col) * (CELL + GAP)
+
     im = Image.new("RGB", (width, height), BACKGROUND)
     d = ImageDraw.Draw(im)
-    draw_text(im, (MARGIN, 20), title, 34, INK)
+    draw_text(im, (width - MARGIN if rtl else MARGIN, 56), title, 34, INK, "rs" if rtl else "ls")
     for i, name in enumerate(weekdays):
-        draw_text(im, (MARGIN + i * (CELL + GAP) + CELL / 2, 84), name, 20, MUTED, "ms")
+        draw_text(im, (x_of(i) + CELL / 2, TOP - 18), name, 20, MUTED, "ms")
     for row, week in enumerate(weeks):
         for col, (day, colours) in enumerate(week):
             if day is None:
                 continue
-            x0 = MARGIN + col * (CELL + GAP)
+            x0 = x_of(col)
             y0 = TOP + row * (CELL + GAP)
             d.rounded_rectangle((x0, y0, x0 + CELL, y0 + CELL), radius=14, fill=EMPTY)
             shown = list(colours)[:8]
@@ -61,13 +67,16 @@ def draw_month(title: str, weekdays: Sequence[str],
     return _png(im)
 
 
-def draw_goal_line(goal: str, points: Sequence[int], low: str, high: str) -> bytes:
-    """One goal's ratings, oldest on the left, on a 0-10 scale."""
+def draw_goal_line(goal: str, points: Sequence[int], low: str, high: str,
+                   rtl: bool = False) -> bytes:
+    """One goal's ratings on a 0-10 scale, the first where the reader starts (the left,
+    or the right for right-to-left readers) and the latest where they end."""
     width, height = 760, 420
     left, right, top, bottom = 70, 30, 90, 60
     im = Image.new("RGB", (width, height), BACKGROUND)
     d = ImageDraw.Draw(im)
-    draw_text(im, (MARGIN, 24), goal[:60], 28, INK)
+    draw_text(im, (width - MARGIN if rtl else MARGIN, 56), goal[:60], 28, INK,
+              "rs" if rtl else "ls")
     plot_h = height - top - bottom
     plot_w = width - left - right
 
@@ -78,11 +87,12 @@ def draw_goal_line(goal: str, points: Sequence[int], low: str, high: str) -> byt
         y = y_of(value)
         d.line((left, y, width - right, y), fill=EMPTY, width=2)
         draw_text(im, (left - 14, y + 8), str(value), 22, MUTED, "rs")
-    draw_text(im, (left, height - 20), low, 18, MUTED, "ls")
-    draw_text(im, (width - right, height - 20), high, 18, MUTED, "rs")
+    first_x, last_x = (width - right, left) if rtl else (left, width - right)
+    draw_text(im, (first_x, height - 20), low, 18, MUTED, "rs" if rtl else "ls")
+    draw_text(im, (last_x, height - 20), high, 18, MUTED, "ls" if rtl else "rs")
     if points:
-        step = plot_w / max(1, len(points) - 1)
-        xy = [(left + (i * step if len(points) > 1 else plot_w / 2), y_of(v))
+        step = (last_x - first_x) / max(1, len(points) - 1)
+        xy = [(first_x + i * step if len(points) > 1 else left + plot_w / 2, y_of(v))
               for i, v in enumerate(points)]
         if len(xy) > 1:
             d.line(xy, fill=LINE, width=5, joint="curve")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_time
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -143,6 +144,11 @@ def weekday_names(locale: str | None = None, width: str = "wide") -> tuple[str, 
     """Monday first, from CLDR, never a hand-made list."""
     days = Locale.parse(dates_locale(locale)).days["format"][width]
     return tuple(days[i] for i in range(7))
+
+
+def join_list(items: list[str], locale: str | None = None) -> str:
+    """A list as the locale writes it: "Worried and Tired", Arabic "قلق وتعب"."""
+    return format_list(items, style="standard", locale=dates_locale(locale)) if items else ""
 
 
 def is_rtl(locale: str | None = None) -> bool:

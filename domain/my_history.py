@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.colour import RGB
 from cards.deck import get_card
-from core.i18n import _, current_locale, dates_locale
+from core.i18n import _, current_locale, dates_locale, join_list
 from core.names import first_name
 from domain.records import amount_label, help_label
 from storage.models import Change, CheckIn, Staff, StaffReply, YoungPerson
@@ -105,7 +105,7 @@ async def what_i_said(session: AsyncSession, vault: Vault, person: YoungPerson, 
                 day=_day(row.acknowledged_at, tz))
         out.append(Said(
             id=row.id, when=when_said(row.created_at, tz), cards=list(payload["cards"]),
-            feelings=", ".join(_(get_card(c).label) for c in payload["cards"]),
+            feelings=join_list([_(get_card(c).label) for c in payload["cards"]]),
             amount=amount_label(payload["amount"]) if payload.get("amount") else None,
             help=help_label(payload["help"]) if payload.get("help") else None,
             words=payload.get("words") or None, seen=seen,
@@ -133,6 +133,8 @@ class Month:
     first: date
     title: str  # "November 2026"
     weekdays: list[str]  # short names, Monday first
+    weekdays_narrow: list[str]  # one letter or so, for a calendar on a narrow screen
+    weekdays_full: list[str]
     weeks: list[list[Day]]
     earlier: date | None
     later: date | None  # None: this month is the newest
@@ -177,6 +179,10 @@ async def my_month(session: AsyncSession, vault: Vault, person: YoungPerson, fir
         first=first,
         title=format_date(first, "LLLL y", locale=locale),
         weekdays=[format_date(monday + timedelta(days=i), "EEE", locale=locale) for i in range(7)],
+        weekdays_narrow=[format_date(monday + timedelta(days=i), "EEEEE", locale=locale)
+                         for i in range(7)],
+        weekdays_full=[format_date(monday + timedelta(days=i), "EEEE", locale=locale)
+                       for i in range(7)],
         weeks=[cells[i:i + 7] for i in range(0, len(cells), 7)],
         earlier=earlier if earlier.year > 1999 else None,
         later=later if later <= today.replace(day=1) else None,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from cards.my_pictures import draw_goal_line
-from core.i18n import _
+from core.i18n import _, is_rtl
 from domain.context import FlowContext
 from domain.goals import GoalView, goals_of, rate_goal
 from flows.base import Flow, Step
@@ -47,7 +47,8 @@ class GoalsFlow(Flow):
                 points = [value for _at, value in goal.ratings]
                 text = _("\u201c{goal}\u201d\n\nYour numbers so far: {points}").format(
                     goal=goal.text, points=", ".join(str(p) for p in points))
-                picture = draw_goal_line(goal.text, points, _("first"), _("latest"))
+                picture = draw_goal_line(goal.text, points, _("first"), _("latest"),
+                                         rtl=is_rtl())
                 return Screen(name="goals.line", text=text,
                               choices=(Choice("list", _("My goals")),
                                        Choice("done", _("Done"), primary=True)),

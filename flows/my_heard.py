@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from cards.my_pictures import draw_month
-from core.i18n import _
+from core.i18n import _, is_rtl, join_list
 from domain.context import FlowContext
 from domain.my_history import month_start, my_month, what_i_said
 from domain.you_said import notes_for
@@ -33,8 +33,9 @@ class SaidFlow(Flow):
             first = month_start(state.data.get("month"), today)
             month = await my_month(ctx.session, ctx.vault, ctx.person, first, tz, today)
             picture = draw_month(month.title, month.weekdays, [
-                [(d.day.day if d.day else None, d.colours) for d in week] for week in month.weeks])
-            described = [f"{d.day.day}: {', '.join(d.feelings)}"
+                [(d.day.day if d.day else None, d.colours) for d in week] for week in month.weeks],
+                rtl=is_rtl())
+            described = [f"{d.day.day}: {join_list(d.feelings)}"
                          for week in month.weeks for d in week if d.day and d.feelings]
             text = month.title + ("\n" + "\n".join(described) if described else
                                   "\n" + _("No cards this month."))

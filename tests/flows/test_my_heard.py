@@ -63,7 +63,7 @@ async def test_what_i_said_shows_my_own_check_ins_newest_first(runtime: Runtime,
     await sam.command("said")
     screen = sam.screen
     assert screen.name == "said.item"
-    assert "Worried, Tired" in screen.text and "cannot sleep" in screen.text
+    assert "Worried and Tired" in screen.text and "cannot sleep" in screen.text
     assert screen.sheet == ("worried", "tired")  # the cards as a picture on Telegram
     await sam.tap("Older")
     assert "football was good" in sam.screen.text
