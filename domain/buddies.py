@@ -80,21 +80,35 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _TLDS = ("com|co|uk|org|net|io|me|ly|gg|tv|app|xyz|info|biz|to|link|ru|de|fr|ie|eu|us|"
          "ca|au|in|site|online|live|chat|page|dev|club|fun|im|be|cc|ws|tk|ml|ga|cf|gq")
-_DOMAIN = re.compile(rf"(?i)\b[a-z0-9][a-z0-9-]*(?:\s?\.\s?[a-z0-9-]+)*\s?\.\s?(?:{_TLDS})\b(?:/\S*)?")
+# No spaces around the dots: "Hi. Im Sam" and "soon. Me and Jo" are sentences.
+_DOMAIN = re.compile(rf"(?i)\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{_TLDS})\b(?:/\S*)?")
+# "sam at gmail dot com"
+_SPELT_EMAIL = re.compile(r"(?i)\b[\w.+-]+\s+at\s+[\w-]+\s+dot\s+[a-z]{2,}\b")
+# The name after an app: "snap: sam_22", "my insta is sam.22", "discord sam#1234".
+_APP_NAME = re.compile(r"(?i)\b(snap(?:chat)?|insta(?:gram)?|ig|tik\s?tok|discord|whats\s?app|"
+                       r"telegram|kik|facebook|fb|twitter|x\.com)\b(\s*(?:is|=|:|-)?\s*)"
+                       r"([@\w.#-]*\d[@\w.#-]*|@[@\w.#-]+|[\w]+[_.#][@\w.#-]+)")
 _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{1,64}")
 # Seven or more digits, however spaced or punctuated (+44 7700 900123, 07700-900-123,
 # (0161) 496 0000); a Telegram user id is a long number too.
 _NUMBER = re.compile(r"(?:\+|\b)\d(?:[\s().\-/]*\d){6,}")
+_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
+
+
+def _number(match: re.Match[str]) -> str:
+    # A date ("12/03/2009") is not a way to reach anyone.
+    return match.group(0) if _DATE.match(match.group(0)) else REMOVED
 
 
 def strip_contacts(text: str) -> tuple[str, bool]:
     """The text with phone numbers, @usernames, links and e-mail addresses replaced by
     "[removed]", and whether anything was taken out."""
-    removed = False
-    for pattern in (_EMAIL, _URL, _DOMAIN, _HANDLE, _NUMBER):
-        text, n = pattern.subn(REMOVED, text)
-        removed = removed or n > 0
-    return text, removed
+    original = text
+    for pattern in (_EMAIL, _SPELT_EMAIL, _URL, _DOMAIN, _HANDLE):
+        text = pattern.sub(REMOVED, text)
+    text = _APP_NAME.sub(lambda m: m.group(1) + m.group(2) + REMOVED, text)
+    text = _NUMBER.sub(_number, text)
+    return text, text != original
 
 
 def removed_notice() -> str:
@@ -224,9 +238,12 @@ async def open_match(session: AsyncSession, young_person_id: str,
     """The open relay this young person is in (as the one moving in, or the buddy)."""
     return await session.scalar(
         select(BuddyMatch)
+        .join(PlacementMove, PlacementMove.id == BuddyMatch.move_id)
         .where(or_(BuddyMatch.arrival_id == young_person_id,
                    BuddyMatch.buddy_id == young_person_id),
-               BuddyMatch.closed_at.is_(None), BuddyMatch.closes_at > now)
+               BuddyMatch.closed_at.is_(None), BuddyMatch.closes_at > now,
+               # A cancelled move passes nothing more, before the scheduler closes it.
+               PlacementMove.state != CANCELLED)
         .order_by(BuddyMatch.chosen_at.desc()).limit(1)
     )
 
@@ -336,10 +353,16 @@ async def _hello(session: AsyncSession, vault: Vault, match: BuddyMatch) -> str 
 
 
 async def _messages(session: AsyncSession, vault: Vault, match: BuddyMatch, me: str | None,
-                    names: dict[str, str], *, relayed_only: bool) -> list[MessageView]:
+                    names: dict[str, str], *, relayed_only: bool,
+                    held_of: str | None = None) -> list[MessageView]:
+    """The relay's messages; one held back for risk words only when ``relayed_only`` is
+    False and it is ``held_of``'s own (their keyworker's view, never the other side's)."""
     stmt = select(BuddyMessage).where(BuddyMessage.match_id == match.id)
     if relayed_only:
         stmt = stmt.where(BuddyMessage.relayed.is_(True))
+    elif held_of is not None:
+        stmt = stmt.where(or_(BuddyMessage.relayed.is_(True),
+                              BuddyMessage.sender_id == held_of))
     out = []
     for row in (await session.scalars(stmt.order_by(BuddyMessage.sent_at))).all():
         try:
@@ -469,7 +492,10 @@ async def send(ctx: FlowContext, text: str) -> Sent:
 
 
 async def _close(session: AsyncSession, vault: Vault, match: BuddyMatch, reason: str,
-                 now: datetime, *, stopped_by: str | None = None) -> None:
+                 now: datetime, *, stopped_by: str | None = None) -> bool:
+    """Close the relay and tell both (but whoever stopped it); whether the other was
+    told on their channel now (a web-only young person sees it on their buddy page)."""
+    told = False
     match.closed_at, match.closed_reason = now, reason
     audit(session, at=now, actor_kind="young_person" if stopped_by else "system",
           actor_id=stopped_by, action=f"buddy.relay_{reason}", young_person_id=match.arrival_id,
@@ -491,18 +517,19 @@ async def _close(session: AsyncSession, vault: Vault, match: BuddyMatch, reason:
                 text = _("Buddy messages with {name} have closed now that the first week is "
                          "over. We hope it went well. The adults who look after you are "
                          "always there to talk.").format(name=name)
-        await _tell(session, vault, me, text, kind="buddy_closed", now=now,
-                    dedupe_key=f"buddy-closed:{match.id}:{me.id}")
+        told = await _tell(session, vault, me, text, kind="buddy_closed", now=now,
+                           dedupe_key=f"buddy-closed:{match.id}:{me.id}") or told
+    return told
 
 
 async def stop(session: AsyncSession, vault: Vault, person: YoungPerson,
-               now: datetime) -> BuddyMatch | None:
-    """"Stop messages": closed for good, at once; both are told."""
+               now: datetime) -> bool | None:
+    """"Stop messages": closed for good, at once. None when nothing was open; else
+    whether the other young person was told on Telegram now."""
     match = await open_match(session, person.id, now)
     if match is None:
         return None
-    await _close(session, vault, match, "stopped", now, stopped_by=person.id)
-    return match
+    return await _close(session, vault, match, "stopped", now, stopped_by=person.id)
 
 
 async def close_due(session: AsyncSession, vault: Vault, now: datetime, limit: int = 100) -> int:
@@ -559,7 +586,8 @@ async def relay_for_keyworker(session: AsyncSession, vault: Vault, staff: Staff,
         views.append(RelayView(
             match.id, "buddy" if match.buddy_id == person.id else "arrival", names[other.id],
             placement.name, await _hello(session, vault, match),
-            await _messages(session, vault, match, None, names, relayed_only=False),
+            await _messages(session, vault, match, None, names, relayed_only=False,
+                            held_of=person.id),
             match.closed_at is None and match.closes_at > now, match.closes_at,
             match.closed_reason))
         for pid in (person.id, other.id):

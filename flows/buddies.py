@@ -28,9 +28,11 @@ from flows.state import State
 SHOWN = 12
 
 
-def _held_notice(name: str) -> str:
-    return _("This message was not passed on to {name}. An adult who looks after you "
-             "will talk with you about it.").format(name=name)
+def _held_notice(name: str, reached: bool) -> str:
+    held = _("This message was not passed on to {name}.").format(name=name)
+    if not reached:  # the crisis screen says to find an adult; promise nothing more
+        return held
+    return held + " " + _("An adult who looks after you will talk with you about it.")
 
 
 class BuddyFlow(Flow):
@@ -167,11 +169,15 @@ class BuddyFlow(Flow):
                                                    "from you.").format(
                                                        name=view.other_name if view else ""))
         if choice == "stop":
-            stopped = await buddies.stop(ctx.session, ctx.vault, ctx.person, now)
+            told = await buddies.stop(ctx.session, ctx.vault, ctx.person, now)
             name = view.other_name if view else _("your buddy")
-            return Step(self._chat(view), notice=_(
-                "Messages with {name} are stopped. Nothing more will be passed on. We told "
-                "{name}.").format(name=name) if stopped else None)
+            if told is None:
+                return Step(self._chat(view))
+            notice = _("Messages with {name} are stopped. Nothing more will be passed on.") \
+                .format(name=name)
+            if told:
+                notice += " " + _("We told {name}.").format(name=name)
+            return Step(self._chat(view), notice=notice)
         return Step(state)
 
     async def on_words(self, ctx: FlowContext, state: State, text: str) -> Step | None:
@@ -194,7 +200,7 @@ class BuddyFlow(Flow):
                                         "letters.").format(n=RELAY_LIMIT))
         if result.crisis is not None:
             return Step(self._chat(view), before=crisis_screens(result.crisis),
-                        notice=_held_notice(view.other_name))
+                        notice=_held_notice(view.other_name, result.crisis.reached))
         if not result.sent:
             return Step(state, notice=_("Please type a few words."))
         notice = done

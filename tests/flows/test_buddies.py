@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from storage.crypto.cipher import DecryptError
 from sqlalchemy import func, select
 
 from app.scheduler import run_due
@@ -290,7 +291,7 @@ async def test_contacts_never_reach_the_other_side(any_runtime: Runtime) -> None
         opened = [await runtime.vault.open(session, w.sam, "buddy_messages", r.id, r.text_ct)
                   for r in rows]
         assert all("7700" not in t for t in opened)
-        with pytest.raises(Exception):
+        with pytest.raises(DecryptError):  # sealed with Sam's key: Robin's cannot open it
             await runtime.vault.open(session, w.robin, "buddy_messages", rows[0].id,
                                      rows[0].text_ct)
 
@@ -332,13 +333,18 @@ async def test_risk_words_in_a_relay_message_raise_an_alert(any_runtime: Runtime
     # Sam's keyworker is told (Robin's is not: the words are Sam's).
     assert [r.kind for r, _m in await outbox(runtime, chat_id=ALEX_CHAT)] == ["alert"]
     assert [r.kind for r, _m in await outbox(runtime, chat_id=JO_CHAT)] == []
-    # Both keyworkers can still read it on the desk, marked as not passed on.
+    # Sam's keyworker reads it on the desk, marked as not passed on; Robin's keyworker
+    # does not: it was never passed on, so it is not Robin's to know.
     async with runtime.db.transaction() as session:
-        jo = await _staff(session, w.jo)
-        views = await buddies.relay_for_keyworker(session, runtime.vault, jo, w.robin,
+        alex = await _staff(session, w.alex)
+        views = await buddies.relay_for_keyworker(session, runtime.vault, alex, w.sam,
                                                   runtime.clock.now())
+        jo = await _staff(session, w.jo)
+        robins = await buddies.relay_for_keyworker(session, runtime.vault, jo, w.robin,
+                                                   runtime.clock.now())
     assert [(m.text, m.passed_on) for m in views[0].messages] == [
         ("I want to kill myself", False)]
+    assert robins and robins[0].messages == []
 
 
 async def test_keyworkers_of_both_see_the_relay_and_other_staff_do_not(any_runtime: Runtime) -> None:
@@ -444,3 +450,20 @@ async def test_a_cancelled_move_closes_the_relay(any_runtime: Runtime) -> None:
     before = await texts_to(runtime, SAM_TG)
     await robin.send("Hello?")
     assert await texts_to(runtime, SAM_TG) == before
+
+
+def test_what_is_taken_out_of_a_message_and_what_is_not() -> None:
+    from domain.buddies import REMOVED, strip_contacts
+
+    for text in ("+44 7700 900123", "07700900123", "snap: sam_22", "t.me/sam",
+                 "sam at gmail dot com", "my insta is sam.22", "discord sam#1234",
+                 "email sam@gmail.com", "@sam_x hi"):
+        cleaned, removed = strip_contacts(text)
+        assert removed and REMOVED in cleaned, text
+        assert not any(part in cleaned for part in ("7700", "sam_22", "sam.22", "gmail",
+                                                    "#1234", "t.me", "@sam")), cleaned
+    # Ordinary sentences, dates and snap peas are left alone (and nobody is told
+    # something was taken out when nothing was).
+    for text in ("Hi. Im Sam", "See you soon. Me and Jo", "born 12/03/2009",
+                 "I like snap peas", "I play discord games"):
+        assert strip_contacts(text) == (text, False), text
