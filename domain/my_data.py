@@ -41,6 +41,7 @@ from core.i18n import (
     use_locale,
 )
 from core.names import first_name
+from domain import staff_words
 from domain.admin import erase_young_person
 from domain.desk import nickname_of, when_text
 from domain.records import (
@@ -235,16 +236,29 @@ async def _service(session: AsyncSession, person: YoungPerson) -> Service:
     return service
 
 
+def decision_promise(person: YoungPerson) -> str:
+    """What we can truly promise about hearing the decision: on Telegram we tell them
+    either way; on the web only a refusal can wait for their next visit, because an
+    approval deletes their link with everything else."""
+    if person.telegram_chat_id is not None:
+        return _("We will tell you what they decide, and why. You can change your mind "
+                 "while you wait.")
+    return _("If they say no, we will tell you why here. If they say yes, everything is "
+             "deleted, even your link, so ask your keyworker if you want to check. You can "
+             "change your mind while you wait.")
+
+
 def who_sees_lines(keyworker: str | None, channel: str, decision_days: int) -> list[str]:
     """"Who can see what", in short words."""
-    who = keyworker or _("your keyworker")
     lines = [
-        _("{who}, your keyworker, sees your check-ins, your words and your answers, and "
-          "can write back to you.").format(who=who),
+        (_("{who}, your keyworker, sees your check-ins, your words and your answers, and "
+           "can write back to you.").format(who=keyworker) if keyworker else
+         _("Your keyworker sees your check-ins, your words and your answers, and can write "
+           "back to you.")),
         _("If you tell us you are not safe, staff on call and the leads of your service "
-          "are told too, so someone can help quickly."),
-        _("Your service's leads see totals, like how many check-ins there were. They do "
-          "not see your words."),
+          "are told too, and read what you said then, so someone can help quickly."),
+        _("Otherwise your service's leads see totals, like how many check-ins there were, "
+          "not your words."),
         _("What you write is locked (encrypted) with your own key."),
         _("Every time a member of staff looks at your data, it is written down. The list "
           "is below."),
@@ -554,13 +568,11 @@ async def refuse(session: AsyncSession, vault: Vault, staff: Staff, request_id: 
                  reason: str, now: datetime) -> Decision:
     """Keep the data, with a reason in plain words the young person is told."""
     row = await _for_decider(session, staff, request_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DataRequestError(_("Please write why, in plain words: the young person will "
-                                 "read it."))
-    if len(reason) > REASON_LIMIT:
-        raise DataRequestError(_("That is too long (at most {n} characters).")
-                               .format(n=REASON_LIMIT))
+    reason = staff_words.clean(reason or "")
+    problem = staff_words.problem_with(reason, REASON_LIMIT, _(
+        "Please write why, in plain words: the young person will read it."))
+    if problem:
+        raise DataRequestError(problem)
     person = await session.get(YoungPerson, row.young_person_id)
     assert person is not None
     row.reason_ct = await vault.seal(session, person.id, _REASONS, row.id, reason)

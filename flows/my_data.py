@@ -8,7 +8,13 @@ from babel.dates import format_date
 
 from core.i18n import _, current_locale, dates_locale
 from domain.context import FlowContext
-from domain.my_data import ask_to_erase, open_request, send_my_data_pdf, withdraw
+from domain.my_data import (
+    ask_to_erase,
+    decision_promise,
+    open_request,
+    send_my_data_pdf,
+    withdraw,
+)
 from flows.base import Flow, Step
 from flows.screen import Choice, Screen
 from flows.state import State
@@ -35,18 +41,20 @@ class MyDataFlow(Flow):
                     _("Your keyworker and your service will be told. Sometimes a care record "
                       "has to be kept, so your service decides within {days} days.")
                     .format(days=days),
-                    _("We will tell you what they decide, and why. You can change your mind "
-                      "while you wait."),
+                    decision_promise(ctx.person),
                 ]),
                 # Neither answer is pushed: the two buttons look the same.
                 choices=(Choice("yes", _("Yes, ask to delete it")),
                          Choice("no", _("No, keep it"))))
-        keyworker = await ctx.keyworker_first_name() or _("your keyworker")
+        keyworker = await ctx.keyworker_first_name()
         lines = [
             _("Heard keeps your check-ins, your answers, and replies to you. "
               "It also writes down every time staff look at them."),
-            _("{who}, your keyworker, can see them. Your service only sees totals.")
-            .format(who=keyworker),
+            (_("{who}, your keyworker, can see them.").format(who=keyworker) if keyworker
+             else _("Your keyworker can see them.")),
+            _("If you tell us you are not safe, staff on call and your service's leads read "
+              "what you said then, so they can help. Otherwise your service only sees "
+              "totals."),
         ]
         if waiting is not None:
             day = format_date(waiting.due_at.date(), "d MMMM",
@@ -68,12 +76,12 @@ class MyDataFlow(Flow):
         now = ctx.clock.now()
         if choice == "done":
             return Step(None)
-        if state.step == "confirm":
+        if state.step == "confirm" and choice in ("yes", "no"):
             if choice == "yes":
                 await ask_to_erase(ctx.session, ctx.vault, ctx.person, channel=ctx.channel,
                                    now=now, decision_days=ctx.services.erase_decision_days)
-                return Step(None, lead=_("We have asked your service. We will tell you what "
-                                         "they decide."))
+                return Step(None, lead=_("We have asked your service.") + " "
+                            + decision_promise(ctx.person))
             return Step(_menu(), notice=_("OK. Your data stays."))
         if choice == "pdf":
             sent = await send_my_data_pdf(ctx.session, ctx.vault, ctx.person, now,

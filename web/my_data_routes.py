@@ -19,6 +19,7 @@ from aiohttp import web
 from core.i18n import _, set_locale
 from domain.my_data import (
     DataRequestError,
+    decision_promise,
     MyData,
     ask_to_erase,
     my_data,
@@ -63,7 +64,7 @@ async def _data(request: web.Request, person) -> MyData:
 
 def _flash(request: web.Request) -> str | None:
     return {
-        "asked": _("We have asked your service. We will tell you what they decide."),
+        "asked": _("We have asked your service."),
         "stopped": _("OK. Your request is stopped. Your data stays."),
     }.get(request.query.get("m", ""))
 
@@ -133,7 +134,7 @@ async def confirm_delete(request: web.Request) -> web.Response:
         return see_other(PATH)
     response = render(request, "my_data_delete.html",
                       days=request.app[RUNTIME].settings.erase_decision_days,
-                      **_tablet_attrs(request))
+                      promise=decision_promise(person), **_tablet_attrs(request))
     response.headers.update(NO_STORE)
     return response
 

@@ -294,6 +294,9 @@ async def test_refused_keeps_the_data_and_tells_the_reason(any_runtime: Runtime)
         with pytest.raises(DataRequestError, match="Please write why"):
             await my_data.refuse(session, runtime.vault, lead, row.id, "  ",
                                  runtime.clock.now())
+        with pytest.raises(DataRequestError, match="Please write why"):
+            await my_data.refuse(session, runtime.vault, lead, row.id, "\u200b\u200b \u2060",
+                                 runtime.clock.now())
     async with runtime.db.transaction() as session:
         lead = await session.get(Staff, lead_id)
         assert lead is not None
@@ -399,3 +402,40 @@ async def test_the_data_protection_contact_is_emailed_naming_nobody(
     assert set(sent) == {"dpo@north.example", "lee@north.example", cast.keyworker_email}
     assert "https://heard.example/staff/data-requests" in sent["dpo@north.example"]
     assert all("Sam" not in text for text in sent.values())
+
+
+async def test_a_stale_confirm_step_does_what_the_button_on_screen_says(runtime: Runtime,
+                                                                       cast: Cast) -> None:
+    """They open "Delete my data" on Telegram, then ask on the web; the Telegram screen
+    now shows "Stop my delete request", and that button stops it (it used to say
+    "OK. Your data stays." and do nothing)."""
+    sam = FlowClient(runtime, cast.young_person_id)
+    await sam.command("start")
+    await sam.tap("OK, let's go")
+    await sam.command("mydata")
+    await sam.tap("Delete my data")
+    assert sam.screen.name == "mydata.confirm"
+    async with runtime.db.transaction() as session:  # asked on the web meanwhile
+        person = await session.get(YoungPerson, cast.young_person_id)
+        assert person is not None
+        await my_data.ask_to_erase(session, runtime.vault, person, channel="web",
+                                   now=runtime.clock.now(), decision_days=30)
+    # The Telegram screen still shows Yes/No; tapped again, it shows the menu now.
+    await sam.tap("Yes, ask to delete it")
+    assert sam.screen.name == "mydata.menu"
+    await sam.tap("Stop my delete request")
+    assert "Your request is stopped" in (sam.last.notice or "")
+    async with runtime.db.transaction() as session:
+        person = await session.get(YoungPerson, cast.young_person_id)
+        assert person is not None
+        assert await my_data.open_request(session, person) is None
+
+
+def test_who_sees_what_without_a_keyworker_and_after_an_alert() -> None:
+    with use_locale("en"):
+        lines = " ".join(my_data.who_sees_lines(None, "web", 30))
+        named = " ".join(my_data.who_sees_lines("Alex", "web", 30))
+    assert "your keyworker, your keyworker" not in lines.lower()
+    assert lines.startswith("Your keyworker sees") and named.startswith("Alex, your keyworker")
+    # Leads do read what was said when a young person is not safe: the page says so.
+    assert "read what you said then" in lines

@@ -109,7 +109,8 @@ async def test_my_data_page_pdf_and_delete_decided_on_the_desk(
     assert lee.status == 400 and "Please write why" in lee.text
     reason = "We need to keep it while your care plan is being checked."
     await lee.post(f"/staff/data-requests/{request_id}/refuse", {"reason": reason})
-    assert "They have been told why" in lee.text
+    # Sam uses the web only: told at the next visit, and the lead is told just that.
+    assert "They will be told why the next time they open Heard" in lee.text
     lee_cookies = _cookies(client)
 
     # Sam (on the web only) is told at the next visit, once, with the reason.

@@ -24,7 +24,13 @@ PATH = "/staff/data-requests"
 def _flash(request: web.Request) -> str | None:
     return {
         "approved": _("Approved. Their data has been deleted, and they have been told."),
+        # A young person on the web only: their link stops working with the erasure, so
+        # only a browser still open can be told; nobody is promised more than that.
+        "approved-web": _("Approved. Their data has been deleted. They use Heard on the web, "
+                          "so they are told only if their page is still open; please tell "
+                          "them yourself."),
         "refused": _("Kept. They have been told why."),
+        "refused-web": _("Kept. They will be told why the next time they open Heard."),
         "saved": _("Saved."),
     }.get(request.query.get("m", ""))
 
@@ -49,13 +55,13 @@ async def requests_page(request: web.Request, staff: Any) -> web.Response:
 async def approve(request: web.Request, staff: Any) -> web.Response:
     runtime = request.app[RUNTIME]
     try:
-        await my_data.approve(request[DB], runtime.vault, staff, request.match_info["request_id"],
-                              runtime.clock.now())
+        decision = await my_data.approve(request[DB], runtime.vault, staff,
+                                         request.match_info["request_id"], runtime.clock.now())
     except NotYours:
         return not_found(request)
     except DataRequestError as exc:
         return await _page(request, staff, problem=str(exc), status=400)
-    return see_other(f"{PATH}?m=approved")
+    return see_other(f"{PATH}?m={'approved' if decision.young_person_told else 'approved-web'}")
 
 
 @desk_page(*my_data.DECIDERS)
@@ -63,14 +69,15 @@ async def refuse(request: web.Request, staff: Any) -> web.Response:
     runtime = request.app[RUNTIME]
     form = await request.post()
     try:
-        await my_data.refuse(request[DB], runtime.vault, staff, request.match_info["request_id"],
+        decision = await my_data.refuse(request[DB], runtime.vault, staff,
+                                        request.match_info["request_id"],
                              str(form.get("reason", ""))[:my_data.REASON_LIMIT * 4],
                              runtime.clock.now())
     except NotYours:
         return not_found(request)
     except DataRequestError as exc:
         return await _page(request, staff, problem=str(exc), status=400)
-    return see_other(f"{PATH}?m=refused")
+    return see_other(f"{PATH}?m={'refused' if decision.young_person_told else 'refused-web'}")
 
 
 @desk_page(*my_data.DECIDERS)
