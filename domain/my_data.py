@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import delete, select, update
+from sqlalchemy import func, or_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.deck import get_card
@@ -329,23 +329,29 @@ async def my_data(session: AsyncSession, vault: Vault, person: YoungPerson, now:
         text = await vault.open(session, person.id, "staff_replies", reply_row.id, reply_row.body_ct)
         data.replies.append(ReplyItem(when_text(reply_row.created_at, tz),
                                       await first(reply_row.staff_id) or _("Staff"), text))
-    entries = (await session.scalars(
-        select(AuditEntry).where(AuditEntry.young_person_id == person.id,
-                                 AuditEntry.actor_kind == "staff",
-                                 AuditEntry.action != "desk.refused")
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))).all()
-    for entry in entries:
+    # Staff views: every review summary, the newest VIEWS_SHOWN views, and how many
+    # more there are (a long history is counted, not read row by row).
+    views = (AuditEntry.young_person_id == person.id, AuditEntry.actor_kind == "staff",
+             AuditEntry.action != "desk.refused")
+    newest = (AuditEntry.at.desc(), AuditEntry.id.desc())
+
+    async def who_looked(entry: AuditEntry) -> str:
         member = await staff(entry.actor_id)
         role = _(ROLE_NAMES.get(member.role, N_("Staff"))) if member else _("Staff")
-        who = f"{role}: {member.name}" if member and service.audit_names_shown else role
-        if entry.action == REVIEW_EXPORTED:
-            dates = _dates(entry.detail or "")
-            data.summaries.append(SummaryItem(when_text(entry.at, tz), who, dates))
-        if len(data.views) < VIEWS_SHOWN:
-            words = ACTION_WORDS.get(entry.action, N_("Looked at or changed something about you"))
-            data.views.append(StaffViewItem(when_text(entry.at, tz), who, _(words)))
-        else:
-            data.views_not_shown += 1
+        return f"{role}: {member.name}" if member and service.audit_names_shown else role
+
+    for entry in (await session.scalars(select(AuditEntry).where(
+            *views, AuditEntry.action == REVIEW_EXPORTED).order_by(*newest))).all():
+        data.summaries.append(SummaryItem(when_text(entry.at, tz), await who_looked(entry),
+                                          _dates(entry.detail or "")))
+    for entry in (await session.scalars(
+            select(AuditEntry).where(*views).order_by(*newest).limit(VIEWS_SHOWN))).all():
+        words = ACTION_WORDS.get(entry.action, N_("Looked at or changed something about you"))
+        data.views.append(StaffViewItem(when_text(entry.at, tz), await who_looked(entry),
+                                        _(words)))
+    total = int(await session.scalar(
+        select(func.count()).select_from(AuditEntry).where(*views)) or 0)
+    data.views_not_shown = max(0, total - len(data.views))
     for req in await requests_of(session, person):
         reason = None
         if req.reason_ct:
@@ -668,13 +674,15 @@ async def decision_notice(session: AsyncSession, vault: Vault, person: YoungPers
 async def remind_overdue(session: AsyncSession, vault: Vault, now: datetime) -> int:
     """Requests past their due time: the service's lead(s) and admin(s) are reminded,
     then again every week until someone decides. Returns how many requests."""
+    # Only those due a reminder, oldest first, so a long queue cannot starve any.
     rows = (await session.scalars(
-        select(DataRequest).where(DataRequest.state == REQUESTED, DataRequest.due_at <= now)
-        .limit(100))).all()
+        select(DataRequest).where(
+            DataRequest.state == REQUESTED, DataRequest.due_at <= now,
+            or_(DataRequest.reminded_at.is_(None),
+                DataRequest.reminded_at <= now - REMIND_EVERY))
+        .order_by(DataRequest.due_at).limit(100))).all()
     count = 0
     for row in rows:
-        if row.reminded_at is not None and now - row.reminded_at < REMIND_EVERY:
-            continue
         for member in await _deciders(session, row.service_id):
             with use_locale(member.locale):
                 text = _("A young person's request to delete their data in Heard is past the "
