@@ -13,6 +13,7 @@ from domain.goals import add_goal, goals_of
 from domain.you_said import checkins_with_a_change, post_unit_note, record_change
 from domain.runtime import Runtime
 from storage.models import (
+    Alert,
     AuditEntry,
     Change,
     CheckIn,
@@ -310,3 +311,21 @@ async def test_erasure_leaves_nothing_readable(runtime: Runtime, cast: Cast) -> 
         else:
             raise AssertionError("an erased young person's goals could still be read")
 
+
+
+async def test_risk_words_in_review_prep_with_nobody_reachable_are_told_the_truth(
+    runtime: Runtime, cast: Cast
+) -> None:
+    """Nobody in Sam's alert chain is on Telegram or e-mail: the screen says to find an
+    adult now, and never that adults are being told."""
+    sam = await consented(runtime, cast)
+    await sam.command("review")
+    await sam.tap("Let's start")
+    await sam.tap("Done")
+    await sam.send("I want to kill myself")
+    crisis = next(s for s in sam.last.screens if s.urgent)
+    assert "Please find an adult where you are right now" in crisis.text
+    assert "We are telling" not in crisis.text
+    async with runtime.db.transaction() as session:
+        # Kept, to go out the moment someone can be reached.
+        assert len((await session.scalars(select(Alert))).all()) == 1
