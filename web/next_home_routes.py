@@ -52,6 +52,10 @@ async def _page(request: web.Request, *, problem: str | None = None,
                         keyworker).split("\n\n")[1:-1]  # the move and the note
     buddy = await view_for(request[DB], request.app[RUNTIME].vault, person,
                            request.app[RUNTIME].clock.now())
+    if buddy is not None and buddy.i_am_buddy:
+        # They are someone else's buddy where they live now; this page is about the
+        # place they are moving to, where nobody is their buddy (yet).
+        buddy = None
     return render(request, "next_home.html", status=status, placement=planned.placement,
                   news=news, buddy=buddy,
                   buddy_hello=(buddy.hello or default_hello(buddy.place)) if buddy else None,

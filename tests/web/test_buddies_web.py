@@ -132,3 +132,30 @@ async def test_buddies_on_the_desk_and_the_web(client: TestClient, runtime: Runt
     await robin.get("/me")
     await robin.words("Hello?")
     assert "closed, so this was not sent" in robin.text
+
+
+async def test_a_buddy_moving_on_is_not_told_they_are_their_own_buddy(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """Robin is Sam's buddy at Oak House, then a move is planned for Robin too: Robin's
+    My next home is about Robin's next place, with no "Sam lives at … and is your
+    buddy" (nobody there is Robin's buddy)."""
+    from datetime import timedelta
+
+    from domain.placements import plan_move
+    from storage.models import Staff
+    from tests.flows.test_buddies import relay_open
+
+    w = await make_world(runtime)
+    await relay_open(runtime, w)
+    async with runtime.db.transaction() as session:
+        jo = await session.get(Staff, w.jo)
+        assert jo is not None
+        await plan_move(session, runtime.vault, by=jo, young_person_id=w.robin,
+                        placement_id=w.placement_id,
+                        move_date=runtime.clock.now().date() + timedelta(days=20),
+                        note="", now=runtime.clock.now())
+    robin = await young_person(client, w, "Robin")
+    await robin.get("/me/next-home")
+    assert robin.status == 200
+    assert "is your buddy" not in robin.text
