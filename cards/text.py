@@ -229,8 +229,11 @@ def _language() -> str | None:
     return current_locale().split("_", 1)[0] or None
 
 
-def _run_kwargs(run: Run, language: str | None) -> dict[str, Any]:
-    if not shaping_available():
+def _run_kwargs(run: Run, language: str | None,
+                font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> dict[str, Any]:
+    # Pillow's built-in font (used when a Noto font is missing) lays out without RAQM
+    # even where RAQM is installed, and refuses direction and language then.
+    if getattr(font, "layout_engine", None) != ImageFont.Layout.RAQM:
         return {}
     kwargs = {"direction": run.direction}
     if language and run.script != "latin":
@@ -253,7 +256,7 @@ def layout(text: str, size: int, default_direction: str = "ltr", language: str |
     ascent = descent = 0
     for run in runs(text, default_direction):
         f = _font(run.script, size)
-        w = f.getlength(run.text, **_run_kwargs(run, language))
+        w = f.getlength(run.text, **_run_kwargs(run, language, f))
         placed.append((run, x, w))
         x += w
         if isinstance(f, ImageFont.FreeTypeFont):
@@ -321,13 +324,14 @@ def draw_text(
     x, y = _origin(laid, xy, anchor)
     language = _language()
     for run, dx, _w in laid.runs:
+        font = _font(run.script, size)
         d.text(
             (x + dx, y),
             run.text,
-            font=_font(run.script, size),
+            font=font,
             fill=fill,  # type: ignore[arg-type]
             anchor="ls",
-            **_run_kwargs(run, language),
+            **_run_kwargs(run, language, font),
         )
 
 

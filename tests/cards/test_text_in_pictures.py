@@ -111,3 +111,19 @@ def test_english_dates_are_a_uk_services() -> None:
     assert not _uncovered(_week_label(date(2026, 11, 23), "en"))
     # Other languages keep their own CLDR patterns.
     assert _week_label(date(2026, 11, 23), "pl") != _week_label(date(2026, 11, 23), "en")
+
+
+def test_pictures_are_drawn_without_the_fonts(tmp_path: Path) -> None:
+    """A machine without the Noto fonts draws with Pillow's own font (and says what is
+    missing) instead of failing: that font refuses RAQM's direction and language."""
+    text.configure(tmp_path)
+    try:
+        assert any("no font for arabic" in p for p in text.problems())
+        with use_locale("ar"):
+            im = Image.new("RGB", (300, 60), "white")
+            text.draw_text(im, (10, 30), SAMPLES["ar"] + " Heard", 20, "black", anchor="lm")
+            assert text.text_length(SAMPLES["ar"], 20) > 0
+        assert ImageChops.difference(im, Image.new("RGB", im.size, "white")).getbbox()
+        assert render_sheet(tuple(c.id for c in DECK[:4]))[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        text.configure(None)
