@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import BotCommand
 
 from core.config import TELEGRAM_PUBLIC_API, Settings
@@ -42,7 +43,28 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(settings.bot_token, session=session)
 
 
+# The Bot API methods Heard calls (polling included).
+_METHODS_USED: tuple[type[TelegramMethod[object]], ...] = (
+    methods.SendMessage, methods.SendPhoto, methods.SendDocument,
+    methods.AnswerCallbackQuery, methods.EditMessageReplyMarkup, methods.SetMyCommands,
+    methods.GetMe, methods.GetUpdates, methods.SetWebhook, methods.DeleteWebhook,
+)
+_kept_response_models: list[type] = []
+
+
+def keep_response_models() -> None:
+    """aiogram parses each Bot API answer into ``Response[T]``, a pydantic generic
+    model that pydantic keeps only while something else holds it: after a garbage
+    collection it is built again, at milliseconds a time. Holding the ones Heard uses
+    makes each answer cost a parse, not a class (docs/performance.md)."""
+    if not _kept_response_models:
+        _kept_response_models.extend(
+            Response[method.__returning__]  # type: ignore[name-defined]
+            for method in _METHODS_USED)
+
+
 def make_dispatcher(db: Database, services: Services) -> Dispatcher:
+    keep_response_models()
     dp = Dispatcher(services=services)
     dp.update.outer_middleware(UnitOfWorkMiddleware(db, services.clock))
     dp.update.outer_middleware(IdentityMiddleware())

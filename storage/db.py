@@ -32,6 +32,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from storage.faults import FaultWatch, describe, is_database_fault
 from storage.crypto.keyring import make_private_dir
+from storage.sqlite_inline import inline_connector
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,14 @@ class ScrubError(Exception):
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    # Zero: a statement that meets another process's write lock is handed to a thread
+    # that waits for it (storage/sqlite_inline.py), instead of stalling the event loop.
+    cur.execute("PRAGMA busy_timeout=0")
     # WAL lets the web app read while the bot writes; NORMAL is durable across a
     # process crash in WAL mode (only an OS crash can lose the last commits).
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
     # Deleted rows are overwritten with zeros, not just unlinked: an erased young
     # person's wrapped key must not linger in free space of a page.
     cur.execute("PRAGMA secure_delete=ON")
@@ -85,6 +88,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         db_path = parsed.database
         if db_path and db_path != ":memory:":
             _prepare_sqlite_file(Path(db_path))
+        cargs, ckwargs = make_url(url).get_dialect()().create_connect_args(parsed)
+        kwargs.setdefault("async_creator", inline_connector(*cargs, **ckwargs))
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

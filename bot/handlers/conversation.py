@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import _, set_locale
 from bot.callbacks import DONE, SeenCheckIn, TakeAlert
+from bot.filters import private_chat
 from bot.handlers.identity import Identity
 from bot.keyboards import parse_callback
 from bot.render import queue_reply
@@ -28,7 +29,6 @@ from core.i18n import normalise_locale
 from safeguarding.taking import take_alert
 
 log = logging.getLogger(__name__)
-PRIVATE = F.chat.type == "private"
 
 
 def _stranger_reply(outgoing: Outgoing, chat_id: int) -> None:
@@ -221,8 +221,8 @@ async def take_tap(
 def make_router() -> Router:
     """A fresh router per dispatcher (a router can belong to only one)."""
     router = Router(name="conversation")
-    router.message.register(start_with_code, CommandStart(deep_link=True), PRIVATE)
-    router.message.register(any_message, PRIVATE)
+    router.message.register(start_with_code, CommandStart(deep_link=True), private_chat)
+    router.message.register(any_message, private_chat)
     router.callback_query.register(seen_tap, SeenCheckIn.filter())
     router.callback_query.register(take_tap, TakeAlert.filter())
     router.callback_query.register(any_tap)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import (
     BufferedInputFile,
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import _
 from bot.callbacks import MoodStrip, Overview
+from bot.filters import private_chat
 from bot.handlers.identity import Identity
 from bot.unit_of_work import Outgoing
 from domain.context import Services
@@ -99,7 +100,7 @@ async def _draw(kind: str, session: AsyncSession, services: Services, staff: Sta
 
 def make_router() -> Router:
     router = Router(name="staff")
-    router.message.register(strip_command, Command("strip"), F.chat.type == "private")
+    router.message.register(strip_command, Command("strip"), private_chat)
     router.callback_query.register(strip_tap, MoodStrip.filter())
     router.callback_query.register(strip_tap, Overview.filter())
     return router

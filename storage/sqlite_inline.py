@@ -1,0 +1,94 @@
+"""SQLite on the event loop's own thread.
+
+aiosqlite runs every call (open a cursor, execute, fetch, close, commit) on a thread
+of its own and hands each back through the event loop: four or five thread round
+trips per statement, which cost a Telegram update more CPU than everything else it
+does. SQLite itself answers Heard's statements in microseconds, and only one
+transaction of this process writes at a time anyway (``Database._writer_turn``), so
+here each call simply runs where it is awaited.
+
+The one case that could stall the loop is another process holding SQLite's write
+lock (``run.py admin`` in a second terminal, a backup). Calls therefore run with
+SQLite's busy timeout at zero: a "database is locked" comes back at once, and only
+that call is run again on a worker thread with the usual patience, so the loop keeps
+serving everyone else while it waits. Running it again is safe: SQLite refuses a
+statement or commit that is busy before it changes anything.
+
+The SQLAlchemy dialect is still aiosqlite's (``sqlite+aiosqlite://`` URLs); only the
+connection underneath is this one (``async_creator``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import aiosqlite
+
+# How long a call waits for another process's write lock once it has been moved to a
+# worker thread (SQLite's own busy handler backs off and retries meanwhile).
+PATIENCE_MS = 10_000
+
+
+def is_busy(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and (
+        "database is locked" in str(error) or "database is busy" in str(error))
+
+
+class _RunNow:
+    """Stands in for aiosqlite's queue to its thread: runs each call as it is put."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as error:  # noqa: BLE001 - handed to the awaiting caller
+            if future is not None and not future.done():
+                future.set_exception(error)
+            return
+        if future is not None and not future.done():
+            future.set_result(result)
+
+
+class InlineConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose calls run on the caller's thread."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._tx = _RunNow()  # type: ignore[assignment]
+
+    def __await__(self) -> Any:
+        # No worker thread to start: connect here and now.
+        return self._connect().__await__()
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+        return await asyncio.to_thread(self._patiently, partial(fn, *args, **kwargs))
+
+    def _patiently(self, call: Callable[[], Any]) -> Any:
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout={PATIENCE_MS}")
+        try:
+            return call()
+        finally:
+            conn.execute("PRAGMA busy_timeout=0")
+
+
+def inline_connector(database: str, **kwargs: Any) -> Callable[[], Any]:
+    """``async_creator`` for SQLAlchemy: a new inline connection to ``database``."""
+    # A call that waited for a lock ran on a worker thread: the connection is shared.
+    kwargs["check_same_thread"] = False
+
+    async def create() -> InlineConnection:
+        return await InlineConnection(partial(sqlite3.connect, database, **kwargs))
+
+    return create
