@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -44,7 +46,7 @@ def make_bot(settings: Settings) -> Bot:
 
 
 # The Bot API methods Heard calls (polling included).
-_METHODS_USED: tuple[type[TelegramMethod[object]], ...] = (
+_METHODS_USED: tuple[type[TelegramMethod[Any]], ...] = (
     methods.SendMessage, methods.SendPhoto, methods.SendDocument,
     methods.AnswerCallbackQuery, methods.EditMessageReplyMarkup, methods.SetMyCommands,
     methods.GetMe, methods.GetUpdates, methods.SetWebhook, methods.DeleteWebhook,
