@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import DEFAULT_LOCALE, available_locales
@@ -22,10 +22,13 @@ from domain.admin import AdminError, require_service
 from storage.models import ServiceLanguageOff
 
 
+# Asked on every update a young person sends: built once.
+_SWITCHED_OFF = select(ServiceLanguageOff.locale).where(
+    ServiceLanguageOff.service_id == bindparam("service_id"))
+
+
 async def switched_off(session: AsyncSession, service_id: str) -> set[str]:
-    rows = await session.scalars(
-        select(ServiceLanguageOff.locale).where(ServiceLanguageOff.service_id == service_id))
-    return set(rows)
+    return set(await session.scalars(_SWITCHED_OFF, {"service_id": service_id}))
 
 
 async def offered_locales(session: AsyncSession, service_id: str) -> list[str]:

@@ -7,10 +7,11 @@ database's single writer does the rest.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import BindParameter, Executable, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outbox.message import Message
@@ -82,6 +83,34 @@ class Claimed:
     taken_over: bool = False
 
 
+@functools.cache
+def _claim_statement(excluding: bool, by_channel: bool, postgresql: bool) -> Executable:
+    """The claiming query, built once per shape (the sender runs it after every commit
+    that queued a message)."""
+    # Plain columns, not ORM objects: a batch is read once and never modified here.
+    o = OutboxMessage
+    now: BindParameter[datetime] = bindparam("now")
+    stmt = (
+        select(o.id, o.chat_id, o.kind, o.priority, o.attempts, o.created_at, o.key_owner,
+               o.payload_ct, o.channel, o.locked_until)
+        .where(
+            o.status == "pending",
+            o.due_at <= now,
+            or_(o.locked_until.is_(None), o.locked_until < now),
+        )
+        .order_by(o.priority, o.created_at)
+        .limit(bindparam("limit"))
+    )
+    if excluding:
+        stmt = stmt.where(o.chat_id.not_in(bindparam("exclude", expanding=True)))
+    if by_channel:
+        # Only what this sender can deliver: rows for a route it lacks wait for one that has it.
+        stmt = stmt.where(o.channel.in_(bindparam("channels", expanding=True)))
+    if postgresql:
+        stmt = stmt.with_for_update(skip_locked=True)
+    return stmt
+
+
 async def claim_due(
     session: AsyncSession,
     vault: Vault,
@@ -99,36 +128,16 @@ async def claim_due(
     A lease that runs out (a sender killed mid-send) makes the row claimable again:
     that is what makes delivery survive SIGKILL.
     """
-    # Plain columns, not ORM objects: a batch is read once and never modified here.
-    o = OutboxMessage
-    stmt = (
-        select(o.id, o.chat_id, o.kind, o.priority, o.attempts, o.created_at, o.key_owner,
-               o.payload_ct, o.channel, o.locked_until)
-        .where(
-            OutboxMessage.status == "pending",
-            OutboxMessage.due_at <= now,
-            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-        )
-        .order_by(OutboxMessage.priority, OutboxMessage.created_at)
-        .limit(limit)
-    )
-    if exclude_chats:
-        stmt = stmt.where(OutboxMessage.chat_id.not_in(exclude_chats))
-    if channels is not None:
-        # Only what this sender can deliver: rows for a route it lacks wait for one that has it.
-        stmt = stmt.where(OutboxMessage.channel.in_(channels))
-    if dialect_of(session) == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = (await session.execute(stmt)).all()
+    stmt = _claim_statement(bool(exclude_chats), channels is not None,
+                            dialect_of(session) == "postgresql")
+    rows = (await session.execute(stmt, {
+        "now": now, "limit": limit, "exclude": list(exclude_chats),
+        "channels": sorted(channels or ())})).all()
     if not rows:
         return []
     # One UPDATE for the whole batch: the lease is what makes a crash harmless.
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_([row.id for row in rows]))
-        .values(locked_by=worker, locked_until=now + lease)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_LEASE, {"ids": [row.id for row in rows], "worker": worker,
+                                   "until": now + lease})
     claimed: list[Claimed] = []
     for row in rows:
         try:
@@ -144,9 +153,14 @@ async def claim_due(
     return claimed
 
 
-# Built once: the sender runs this after nearly every send, so it skips the ORM
+# Built once: the sender runs these after nearly every send, so they skip the ORM
 # and the per-call statement building.
 _t = OutboxMessage.__table__.c
+_LEASE = (
+    update(OutboxMessage.__table__)  # type: ignore[arg-type]  # a Table: FromClause in the stubs
+    .where(_t.id.in_(bindparam("ids", expanding=True)))
+    .values(locked_by=bindparam("worker"), locked_until=bindparam("until"))
+)
 _MARK_SENT = (
     update(OutboxMessage.__table__)  # type: ignore[arg-type]  # a Table: FromClause in the stubs
     .where(_t.id.in_(bindparam("ids", expanding=True)), _t.locked_by == bindparam("worker"))

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,20 +53,23 @@ async def young_person_by_telegram(session: AsyncSession, user_id: int) -> Young
     return await session.scalar(select(YoungPerson).where(YoungPerson.telegram_user_id == user_id))
 
 
+# Statements every Telegram update runs are built once: building one costs more than
+# SQLite takes to answer it (docs/performance.md).
+_WITH_CONTEXT = (
+    select(YoungPerson, FlowState, DataKey)
+    .outerjoin(FlowState, FlowState.owner == YoungPerson.id)
+    .outerjoin(DataKey, DataKey.owner == YoungPerson.id)
+    .where(YoungPerson.telegram_user_id == bindparam("user_id"))
+)
+
+
 async def young_person_with_context(
     session: AsyncSession, user_id: int
 ) -> YoungPerson | None:
     """The young person behind a Telegram user, loaded together with their flow state
     and wrapped data key in one query: both land in the session's identity map, so
     the rest of the update reads them without another round trip."""
-    row = (
-        await session.execute(
-            select(YoungPerson, FlowState, DataKey)
-            .outerjoin(FlowState, FlowState.owner == YoungPerson.id)
-            .outerjoin(DataKey, DataKey.owner == YoungPerson.id)
-            .where(YoungPerson.telegram_user_id == user_id)
-        )
-    ).first()
+    row = (await session.execute(_WITH_CONTEXT, {"user_id": user_id})).first()
     if row is None:
         return None
     # The identity map holds clean objects weakly: keep them alive for this unit of work.
@@ -245,14 +248,20 @@ def audit(
 # -- Telegram bookkeeping ---------------------------------------------------------------
 
 
+_CLAIM_UPDATE = {
+    # The table, not the mapped class: a statement with its parameters apart would
+    # otherwise take the ORM's bulk path, which reports no row count.
+    name: insert(ProcessedUpdate.__table__)  # type: ignore[arg-type]
+    .values(update_id=bindparam("update_id"), received_at=bindparam("received_at"))
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+
+
 async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Record an update id; False when it was already handled (a redelivery)."""
-    insert = _insert_for(session)
-    result = await session.execute(
-        insert(ProcessedUpdate)
-        .values(update_id=update_id, received_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-    )
+    claim = _CLAIM_UPDATE[dialect_of(session)]
+    result = await session.execute(claim, {"update_id": update_id, "received_at": now})
     return rows_changed(result) == 1
 
 
