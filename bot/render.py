@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -60,8 +60,8 @@ def queue_reply(
     outgoing.extend(steps)
 
 
-def _later(chat_id: int, screen: Screen, locale: str, owner: str) -> Later:
-    return Later(chat_id, screen_message(screen, locale), owner, urgent=screen.urgent)
+def _later(chat_id: int, screen: Screen, locale: str, owner: str) -> Callable[[], Later]:
+    return lambda: Later(chat_id, screen_message(screen, locale), owner, urgent=screen.urgent)
 
 
 def _send(chat_id: int, screen: Screen):

@@ -51,7 +51,9 @@ class Step:
     """
 
     run: Call
-    later: Later | None = None
+    # Made only when it is needed (rarely): building a screen's stand-in costs as
+    # much as sending it.
+    later: Callable[[], Later] | None = None
     alongside: Call | None = None
 
     async def __call__(self, bot: Bot) -> Any:
@@ -108,7 +110,7 @@ async def deliver(bot: Bot, outgoing: list[Call], update_id: int,
             else:
                 await patience.call(send, bot)
         except _WAIT_AND_RETRY as exc:
-            later = [s.later for s in outgoing[i:] if isinstance(s, Step) and s.later is not None]
+            later = [s.later() for s in outgoing[i:] if isinstance(s, Step) and s.later is not None]
             due_in = float(exc.retry_after) if isinstance(exc, TelegramRetryAfter) else 0.0
             log.warning("reply for update %s goes through the outbox (%d message(s), due in "
                         "%.0fs): %s", update_id, len(later), due_in, type(exc).__name__)
@@ -121,5 +123,6 @@ async def deliver(bot: Bot, outgoing: list[Call], update_id: int,
 def text_step(chat_id: int, text: str, owner: str = SYSTEM_OWNER) -> Step:
     """A plain text message, with its outbox stand-in."""
 
+    locale = current_locale()
     return Step(lambda bot: bot.send_message(chat_id, text),
-                Later(chat_id, Message(text=text, locale=current_locale()), owner))
+                lambda: Later(chat_id, Message(text=text, locale=locale), owner))

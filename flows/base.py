@@ -24,6 +24,11 @@ class Step:
 
 class Flow:
     name: str = ""
+    # True when what a screen offers follows from the state alone (no data that can
+    # change meanwhile): a tap or words are then checked against what was shown,
+    # without drawing the screen again. Screens that show live data (home, my data,
+    # buddies…) are drawn again, so a button that no longer applies is refused.
+    offers_follow_state: bool = False
 
     def begin(self, ctx: FlowContext) -> State:
         raise NotImplementedError

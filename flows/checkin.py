@@ -37,6 +37,7 @@ async def pick_card(ctx: FlowContext, state: State, card_id: str) -> Step:
 
 class CheckInFlow(Flow):
     name = "checkin"
+    offers_follow_state = True
 
     def begin(self, ctx: FlowContext) -> State:
         # The record's id is chosen now, so an alert raised at a tap, the record kept

@@ -27,7 +27,7 @@ from flows.my_data import MyDataFlow
 from flows.next_home import NextHomeFlow
 from flows.reminders import RemindersFlow, can_remind
 from flows.screen import Reply, Screen
-from flows.state import State, load_state, new_token, save_state
+from flows.state import Shown, State, load_state, new_token, save_state
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow
@@ -80,10 +80,10 @@ class Conversation:
                     state = state or home_state()
                     return await self._show(state, reply)
                 flow = FLOWS[state.flow]
-                screen = await flow.render(ctx, state)
-                if choice.startswith("go:") and screen.choice(choice):
+                shown = await self._shown(state)
+                if choice.startswith("go:") and choice in shown.choices:
                     state = await self._command(choice[3:], state, reply)
-                elif screen.choice(choice) is None:
+                elif choice not in shown.choices:
                     reply.notice = _("That button doesn't work here. Here is where you are now.")
                     return await self._show(state, reply)
                 else:
@@ -94,18 +94,19 @@ class Conversation:
                 if state is None:
                     state = home_state()
                 flow = FLOWS[state.flow]
-                screen = await flow.render(ctx, state)
-                if screen.text_input is None or len(text) > screen.text_input.max_length:
+                most = (await self._shown(state)).words
+                if most is None or len(text) > most:
                     # Not taken as an answer here, but still read for risk first.
                     reply.screens.extend(crisis_screens(await safeguard_words(ctx, text[:MAX_TEXT])))
-                if screen.text_input is None:
+                if most is None:
                     if not reply.screens:
-                        reply.notice = screen.words_notice or _("Please tap one of the buttons.")
+                        notice = (await flow.render(ctx, state)).words_notice
+                        reply.notice = notice or _("Please tap one of the buttons.")
                     return await self._show(state, reply)
-                if len(text) > screen.text_input.max_length:
+                if len(text) > most:
                     reply.notice = _(
                         "That is a lot of words! Please keep it under {n} letters."
-                    ).format(n=screen.text_input.max_length)
+                    ).format(n=most)
                     return reply if not reply.screens else await self._show(state, reply)
                 was = (state.flow, state.step)
                 taken = await flow.on_words(ctx, state, text)
@@ -165,14 +166,28 @@ class Conversation:
             step.state.token = new_token()
         return step.state
 
+    async def _shown(self, state: State) -> Shown:
+        """What the screen on show offers: kept with the state when it follows from
+        the state alone (``Flow.offers_follow_state``), else drawn again."""
+        flow = FLOWS[state.flow]
+        if state.shown is None or not flow.offers_follow_state:
+            state.shown = _offers(await flow.render(self.ctx, state))
+        return state.shown
+
     async def _show(self, state: State, reply: Reply, *, save: bool = True) -> Reply:
         ctx = self.ctx
         screen = await FLOWS[state.flow].render(ctx, state)
+        state.shown = _offers(screen)
         reply.screens.append(_with_token(screen, state.token))
         if save:
             await save_state(ctx.session, ctx.vault, ctx.person.id, state, ctx.clock.now(),
                              unfinished_due_at=await unfinished.due_at(ctx, state))
         return reply
+
+
+def _offers(screen: Screen) -> Shown:
+    return Shown(frozenset(c.id for c in screen.choices),
+                 screen.text_input.max_length if screen.text_input else None)
 
 
 def _with_token(screen: Screen, token: str) -> Screen:

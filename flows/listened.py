@@ -29,6 +29,7 @@ def _thanks() -> str:
 
 class ListenedFlow(Flow):
     name = "listened"
+    offers_follow_state = True
 
     def begin(self, ctx: FlowContext) -> State:
         return State(self.name, "who")
@@ -64,6 +65,7 @@ class ListenedFlow(Flow):
 
 class SatisfactionFlow(Flow):
     name = "satisfaction"
+    offers_follow_state = True
 
     def begin(self, ctx: FlowContext) -> State:
         return State(self.name, "ask")

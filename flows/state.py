@@ -26,13 +26,29 @@ class State:
     step: str
     data: dict[str, Any] = field(default_factory=dict)
     token: str = field(default_factory=lambda: new_token())
+    # What the screen last shown for this state offered: its button ids and the
+    # longest answer it takes in words (None: it takes none). A tap or words are
+    # checked against these, so a screen is drawn once per input, not twice.
+    # None for a state saved before it was shown (or by an older version).
+    shown: Shown | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"flow": self.flow, "step": self.step, "data": self.data, "token": self.token}
+        raw = {"flow": self.flow, "step": self.step, "data": self.data, "token": self.token}
+        if self.shown is not None:
+            raw["shown"] = {"choices": list(self.shown.choices), "words": self.shown.words}
+        return raw
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> State:
-        return cls(raw["flow"], raw["step"], dict(raw.get("data") or {}), raw["token"])
+        shown = raw.get("shown")
+        return cls(raw["flow"], raw["step"], dict(raw.get("data") or {}), raw["token"],
+                   Shown(frozenset(shown["choices"]), shown["words"]) if shown else None)
+
+
+@dataclass(frozen=True)
+class Shown:
+    choices: frozenset[str]
+    words: int | None
 
 
 def new_token() -> str:
