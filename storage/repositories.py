@@ -56,7 +56,8 @@ async def young_person_by_telegram(session: AsyncSession, user_id: int) -> Young
 # Statements every Telegram update runs are built once: building one costs more than
 # SQLite takes to answer it (docs/performance.md).
 _WITH_CONTEXT = (
-    select(YoungPerson, FlowState, DataKey)
+    select(YoungPerson, FlowState, DataKey, Service)
+    .join(Service, Service.id == YoungPerson.service_id)
     .outerjoin(FlowState, FlowState.owner == YoungPerson.id)
     .outerjoin(DataKey, DataKey.owner == YoungPerson.id)
     .where(YoungPerson.telegram_user_id == bindparam("user_id"))
@@ -66,9 +67,9 @@ _WITH_CONTEXT = (
 async def young_person_with_context(
     session: AsyncSession, user_id: int
 ) -> YoungPerson | None:
-    """The young person behind a Telegram user, loaded together with their flow state
-    and wrapped data key in one query: both land in the session's identity map, so
-    the rest of the update reads them without another round trip."""
+    """The young person behind a Telegram user, loaded together with their flow state,
+    wrapped data key and service in one query: they land in the session's identity
+    map, so the rest of the update reads them without another round trip."""
     row = (await session.execute(_WITH_CONTEXT, {"user_id": user_id})).first()
     if row is None:
         return None
