@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import MIN_BUDDY_DAYS
 from core.i18n import _, current_locale, dates_locale, use_locale
 from domain.context import FlowContext
+from domain.nicknames import nickname_of, preload_keys
 from domain.placements import CANCELLED, MOVED, PLANNED, placement_for
 from domain.records import Crisis, safeguard_words
 from domain.staff import keyworker_of
@@ -149,14 +150,6 @@ async def lives_at(session: AsyncSession, young_person_id: str) -> str | None:
 
 async def consent_of(session: AsyncSession, young_person_id: str) -> BuddyConsent | None:
     return await session.get(BuddyConsent, young_person_id)
-
-
-async def _nickname(session: AsyncSession, vault: Vault, person: YoungPerson) -> str | None:
-    try:
-        return str(await vault.open(session, person.id, "young_people", person.id,
-                                    person.nickname_ct))
-    except KeyErased:
-        return None
 
 
 async def _tell(session: AsyncSession, vault: Vault, person: YoungPerson, text: str, *,
@@ -292,8 +285,8 @@ async def choose(session: AsyncSession, vault: Vault, *, by: Staff, placement_id
           young_person_id=arrival.id, detail=f"{match.id} buddy={buddy.id}")
     audit(session, at=now, actor_kind="staff", actor_id=by.id, action="buddy.chosen",
           young_person_id=buddy.id, detail=f"{match.id} for={arrival.id}")
-    arrival_name = await _nickname(session, vault, arrival) or ""
-    buddy_name = await _nickname(session, vault, buddy) or ""
+    arrival_name = await nickname_of(session, vault, arrival) or ""
+    buddy_name = await nickname_of(session, vault, buddy) or ""
     with use_locale(buddy.locale):
         text = "\n\n".join([
             _("Thank you for being a buddy! {name} is moving to {place} on {day}.").format(
@@ -387,8 +380,8 @@ async def view_for(session: AsyncSession, vault: Vault, person: YoungPerson, now
     move = await session.get(PlacementMove, match.move_id)
     if other is None or placement is None or move is None:
         return None
-    other_name = await _nickname(session, vault, other) or _("your buddy")
-    mine = await _nickname(session, vault, person) or ""
+    other_name = await nickname_of(session, vault, other) or _("your buddy")
+    mine = await nickname_of(session, vault, person) or ""
     names = {person.id: mine, other.id: other_name}
     return MatchView(match, i_am_buddy, other.id, other_name, placement.name, move.move_date,
                      await _hello(session, vault, match),
@@ -404,7 +397,7 @@ async def other_name(session: AsyncSession, vault: Vault, person: YoungPerson,
         return None
     other = await session.get(YoungPerson, match.arrival_id if match.buddy_id == person.id
                               else match.buddy_id)
-    return (await _nickname(session, vault, other) if other else None) or _("your buddy")
+    return (await nickname_of(session, vault, other) if other else None) or _("your buddy")
 
 
 # -- The relay --------------------------------------------------------------------------
@@ -504,7 +497,7 @@ async def _close(session: AsyncSession, vault: Vault, match: BuddyMatch, reason:
     for me, other in ((people[0], people[1]), (people[1], people[0])):
         if me is None or other is None or me.id == stopped_by:
             continue  # whoever stopped it sees that on their own screen
-        name = await _nickname(session, vault, other) or ""
+        name = await nickname_of(session, vault, other) or ""
         with use_locale(me.locale):
             if reason == "stopped":
                 text = _("{name} has stopped buddy messages. That is OK. Nothing more can be "
@@ -581,8 +574,8 @@ async def relay_for_keyworker(session: AsyncSession, vault: Vault, staff: Staff,
         placement = await session.get(Placement, match.placement_id)
         if other is None or placement is None:
             continue
-        names = {person.id: await _nickname(session, vault, person) or "?",
-                 other.id: await _nickname(session, vault, other) or "?"}
+        names = {person.id: await nickname_of(session, vault, person) or "?",
+                 other.id: await nickname_of(session, vault, other) or "?"}
         views.append(RelayView(
             match.id, "buddy" if match.buddy_id == person.id else "arrival", names[other.id],
             placement.name, await _hello(session, vault, match),
@@ -622,32 +615,55 @@ async def desk_view(session: AsyncSession, vault: Vault, staff: Staff, placement
     nicknames read are audited."""
     if await placement_for(session, staff, placement.id) is None:
         return [], []
+    # A few queries for the whole page, not several per young person on it.
+    living = await residents(session, placement.id)
+    moves = (await session.scalars(
+        select(PlacementMove).where(PlacementMove.placement_id == placement.id,
+                                    PlacementMove.state == PLANNED)
+        .order_by(PlacementMove.move_date))).all()
+    matches = {m.move_id: m for m in (await session.scalars(
+        select(BuddyMatch).where(BuddyMatch.move_id.in_([m.id for m in moves]))
+        .order_by(BuddyMatch.chosen_at))).all()}  # the latest choice per move wins
+    ids = {p.id for p in living} | {m.young_person_id for m in moves} | {
+        m.buddy_id for m in matches.values()}
+    people_by_id = {p.id: p for p in (await session.scalars(
+        select(YoungPerson).where(YoungPerson.id.in_(ids)))).all()}
+    await preload_keys(session, list(ids))
+    resident_ids = [p.id for p in living]
+    consents = {c.young_person_id: c for c in (await session.scalars(
+        select(BuddyConsent).where(BuddyConsent.young_person_id.in_(resident_ids)))).all()}
+    moving = set((await session.scalars(select(PlacementMove.young_person_id).where(
+        PlacementMove.young_person_id.in_(resident_ids), PlacementMove.state == PLANNED))).all())
+    o = BuddyMatch
+    relaying = set()
+    for arrival_id, buddy_id in (await session.execute(
+            select(o.arrival_id, o.buddy_id)
+            .join(PlacementMove, PlacementMove.id == o.move_id)
+            .where(or_(o.arrival_id.in_(resident_ids), o.buddy_id.in_(resident_ids)),
+                   o.closed_at.is_(None), o.closes_at > now,
+                   PlacementMove.state != CANCELLED))).all():
+        relaying |= {arrival_id, buddy_id}
     people = []
-    for person in await residents(session, placement.id):
-        name = await _nickname(session, vault, person)
+    for person in living:
+        name = await nickname_of(session, vault, person)
         if name is None:
             continue
-        consent = await consent_of(session, person.id)
-        moving = await session.scalar(select(PlacementMove.id).where(
-            PlacementMove.young_person_id == person.id, PlacementMove.state == PLANNED).limit(1))
-        busy = moving is not None or await open_match(session, person.id, now) is not None
+        consent = consents.get(person.id)
+        busy = person.id in moving or person.id in relaying
         people.append(ResidentView(person.id, name, consent.state if consent else "", busy))
         audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="buddy.listed",
               young_person_id=person.id, detail=placement.id)
     arrivals = []
-    for move in (await session.scalars(
-            select(PlacementMove).where(PlacementMove.placement_id == placement.id,
-                                        PlacementMove.state == PLANNED)
-            .order_by(PlacementMove.move_date))).all():
-        arriving = await session.get(YoungPerson, move.young_person_id)
-        name = await _nickname(session, vault, arriving) if arriving else None
+    for move in moves:
+        arriving = people_by_id.get(move.young_person_id)
+        name = await nickname_of(session, vault, arriving) if arriving else None
         if name is None:
             continue
-        match = await match_of_move(session, move.id)
-        buddy = await session.get(YoungPerson, match.buddy_id) if match else None
+        match = matches.get(move.id)
+        buddy = people_by_id.get(match.buddy_id) if match else None
         arrivals.append(ArrivalView(
             move.id, name, move.move_date,
-            await _nickname(session, vault, buddy) if buddy else None,
+            await nickname_of(session, vault, buddy) if buddy else None,
             match is not None and match.closed_at is None and match.closes_at > now,
             match.closes_at if match else None))
         audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="buddy.listed",

@@ -38,6 +38,7 @@ from storage.repositories import audit, young_people_of_keyworker
 from storage.vault import KeyErased, Vault
 from safeguarding.alerts import recipients
 from domain.handover import assignment_history
+from domain.nicknames import nickname_of, preload_keys
 
 # Whose home page is "My young people" (placement staff have one too, empty until
 # booklets arrive); who may key-work is ``domain.staff.KEYWORKING_ROLES``.
@@ -93,23 +94,6 @@ async def person_for(
     audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.viewed",
           young_person_id=person.id, detail=f"{what} from={source}")
     return person
-
-
-async def preload_keys(session: AsyncSession, owners: list[str]) -> None:
-    """Read many young people's wrapped keys in one query instead of one each: the
-    rows land in the session's identity map, where the vault finds them."""
-    if owners:
-        rows = (await session.scalars(select(DataKey).where(DataKey.owner.in_(owners)))).all()
-        # The identity map holds clean objects weakly: keep them for this unit of work.
-        session.info.setdefault("heard_preloaded_keys", []).extend(rows)
-
-
-async def nickname_of(session: AsyncSession, vault: Vault, person: YoungPerson) -> str | None:
-    try:
-        return str(await vault.open(session, person.id, "young_people", person.id,
-                                    person.nickname_ct))
-    except KeyErased:
-        return None
 
 
 # -- My young people ---------------------------------------------------------------------

@@ -43,7 +43,8 @@ from core.i18n import (
 from core.names import first_name
 from domain import staff_words
 from domain.admin import erase_young_person
-from domain.desk import nickname_of, when_text
+from domain.desk import when_text
+from domain.nicknames import nickname_of, preload_keys
 from domain.records import (
     LISTENED_ANSWERS,
     LISTENED_WHO,
@@ -527,12 +528,16 @@ async def requests_for_desk(session: AsyncSession, vault: Vault, staff: Staff,
         return []
     service = await session.get(Service, staff.service_id)
     tz = ZoneInfo(service.timezone if service else "Europe/London")
-    rows = (await session.scalars(
-        select(DataRequest).where(DataRequest.service_id == staff.service_id)
+    # Each request with its young person, and their keys in one more query (not two
+    # queries a row).
+    rows = (await session.execute(
+        select(DataRequest, YoungPerson)
+        .outerjoin(YoungPerson, YoungPerson.id == DataRequest.young_person_id)
+        .where(DataRequest.service_id == staff.service_id)
         .order_by(DataRequest.requested_at.desc()).limit(200))).all()
+    await preload_keys(session, list({person.id for _row, person in rows if person}))
     out = []
-    for row in rows:
-        person = await session.get(YoungPerson, row.young_person_id)
+    for row, person in rows:
         nickname = (await nickname_of(session, vault, person) if person else None) or "?"
         out.append(DeskRequest(
             row.id, nickname, row.state, _(STATE_WORDS[row.state]),

@@ -467,3 +467,33 @@ def test_what_is_taken_out_of_a_message_and_what_is_not() -> None:
     for text in ("Hi. Im Sam", "See you soon. Me and Jo", "born 12/03/2009",
                  "I like snap peas", "I play discord games"):
         assert strip_contacts(text) == (text, False), text
+
+
+async def test_the_desk_view_reads_a_placement_in_a_few_queries(any_runtime: Runtime) -> None:
+    """However many live there: the page's queries do not grow with its young people."""
+    from sqlalchemy import event
+
+    runtime = any_runtime
+    w = await make_world(runtime)
+    await robin_says_yes(runtime, w)
+    await choose(runtime, w, w.robin)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    async def queries() -> int:
+        statements.clear()
+        event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            assert (await answers(runtime, w))
+        finally:
+            event.remove(runtime.db.engine.sync_engine, "before_cursor_execute", count)
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+
+    two_living_one_coming = await queries()
+    async with runtime.db.transaction() as session:  # Sam moves in: three live there
+        await moves_due(session, runtime.vault, datetime.combine(
+            w.move_date, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9))
+    assert len(await answers(runtime, w)) == 3
+    assert await queries() <= two_living_one_coming <= 12
