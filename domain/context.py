@@ -33,6 +33,9 @@ class FlowContext:
     services: Services
     person: YoungPerson
     channel: str  # telegram | web
+    # Whether the person's service has switched their language off, when the channel
+    # already knows it (None: the conversation asks).
+    language_off: bool | None = None
     _keyworker: Staff | None = field(default=None, repr=False)
     _service: Service | None = field(default=None, repr=False)
     _nickname: str | None = field(default=None, repr=False)

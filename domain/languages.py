@@ -37,6 +37,15 @@ async def offered_locales(session: AsyncSession, service_id: str) -> list[str]:
     return [code for code in available_locales() if code == DEFAULT_LOCALE or code not in off]
 
 
+async def still_offered(session: AsyncSession, service_id: str, locale: str,
+                        known_off: bool | None = None) -> bool:
+    """Whether ``locale`` is still one this service offers. ``known_off``: whether the
+    service switched it off, when the caller read that already (None: look)."""
+    if known_off is None:
+        return locale in await offered_locales(session, service_id)
+    return locale in available_locales() and (locale == DEFAULT_LOCALE or not known_off)
+
+
 async def set_language(session: AsyncSession, service_id: str, locale: str, on: bool,
                        now: datetime) -> None:
     if locale not in available_locales():

@@ -15,7 +15,7 @@ from flows.buddies import BuddyFlow
 from flows.checkin import CheckInFlow
 from domain.context import FlowContext
 from flows.home import HomeFlow, LanguageFlow, WelcomeFlow, help_text, home_state
-from domain.languages import offered_locales
+from domain.languages import still_offered
 from flows.inputs import Command, Input, Tap, Unusable, Words
 from flows.goals import GoalsFlow
 from flows.listened import ListenedFlow, SatisfactionFlow
@@ -55,7 +55,8 @@ class Conversation:
     async def handle(self, event: Input) -> Reply:
         ctx = self.ctx
         reply = Reply()
-        if ctx.person.locale not in await offered_locales(ctx.session, ctx.person.service_id):
+        if not await still_offered(ctx.session, ctx.person.service_id, ctx.person.locale,
+                                   ctx.language_off):
             # Their service switched this language off (or it no longer ships).
             ctx.person.locale = DEFAULT_LOCALE
             set_locale(DEFAULT_LOCALE)

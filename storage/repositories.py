@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,7 @@ from storage.models import (
     Meta,
     ProcessedUpdate,
     Service,
+    ServiceLanguageOff,
     Staff,
     YoungPerson,
 )
@@ -56,7 +57,10 @@ async def young_person_by_telegram(session: AsyncSession, user_id: int) -> Young
 # Statements every Telegram update runs are built once: building one costs more than
 # SQLite takes to answer it (docs/performance.md).
 _WITH_CONTEXT = (
-    select(YoungPerson, FlowState, DataKey, Service)
+    select(YoungPerson, FlowState, DataKey, Service,
+           # Whether their service has switched their language off since.
+           exists().where(ServiceLanguageOff.service_id == YoungPerson.service_id,
+                          ServiceLanguageOff.locale == YoungPerson.locale))
     .join(Service, Service.id == YoungPerson.service_id)
     .outerjoin(FlowState, FlowState.owner == YoungPerson.id)
     .outerjoin(DataKey, DataKey.owner == YoungPerson.id)
@@ -66,16 +70,17 @@ _WITH_CONTEXT = (
 
 async def young_person_with_context(
     session: AsyncSession, user_id: int
-) -> YoungPerson | None:
+) -> tuple[YoungPerson, bool] | None:
     """The young person behind a Telegram user, loaded together with their flow state,
     wrapped data key and service in one query: they land in the session's identity
-    map, so the rest of the update reads them without another round trip."""
+    map, so the rest of the update reads them without another round trip. With it,
+    whether their service has switched their language off."""
     row = (await session.execute(_WITH_CONTEXT, {"user_id": user_id})).first()
     if row is None:
         return None
     # The identity map holds clean objects weakly: keep them alive for this unit of work.
-    session.info["heard_preloaded"] = tuple(row)
-    return row[0]
+    session.info["heard_preloaded"] = tuple(row[:4])
+    return row[0], bool(row[4])
 
 
 async def young_people_of_keyworker(session: AsyncSession, staff_id: str) -> Sequence[YoungPerson]:

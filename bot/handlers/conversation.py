@@ -49,8 +49,10 @@ async def _converse(
     *,
     callback_id: str | None = None,
     tapped_message_id: int | None = None,
+    language_off: bool | None = None,
 ) -> None:
-    ctx = FlowContext(session=session, services=services, person=person, channel="telegram")
+    ctx = FlowContext(session=session, services=services, person=person, channel="telegram",
+                      language_off=language_off)
     reply = await Conversation(ctx).handle(event)
     queue_reply(outgoing, reply, chat_id, callback_id=callback_id,
                 tapped_message_id=tapped_message_id, owner=person.id)
@@ -101,7 +103,8 @@ async def any_message(
 ) -> None:
     chat_id = message.chat.id
     if who.young_person is not None:
-        await _converse(session, services, who.young_person, _as_input(message), outgoing, chat_id)
+        await _converse(session, services, who.young_person, _as_input(message), outgoing,
+                        chat_id, language_off=who.language_off)
         return
     if who.staff is not None:
         text = _(
@@ -141,7 +144,7 @@ async def any_tap(
         return
     await _converse(
         session, services, who.young_person, inputs.Tap(*parsed), outgoing, chat_id,
-        callback_id=callback_id, tapped_message_id=message_id,
+        callback_id=callback_id, tapped_message_id=message_id, language_off=who.language_off,
     )
 
 

@@ -25,12 +25,16 @@ from storage.repositories import staff_by_telegram, young_person_with_context
 class Identity:
     young_person: YoungPerson | None = None
     staff: Staff | None = None
+    # The young person's service has switched their language off (known from the
+    # same query, so the conversation need not ask again).
+    language_off: bool = False
 
 
 async def identify(session: AsyncSession, user_id: int) -> Identity:
-    person = await young_person_with_context(session, user_id)
-    if person is not None:
-        return Identity(young_person=person)
+    found = await young_person_with_context(session, user_id)
+    if found is not None:
+        person, language_off = found
+        return Identity(young_person=person, language_off=language_off)
     staff = await staff_by_telegram(session, user_id)
     # A deactivated account is nobody we know: no check-ins, buttons or strips.
     return Identity(staff=staff if staff is not None and staff.active else None)
