@@ -169,14 +169,14 @@ async def reset_pin(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any
 
 
 async def set_unit(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from web.tablets import set_unit as set_it
+    from domain.tablets import set_unit as set_it
 
     async with runtime.db.transaction() as session:
         return await set_it(session, args.young_person, args.unit, runtime.clock.now())
 
 
 async def enrol_tablet(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from web.tablets import create_enrolment
+    from domain.tablets import create_enrolment
 
     async with runtime.db.transaction() as session:
         return await create_enrolment(session, service_name=args.service, unit=args.unit,
@@ -185,7 +185,7 @@ async def enrol_tablet(runtime: Runtime, args: argparse.Namespace) -> dict[str, 
 
 
 async def revoke_tablet(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
-    from web.tablets import revoke
+    from domain.tablets import revoke
 
     async with runtime.db.transaction() as session:
         return await revoke(session, args.tablet, runtime.clock.now())

@@ -99,7 +99,7 @@ async def make_people(data: Path, port: int, count: int) -> list[str]:
     from domain.runtime import Runtime
     from domain import admin
     from storage.models import YoungPerson
-    from web.pins import set_pin
+    from domain.pins import set_pin
 
     runtime = await Runtime.open(settings_for(data, port))
     now = runtime.clock.now()

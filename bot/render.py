@@ -10,12 +10,12 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile
 
 from core.i18n import current_locale
+from core.owners import SYSTEM_OWNER
 from bot.keyboards import screen_keyboard, screen_message, screen_text
 from bot.pictures import send_card_sheet
 from bot.replies import Later, Step, text_step
 from bot.unit_of_work import Outgoing
 from flows.screen import Reply, Screen
-from storage.vault import SYSTEM_OWNER
 
 
 def queue_reply(

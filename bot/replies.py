@@ -19,9 +19,9 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
-from outbox.message import Message
-from storage.vault import SYSTEM_OWNER
 from core.i18n import current_locale
+from core.owners import SYSTEM_OWNER
+from outbox.message import Message
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Reading the audit log: filters, pages, and a CSV a spreadsheet opens safely.
+"""Reading the audit log: filters, pages, and a CSV a spreadsheet opens safely; and
+recording what staff see and do on the desk.
 
 The log is append-only (database triggers refuse UPDATE and DELETE, see
 ``docs/staff-desk.md``); here it is only read. Its rows never hold what a young
@@ -27,6 +28,13 @@ CSV_COLUMNS = ("id", "at", "actor_kind", "actor_id", "actor", "action", "young_p
                "detail")
 # A spreadsheet treats a cell starting with one of these as a formula (or strips it).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def staff_action(session: AsyncSession, staff: Staff, action: str, now: datetime, *,
+                 young_person_id: str | None = None, detail: str | None = None) -> None:
+    """Record a page a member of staff saw, a thing they did, or one they were refused."""
+    audit(session, at=now, actor_kind="staff", actor_id=staff.id, action=action,
+          young_person_id=young_person_id, detail=detail)
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,13 @@ async def photo_of(session: AsyncSession, placement_id: str, photo_id: str) -> b
     return row.jpeg
 
 
+async def booklet_photos(session: AsyncSession, pages: list[SectionView]) -> dict[str, bytes]:
+    """The pictures of a booklet's pages, by id (to lay it out as a PDF)."""
+    ids = [p.photo_id for page in pages for p in page.photos]
+    return {r.id: r.jpeg for r in (await session.scalars(
+        select(PlacementPhoto).where(PlacementPhoto.id.in_(ids))))} if ids else {}
+
+
 async def published_photo_ids(session: AsyncSession, placement_id: str) -> set[str]:
     version = await published_version(session, placement_id)
     if version is None:

@@ -323,6 +323,25 @@ def this_monday(now: datetime, tz: ZoneInfo) -> date:
     return today - timedelta(days=today.weekday())
 
 
+async def checkin_for(session: AsyncSession, staff: Staff, person: YoungPerson,
+                      checkin_id: str, *, what: str, now: datetime) -> CheckIn | None:
+    """One of this young person's check-ins (the caller has the person from
+    ``person_for``); any other id is None, audited as refused."""
+    checkin = await session.get(CheckIn, checkin_id) if len(checkin_id) <= 32 else None
+    if checkin is None or checkin.young_person_id != person.id:
+        audit(session, at=now, actor_kind="staff", actor_id=staff.id, action="desk.refused",
+              young_person_id=person.id, detail=f"{what} checkin={checkin_id[:32]}")
+        return None
+    return checkin
+
+
+async def active_keyworkers(session: AsyncSession, service_id: str) -> list[Staff]:
+    """The service's keyworkers who are still active, by name."""
+    return list((await session.scalars(
+        select(Staff).where(Staff.service_id == service_id, Staff.active.is_(True),
+                            Staff.role == "keyworker").order_by(Staff.name))).all())
+
+
 # -- a reply -------------------------------------------------------------------------------
 
 

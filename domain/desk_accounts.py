@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import handover, staff_accounts
-from storage.models import Staff, YoungPerson
+from domain import admin, handover, staff_accounts
+from domain.desk import nickname_of
+from storage.models import Service, Staff, YoungPerson
 from storage.repositories import audit
 from storage.vault import Vault
 from domain.safeguarding_admin import set_on_call as cli_set_on_call
@@ -35,6 +37,38 @@ async def person_of(session: AsyncSession, actor: Staff, person_id: str) -> Youn
     if person is None or person.service_id != actor.service_id:
         raise NotInService(person_id[:32])
     return person
+
+
+async def members(session: AsyncSession, actor: Staff) -> list[Staff]:
+    """Everyone on the staff of the actor's service, by name."""
+    return list((await session.scalars(
+        select(Staff).where(Staff.service_id == actor.service_id).order_by(Staff.name))).all())
+
+
+async def people_to_assign(session: AsyncSession, vault: Vault,
+                           actor: Staff) -> list[tuple[str, str, str | None]]:
+    """(id, nickname, keyworker id) of the service's young people, for assigning;
+    anyone whose data is erased is left out."""
+    rows = (await session.scalars(
+        select(YoungPerson).where(YoungPerson.service_id == actor.service_id))).all()
+    out = []
+    for person in rows:
+        nickname = await nickname_of(session, vault, person)
+        if nickname is not None:
+            out.append((person.id, nickname, person.keyworker_id))
+    return sorted(out, key=lambda p: p[1].lower())
+
+
+async def create_staff(session: AsyncSession, actor: Staff, *, name: str, email: str,
+                       role: str, now: datetime) -> dict[str, object]:
+    """``domain.admin.create_staff`` in the actor's own service, audited as theirs."""
+    service = await session.get(Service, actor.service_id)
+    assert service is not None
+    made = await admin.create_staff(session, service_name=service.name, name=name, email=email,
+                                    role=role, now=now, bot_username=None)
+    audit(session, at=now, actor_kind="staff", actor_id=actor.id,
+          action="staff.created_on_desk", detail=str(made["staff_id"]))
+    return made
 
 
 async def deactivate_staff(session: AsyncSession, actor: Staff, staff_id: str,

@@ -242,6 +242,16 @@ async def hello_photo(session: AsyncSession, vault: Vault, assignment_id: str) -
     return base64.b64decode(photo) if photo else None
 
 
+async def hello_photo_for(session: AsyncSession, vault: Vault, young_person_id: str,
+                          assignment_id: str) -> bytes | None:
+    """The photo of a hello sent to this young person; None for anyone else's."""
+    row = await session.get(KeyworkerAssignment, assignment_id) if (
+        len(assignment_id) <= 32) else None
+    if row is None or row.young_person_id != young_person_id:
+        return None
+    return await hello_photo(session, vault, assignment_id)
+
+
 @dataclass(frozen=True)
 class Hello:
     text: str

@@ -26,7 +26,7 @@ from domain.placements import (
     placement_for,
 )
 from domain.admin import AdminError
-from domain.booklets import SectionView, young_person_pages
+from domain.booklets import SectionView, booklet_photos, young_person_pages
 from domain.handover import assign_keyworker
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
@@ -34,7 +34,6 @@ from outbox.routes import Email, desk_url, tell_staff
 from storage.db import Database
 from storage.models import (
     Placement,
-    PlacementPhoto,
     PlacementMove,
     PlacementQuestion,
     PlacementStaff,
@@ -58,15 +57,22 @@ async def tell_planned(session: AsyncSession, vault: Vault, move: PlacementMove,
     placement = await session.get(Placement, move.placement_id)
     if person is None or placement is None or person.telegram_chat_id is None:
         return False
-    note = await move_note(session, vault, move)
-    keyworker = await session.get(Staff, move.from_keyworker_id) if move.from_keyworker_id else None
     with use_locale(person.locale):
-        text = planned_text(placement, move, note, keyworker)
+        text = await planned_news(session, vault, placement, move)
         message = Message(text=text, locale=person.locale)
     await enqueue(session, vault, chat_id=person.telegram_chat_id, message=message,
                   kind="move_planned", now=now, key_owner=person.id, priority=NORMAL,
                   dedupe_key=f"move-planned:{move.id}")
     return True
+
+
+async def planned_news(session: AsyncSession, vault: Vault, placement: Placement,
+                       move: PlacementMove) -> str:
+    """What the young person is told of their planned move, in the current language:
+    the place, the day, and their keyworker's note."""
+    note = await move_note(session, vault, move)
+    keyworker = await session.get(Staff, move.from_keyworker_id) if move.from_keyworker_id else None
+    return planned_text(placement, move, note, keyworker)
 
 
 def planned_text(placement: Placement, move: PlacementMove, note: str | None,
@@ -280,9 +286,7 @@ async def booklet_pdf_for(db: Database, young_person_id: str, locale: str,
         if planned is None:
             return None
         pages = await young_person_pages(session, planned.placement.id)
-        ids = [p.photo_id for page in pages for p in page.photos]
-        jpegs = {r.id: r.jpeg for r in (await session.scalars(
-            select(PlacementPhoto).where(PlacementPhoto.id.in_(ids))))} if ids else {}
+        jpegs = await booklet_photos(session, pages)
         name = planned.placement.name
     with use_locale(locale):
         return await draw(name, pages, jpegs)

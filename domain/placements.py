@@ -88,6 +88,25 @@ async def placement_for(session: AsyncSession, staff: Staff, placement_id: str) 
     return placement
 
 
+async def create_placement(session: AsyncSession, staff: Staff, *, name: str, kind: str,
+                           description: str, now: datetime) -> Placement:
+    """A new placement in the staff member's service, looked after by them."""
+    placement = Placement(service_id=staff.service_id, name=name, kind=kind,
+                          description=description, created_at=now, updated_at=now)
+    session.add(placement)
+    await session.flush()
+    session.add(PlacementStaff(placement_id=placement.id, staff_id=staff.id))
+    return placement
+
+
+def update_profile(placement: Placement, *, name: str, kind: str, description: str,
+                   now: datetime) -> None:
+    """A placement's name, kind and description (the caller has ``placement_for``)."""
+    placement.name, placement.kind = name, kind
+    placement.description = description
+    placement.updated_at = now
+
+
 async def service_placements(session: AsyncSession, service_id: str) -> list[Placement]:
     return list((await session.scalars(
         select(Placement).where(Placement.service_id == service_id).order_by(Placement.name)

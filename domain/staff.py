@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import _, use_locale
 from core.names import first_name
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
-from storage.models import CheckIn, Staff, YoungPerson
+from storage.models import CheckIn, Staff, WebLogin, YoungPerson
 from storage.repositories import audit
 from storage.vault import Vault
 
@@ -82,3 +83,23 @@ async def acknowledge_checkin(
             dedupe_key=f"ack:{checkin.id}",
         )
     return AckResult(ok=True, by=first_name(staff.name), at=now)
+
+
+async def acknowledgement_notice(session: AsyncSession, person: YoungPerson) -> str | None:
+    """"Alex has seen your check-in", once, for acknowledgements made since their
+    last web visit (on Telegram the bot says it; on the web the sign-in does)."""
+    login = await session.get(WebLogin, person.id)
+    stmt = (select(CheckIn).where(CheckIn.young_person_id == person.id,
+                                  CheckIn.acknowledged_at.is_not(None))
+            .order_by(CheckIn.acknowledged_at.desc()).limit(1))
+    if login is not None and login.acks_seen_at is not None:
+        stmt = stmt.where(CheckIn.acknowledged_at > login.acks_seen_at)
+    latest = await session.scalar(stmt)
+    if latest is None:
+        return None
+    if login is not None:
+        login.acks_seen_at = latest.acknowledged_at
+    staff = await session.get(Staff, latest.acknowledged_by) if latest.acknowledged_by else None
+    if staff is None:
+        return None
+    return _("{name} has seen your check-in.").format(name=first_name(staff.name))

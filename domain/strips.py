@@ -21,13 +21,19 @@ from cards.strip import (
     week_bounds,
     week_monday,
 )
-from storage.models import Service, YoungPerson
-from storage.repositories import checkins_between, listened_between
+from storage.models import Service, Staff, YoungPerson
+from storage.repositories import (
+    audit,
+    checkins_between,
+    listened_between,
+    young_people_of_keyworker,
+)
 from storage.vault import KeyErased, Vault
 from core.i18n import ngettext
 from domain.handover import hello_photo
 from domain.moves import DrawBooklet, booklet_pdf_for
 from domain.my_data import DrawMyData, my_data_pdf_for
+from domain.staff import keyworker_of
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -97,6 +103,43 @@ async def overview_png(
         checkins, listened = await week_data(session, vault, person, start, end)
         rows.append((monday, checkins, listened))
     return render_overview(weeks=rows, tz=tz, locale=locale)
+
+
+async def keyworked(session: AsyncSession, vault: Vault, staff: Staff) -> list[tuple[str, str]]:
+    """(id, nickname) of each young person ``staff`` key-works, to choose whose strip
+    to see; anyone whose data is erased is left out."""
+    out = []
+    for person in await young_people_of_keyworker(session, staff.id):
+        try:
+            name = await vault.open(session, person.id, "young_people", person.id,
+                                    person.nickname_ct)
+        except KeyErased:
+            continue
+        out.append((person.id, str(name)))
+    return out
+
+
+async def strip_for(session: AsyncSession, vault: Vault, staff: Staff, person_id: str, *,
+                    overview: bool, now: datetime) -> bytes | None:
+    """This week's mood strip (or the 12-week overview) of a young person ``staff``
+    key-works now, in the staff member's language; audited. Anyone else's is None,
+    audited as refused."""
+    person = await keyworker_of(session, staff, person_id)
+    if person is None:
+        known = await session.get(YoungPerson, person_id) if len(person_id) <= 32 else None
+        audit(session, at=now, actor_kind="staff", actor_id=staff.id,
+              action="strip.refused", young_person_id=known.id if known else None)
+        return None
+    tz = await person_timezone(session, person)
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    if overview:
+        png = await overview_png(session, vault, person, monday, staff.locale)
+    else:
+        png, _count = await week_strip_png(session, vault, person, monday, staff.locale)
+    audit(session, at=now, actor_kind="staff", actor_id=staff.id,
+          action=f"{'overview' if overview else 'strip'}.viewed", young_person_id=person.id)
+    return png
 
 
 def week_summary(checkins: int, listened: int) -> str:

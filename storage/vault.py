@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.owners import SYSTEM_OWNER
 from storage.crypto import DataCipher, Keyring, MasterKeyError, aad, new_data_key
 from storage.crypto.keyfile import KeyFile
 from storage.models import DataKey, KekCheck, Meta
 from storage.repositories import insert_meta_once
 from storage.db import dialect_of
 
-SYSTEM_OWNER = "system"
 ACTIVE_KEK = "kek.active"
 
 

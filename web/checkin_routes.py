@@ -10,12 +10,11 @@ from flows.inputs import Command, Input, Tap, Words
 from domain.placements import current_move
 from domain.you_said import notes_for
 from flows.screen import Reply
-from storage.models import YoungPerson
 from web import sessions
 from web.keys import DB, RUNTIME, SESSION
 from web.people import converse, current_person
 from web.screen_page import card_anchor, screen_title
-from web.tablets import DEVICE_COOKIE
+from web.sessions import DEVICE_COOKIE
 from web.templating import render, see_other
 from web.unit_of_work import read_only
 from web.view import View, ends_a_flow, load_view, save_view
@@ -162,4 +161,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/bye", bye)
 
 
-__all__ = ["YoungPerson", "add_routes"]
+__all__ = ["add_routes"]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from domain.handover import hello_photo
-from storage.models import KeyworkerAssignment
+from domain.handover import hello_photo_for
 from web.keys import DB, RUNTIME
 from web.people import current_person
 from web.unit_of_work import read_only
@@ -18,12 +17,8 @@ from web.unit_of_work import read_only
 @read_only
 async def keyworker_photo(request: web.Request) -> web.Response:
     person = await current_person(request)
-    assignment_id = request.match_info["id"]
-    row = await request[DB].get(KeyworkerAssignment, assignment_id) if (
-        person is not None and len(assignment_id) <= 32) else None
-    if person is None or row is None or row.young_person_id != person.id:
-        raise web.HTTPNotFound()
-    photo = await hello_photo(request[DB], request.app[RUNTIME].vault, assignment_id)
+    photo = await hello_photo_for(request[DB], request.app[RUNTIME].vault, person.id,
+                                  request.match_info["id"]) if person is not None else None
     if photo is None:
         raise web.HTTPNotFound()
     return web.Response(body=photo, content_type="image/jpeg")

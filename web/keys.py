@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from storage.models import WebSession
 
 # Named only inside the AppKey type strings below, which linters do not read
 # (pyproject.toml lets this file import them for that).
@@ -15,6 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from domain.runtime import Runtime
+    from storage.models import WebSession
 
 RUNTIME = web.AppKey["Runtime"]("runtime")
 BOT = web.AppKey["Bot | None"]("bot")

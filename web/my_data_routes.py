@@ -29,8 +29,7 @@ from domain.my_data import (
 from web.keys import DB, RUNTIME, SESSION
 from web.pdf import PdfUnavailable, render_pdf
 from web.people import current_person
-from web.sessions import DATA_DELETED_PATH
-from web.tablets import DEVICE_COOKIE
+from web.sessions import DATA_DELETED_PATH, DEVICE_COOKIE
 from web.templating import render, see_other
 from web.unit_of_work import read_only
 

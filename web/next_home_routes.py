@@ -9,14 +9,12 @@ version; anything else is a 404 (or, for the page, a kind "nothing planned").
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import select
 
 from core.i18n import _, set_locale
-from domain.booklets import published_photo_ids, young_person_pages
+from domain.booklets import booklet_photos, photo_of, published_photo_ids, young_person_pages
 from domain.buddies import default_hello, view_for
-from domain.moves import QUESTION_LIMIT, ask_question, planned_text, questions_of, want_to_visit
-from domain.placements import PlacementError, current_move, move_note
-from storage.models import PlacementPhoto, Staff
+from domain.moves import QUESTION_LIMIT, ask_question, planned_news, questions_of, want_to_visit
+from domain.placements import PlacementError, current_move
 from web.keys import DB, RUNTIME
 from web.pdf import IMAGE_SCHEME, PdfUnavailable, render_pdf
 from web.people import current_person
@@ -45,11 +43,8 @@ async def _page(request: web.Request, *, problem: str | None = None,
         i = 0
     i = min(max(i, 0), max(len(pages) - 1, 0))
     questions = await questions_of(request[DB], request.app[RUNTIME].vault, person)
-    keyworker = (await request[DB].get(Staff, planned.move.from_keyworker_id)
-                 if planned.move.from_keyworker_id else None)
-    news = planned_text(planned.placement, planned.move,
-                        await move_note(request[DB], request.app[RUNTIME].vault, planned.move),
-                        keyworker).split("\n\n")[1:-1]  # the move and the note
+    news = (await planned_news(request[DB], request.app[RUNTIME].vault, planned.placement,
+                               planned.move)).split("\n\n")[1:-1]  # the move and the note
     buddy = await view_for(request[DB], request.app[RUNTIME].vault, person,
                            request.app[RUNTIME].clock.now())
     if buddy is not None and buddy.i_am_buddy:
@@ -86,9 +81,9 @@ async def photo(request: web.Request) -> web.Response:
     if planned is None or photo_id not in await published_photo_ids(request[DB],
                                                                     planned.placement.id):
         raise web.HTTPNotFound()
-    row = await request[DB].get(PlacementPhoto, photo_id)
-    assert row is not None
-    return web.Response(body=row.jpeg, content_type="image/jpeg",
+    jpeg = await photo_of(request[DB], planned.placement.id, photo_id)
+    assert jpeg is not None
+    return web.Response(body=jpeg, content_type="image/jpeg",
                         headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -143,9 +138,7 @@ async def pdf(request: web.Request) -> web.Response:
     if planned is None:
         raise web.HTTPNotFound()
     pages = await young_person_pages(request[DB], planned.placement.id)
-    ids = [p.photo_id for page in pages for p in page.photos]
-    jpegs = {r.id: r.jpeg for r in (await request[DB].scalars(
-        select(PlacementPhoto).where(PlacementPhoto.id.in_(ids))))} if ids else {}
+    jpegs = await booklet_photos(request[DB], pages)
     try:
         data = await booklet_pdf(planned.placement.name, pages, jpegs)
     except PdfUnavailable:

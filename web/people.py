@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
-from core.i18n import _
-from core.names import first_name
+from aiohttp import web
+
+from domain.browser_sessions import person_of, record_sign_in
 from domain.context import FlowContext
 from flows.conversation import Conversation
 from domain.handover import hello_notice
@@ -14,12 +14,14 @@ from domain.desk import replies_to_show
 from domain.you_said import changes_to_show
 from domain.my_data import decision_notice
 from flows.inputs import Command, Input
+from domain.staff import acknowledgement_notice
 from flows.screen import Reply
-from storage.models import CheckIn, Staff, Tablet, WebLogin, YoungPerson
-from storage.repositories import audit
 from web import sessions
 from web.keys import DB, RUNTIME, SESSION
 from web.view import View, save_view
+
+if TYPE_CHECKING:
+    from storage.models import Tablet, YoungPerson
 
 
 def keyworker_photo_path(assignment_id: str) -> str:
@@ -33,10 +35,7 @@ AT_REST = frozenset({"home", "welcome"})
 
 
 async def current_person(request: web.Request) -> YoungPerson | None:
-    row = request.get(SESSION)
-    if row is None or row.young_person_id is None:
-        return None
-    return await request[DB].get(YoungPerson, row.young_person_id)
+    return await person_of(request[DB], request.get(SESSION))
 
 
 async def converse(request: web.Request, person: YoungPerson, event: Input) -> Reply:
@@ -62,7 +61,7 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
     landing = reply.screens[-1].name if reply.screens else ""
     seen, hello, replies, decided = None, None, [], None
     if landing in AT_REST:
-        seen = await acknowledgement_notice(request, person)
+        seen = await acknowledgement_notice(request[DB], person)
         replies = await replies_to_show(request[DB], runtime.vault, person, now)
         replies += await changes_to_show(request[DB], runtime.vault, person, now)
         hello = await hello_notice(request[DB], runtime.vault, person, now)
@@ -72,27 +71,5 @@ async def sign_in(request: web.Request, person: YoungPerson, tablet: Tablet | No
                          if n) or reply.notice
     picture = keyworker_photo_path(hello.photo_id) if hello and hello.photo_id else None
     await save_view(request[DB], runtime.vault, row, View(reply.screens, notice, picture=picture))
-    audit(request[DB], at=now, actor_kind="young_person", actor_id=person.id,
-          action="web.signed_in", young_person_id=person.id,
-          detail=f"tablet:{tablet.id}" if tablet else "phone")
+    record_sign_in(request[DB], person.id, tablet.id if tablet else None, now)
 
-
-async def acknowledgement_notice(request: web.Request, person: YoungPerson) -> str | None:
-    """"Alex has seen your check-in", once, for acknowledgements made since their
-    last visit (on Telegram the bot says it; on the web we say it here)."""
-    db = request[DB]
-    login = await db.get(WebLogin, person.id)
-    stmt = (select(CheckIn).where(CheckIn.young_person_id == person.id,
-                                  CheckIn.acknowledged_at.is_not(None))
-            .order_by(CheckIn.acknowledged_at.desc()).limit(1))
-    if login is not None and login.acks_seen_at is not None:
-        stmt = stmt.where(CheckIn.acknowledged_at > login.acks_seen_at)
-    latest = await db.scalar(stmt)
-    if latest is None:
-        return None
-    if login is not None:
-        login.acks_seen_at = latest.acknowledged_at
-    staff = await db.get(Staff, latest.acknowledged_by) if latest.acknowledged_by else None
-    if staff is None:
-        return None
-    return _("{name} has seen your check-in.").format(name=first_name(staff.name))

@@ -11,18 +11,22 @@ from typing import Any
 
 from datetime import datetime
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
-from sqlalchemy import select
 
 from core.i18n import _, set_locale
-from domain.invites import MAX_CODE_LENGTH, peek, redeem
-from storage.models import Tablet, WebLogin, YoungPerson
-from storage.repositories import hash_code
-from web import pins, sessions
+from domain import pins
+from domain.invites import redeem
+from domain.tablets import tablet_for_token
+from web import sessions
 from web.keys import DB, RUNTIME, SESSION
 from web.people import current_person, sign_in
-from web.tablets import DEVICE_COOKIE, tablet_for_token
+from web.sessions import DEVICE_COOKIE
 from web.templating import render, see_other
+
+if TYPE_CHECKING:
+    from storage.models import Tablet, WebLogin, YoungPerson
 
 # How long a PIN page on a tablet waits before going back to the faces.
 TABLET_PIN_IDLE = 60
@@ -86,9 +90,8 @@ def tablet_idle() -> dict[str, Any]:
 
 
 async def _open_invite(request: web.Request) -> YoungPerson | None:
-    row = await peek(request[DB], request.match_info["code"], purpose="web",
-                     now=request.app[RUNTIME].clock.now())
-    return None if row is None else await request[DB].get(YoungPerson, row.subject_id)
+    return await pins.setting_up(request[DB], request.match_info["code"],
+                                 request.app[RUNTIME].clock.now())
 
 
 async def setup_form(request: web.Request) -> web.Response:
@@ -153,7 +156,7 @@ async def my_link(request: web.Request) -> web.Response:
     if person is None or row is None or row.tablet_id is not None:
         return see_other("/")
     set_locale(person.locale)
-    login = await request[DB].get(WebLogin, person.id)
+    login = await pins.login_of(request[DB], person.id)
     if login is None:
         return see_other("/me")
     code = await pins.personal_link_code(request[DB], request.app[RUNTIME].vault, login)
@@ -174,23 +177,12 @@ async def new_link(request: web.Request) -> web.Response:
     return see_other("/me/link?new=1" if code else "/me")
 
 
-async def _login_for(request: web.Request) -> WebLogin | None:
-    code = request.match_info["code"]
-    if len(code) > MAX_CODE_LENGTH:
-        return None
-    return await request[DB].scalar(select(WebLogin).where(WebLogin.link_hash == hash_code(code)))
-
-
 async def _login_and_person(request: web.Request) -> tuple[WebLogin, YoungPerson] | None:
     """The personal link's login and its young person, speaking their language."""
-    login = await _login_for(request)
-    if login is None:
-        return None
-    person = await request[DB].get(YoungPerson, login.young_person_id)
-    if person is None:
-        return None
-    set_locale(person.locale)
-    return login, person
+    found = await pins.login_by_link(request[DB], request.match_info["code"])
+    if found is not None:
+        set_locale(found[1].locale)
+    return found
 
 
 async def pin_form(request: web.Request) -> web.Response:

@@ -7,18 +7,21 @@ A session is replaced (a new id) whenever someone signs in, and deleted on leavi
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sqlalchemy import delete
 
-from storage.models import Tablet, WebSession
+from domain.browser_sessions import find_visit, forget, start_visit, tablet_revoked
 from web.keys import DB, READ_ONLY, RUNTIME, SESSION, SESSION_ID
 
+if TYPE_CHECKING:
+    from storage.models import WebSession
+
 COOKIE = "heard_session"
+# An enrolled unit tablet carries its own long-lived cookie (domain/tablets.py).
+DEVICE_COOKIE = "heard_tablet"
 # Someone who is only looking (no one signed in): long enough to type a PIN.
 VISITOR_IDLE = 30 * 60
 # A young person on their own phone: signed out after half an hour of quiet.
@@ -35,10 +38,6 @@ _ENDED = web.RequestKey[str]("session_ended")
 DATA_DELETED_PATH = "/data-deleted"
 
 
-def hash_id(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def _now(request: web.Request) -> datetime:
     return request.app[RUNTIME].clock.now()
 
@@ -47,24 +46,22 @@ async def _load(request: web.Request) -> None:
     request[SESSION] = None
     request[SESSION_ID] = None
     raw = request.cookies.get(COOKIE)
-    if not raw or len(raw) > 100:
-        return
     db = request[DB]
-    row = await db.get(WebSession, hash_id(raw))
+    row = await find_visit(db, raw)
     if row is None:
         return
     if row.ended_reason is not None:
         # Ended for its young person (their data was deleted): said once, then gone.
         request[_ENDED] = row.ended_reason
         if not request.get(READ_ONLY):
-            await db.delete(row)
+            await forget(db, row)
         request[_CLEAR] = True
         return
     now = _now(request)
     if (now >= row.expires_at or now - row.last_seen_at > timedelta(seconds=row.idle_seconds)
-            or await _tablet_revoked(request, row)):
+            or await tablet_revoked(db, row)):
         if not request.get(READ_ONLY):
-            await db.delete(row)  # else the next sign-in's housekeeping removes it
+            await forget(db, row)  # else the next sign-in's housekeeping removes it
         request[_CLEAR] = True
         return
     # Every tap is a form post, so "last seen" moves on posts only: page views stay
@@ -75,15 +72,6 @@ async def _load(request: web.Request) -> None:
     request[SESSION_ID] = raw
 
 
-async def _tablet_revoked(request: web.Request, row: WebSession) -> bool:
-    """Revoking a tablet deletes its sessions; this also catches one that was being
-    signed in at that very moment."""
-    if row.tablet_id is None:
-        return False
-    tablet = await request[DB].get(Tablet, row.tablet_id)
-    return tablet is None or tablet.revoked_at is not None
-
-
 async def start(
     request: web.Request,
     *,
@@ -92,19 +80,10 @@ async def start(
     idle_seconds: int = VISITOR_IDLE,
 ) -> WebSession:
     """A fresh session (the old one, if any, is deleted: no fixation)."""
-    db = request[DB]
     now = _now(request)
-    old = request.get(SESSION)
-    if old is not None:
-        await db.delete(old)
-    # Housekeeping on the way: sessions that ran out are of no use to anyone.
-    await db.execute(delete(WebSession).where(WebSession.expires_at < now))
-    raw = secrets.token_urlsafe(32)
-    row = WebSession(
-        id_hash=hash_id(raw), young_person_id=young_person_id, tablet_id=tablet_id,
-        created_at=now, last_seen_at=now, idle_seconds=idle_seconds, expires_at=now + LONGEST,
-    )
-    db.add(row)
+    raw, row = await start_visit(
+        request[DB], now=now, replacing=request.get(SESSION), young_person_id=young_person_id,
+        tablet_id=tablet_id, idle_seconds=idle_seconds, expires_at=now + LONGEST)
     request[SESSION] = row
     request[SESSION_ID] = raw
     request[_SET] = raw
@@ -119,7 +98,7 @@ async def ensure(request: web.Request) -> WebSession:
 async def end(request: web.Request) -> None:
     row = request.get(SESSION)
     if row is not None:
-        await request[DB].delete(row)
+        await forget(request[DB], row)
     request[SESSION] = None
     request[SESSION_ID] = None
     request[_CLEAR] = True

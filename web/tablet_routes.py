@@ -7,17 +7,21 @@ after a minute of quiet, so the next person sees nothing of them.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from core.i18n import _, set_locale
-from storage.models import Tablet, WebLogin, YoungPerson
-from storage.vault import KeyErased
-from web import pins, sessions
+from domain import pins
+from domain.tablets import enrol, enrolment_is_open, nickname, person_on, tablet_for_token, unit_faces
+from web import sessions
 from web.keys import DB, RUNTIME, SESSION
 from web.phone_routes import attempt_sign_in, flash, locked_page, not_set_up, tablet_idle
-from web.tablets import DEVICE_COOKIE, enrol, enrolment_is_open, tablet_for_token, unit_people
+from web.sessions import DEVICE_COOKIE
 from web.templating import render, see_other
+
+if TYPE_CHECKING:
+    from storage.models import Tablet, WebLogin, YoungPerson
 
 # Colours for the faces on the start screen (classes face-0..face-7 in heard.css:
 # the CSP allows no inline styles).
@@ -62,26 +66,15 @@ async def start_screen(request: web.Request) -> web.Response:
     if row is not None and row.young_person_id is not None:
         await sessions.end(request)  # back at the start: whoever was here has gone
     await sessions.ensure(request)
-    vault = request.app[RUNTIME].vault
-    faces = []
-    for person, has_pin in await unit_people(request[DB], tablet):
-        try:
-            nickname = await vault.open(request[DB], person.id, "young_people", person.id,
-                                        person.nickname_ct)
-        except KeyErased:
-            continue  # erased: nothing of theirs is shown, and the others still work
-
-        faces.append({"id": person.id, "name": nickname, "initial": nickname[:1].upper(),
-                      "colour": avatar_colour(person.id), "has_pin": has_pin})
-    faces.sort(key=lambda f: f["name"].lower())
+    unit = await unit_faces(request[DB], request.app[RUNTIME].vault, tablet)
+    faces = [{"id": face.person_id, "name": face.nickname, "initial": face.nickname[:1].upper(),
+              "colour": avatar_colour(face.person_id), "has_pin": face.has_pin}
+             for face in sorted(unit, key=lambda f: f.nickname.lower())]
     return render(request, "tablet_start.html", faces=faces)
 
 
 async def _person_on(request: web.Request, tablet: Tablet) -> tuple[YoungPerson, WebLogin | None] | None:
-    person = await request[DB].get(YoungPerson, request.match_info["person_id"][:32])
-    if person is None or person.service_id != tablet.service_id or person.unit != tablet.unit:
-        return None
-    return person, await request[DB].get(WebLogin, person.id)
+    return await person_on(request[DB], tablet, request.match_info["person_id"][:32])
 
 
 async def pin_form(request: web.Request) -> web.Response:
@@ -94,11 +87,9 @@ async def pin_form(request: web.Request) -> web.Response:
     person, login = found
     set_locale(person.locale)
     await sessions.ensure(request)
-    vault = request.app[RUNTIME].vault
-    nickname = await vault.open(request[DB], person.id, "young_people", person.id,
-                                person.nickname_ct)
+    name = await nickname(request[DB], request.app[RUNTIME].vault, person)
     if login is None:
-        return render(request, "message.html", title=_("Hi {name}!").format(name=nickname),
+        return render(request, "message.html", title=_("Hi {name}!").format(name=name),
                       text=_("You don't have a PIN yet. Please ask a member of staff to help "
                              "you make one."), link=("/t", _("Back")))
     now = request.app[RUNTIME].clock.now()
@@ -107,7 +98,7 @@ async def pin_form(request: web.Request) -> web.Response:
     if pins.is_locked(login, now):
         return locked_page(request, now, login.locked_until,
                            told=await pins.keyworker_told(request[DB], person))
-    who = {"name": nickname, "initial": nickname[:1].upper(), "colour": avatar_colour(person.id)}
+    who = {"name": name, "initial": name[:1].upper(), "colour": avatar_colour(person.id)}
     return render(request, "pin_enter.html", kind=login.pin_kind, pictures=pins.PICTURES,
                   message=flash(request), action=request.path, who=who, back="/t",
                   **tablet_idle())

@@ -18,7 +18,7 @@ from web.csrf import FIELD, csrf_token
 from web.keys import SESSION, TEMPLATES
 from web.pins import picture_name
 from web.screen_page import card_anchor, text_blocks
-from web.tablets import DEVICE_COOKIE
+from web.sessions import DEVICE_COOKIE
 
 
 def make_environment(app: web.Application) -> Environment:

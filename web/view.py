@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.browser_sessions import open_view, seal_view
 from flows.screen import Choice, Link, Screen, ScreenPhoto, TextInput
-from storage.models import WebSession
-from storage.vault import Vault
 
-_TABLE = "web_sessions"
+if TYPE_CHECKING:
+    from storage.models import WebSession
+    from storage.vault import Vault
 
 
 @dataclass
@@ -78,13 +79,9 @@ def ends_a_flow(before: Screen | None, after: Screen | None) -> bool:
 
 
 async def save_view(session: AsyncSession, vault: Vault, row: WebSession, view: View) -> None:
-    assert row.young_person_id is not None
-    row.view_ct = await vault.seal(session, row.young_person_id, _TABLE, row.id_hash, view.to_json())
+    await seal_view(session, vault, row, view.to_json())
 
 
 async def load_view(session: AsyncSession, vault: Vault, row: WebSession) -> View | None:
-    if row.view_ct is None or row.young_person_id is None:
-        return None
-    return View.from_json(
-        await vault.open(session, row.young_person_id, _TABLE, row.id_hash, row.view_ct)
-    )
+    raw = await open_view(session, vault, row)
+    return None if raw is None else View.from_json(raw)

@@ -15,7 +15,7 @@ from core.clock import FrozenClock
 from domain.runtime import Runtime
 from storage.models import OutboxMessage, Staff, WebLogin, YoungPerson
 from tests.support.people import make_cast
-from web import pins
+from domain import pins
 
 
 async def test_ten_parallel_wrong_pins_are_counted_one_by_one(any_runtime: Runtime) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from core.clock import FrozenClock
 from app.scheduler import run_due
+from bot.callbacks import MoodStrip
+from storage.models import AuditEntry
 from testkit.telegram import TelegramUser
 from tests.telegram.conftest import KEYWORKER, SAM, Heard
 
@@ -45,6 +49,31 @@ async def test_keyworker_asks_for_a_strip(heard: Heard) -> None:
     photos = [c for c in api.calls_to("sendPhoto", chat_id=KEYWORKER) if "photo" in c.files]
     assert len(photos) >= 3  # the check-in notification, the week, the 12 weeks
     assert all(p.files["photo"].startswith(b"\x89PNG") for p in photos)
+
+
+async def test_each_strip_is_audited_and_a_stranger_s_is_refused(heard: Heard) -> None:
+    alex, sam = await heard.link_everyone()
+    await sam_checks_in(heard, sam)
+    await heard.deliver()
+    mark = heard.api.mark()
+    await alex.send("/strip")
+    menu = alex.expect("Whose mood strip", after=mark)
+    await alex.tap("Sam", message=menu)
+    await alex.tap("12 weeks", message=menu)
+    # A forged button: a young person Alex does not key-work, and no one at all.
+    query = await alex.tap_raw(MoodStrip(person="x" * 32).pack(), menu["message_id"])
+    answer = heard.api.callback_answer(query)
+    assert answer is not None and "doesn't work any more" in answer.get("text", "")
+    async with heard.runtime.db.transaction() as session:
+        rows = (await session.scalars(select(AuditEntry).where(
+            AuditEntry.actor_id == heard.cast.keyworker_id,
+            AuditEntry.action.in_(("strip.viewed", "overview.viewed", "strip.refused")))
+            .order_by(AuditEntry.id))).all()
+    assert [(r.action, r.young_person_id) for r in rows] == [
+        ("strip.viewed", heard.cast.young_person_id),
+        ("overview.viewed", heard.cast.young_person_id),
+        ("strip.refused", None),
+    ]
 
 
 async def test_young_people_cannot_ask_for_strips(heard: Heard) -> None:

@@ -107,7 +107,7 @@ async def _set_pin_on(page, base: str, link: str, pin: str) -> None:  # type: ig
 async def test_tablet_two_young_people_one_after_the_other(
     runtime: Runtime, cast: Cast, browser
 ) -> None:
-    from web.tablets import create_enrolment
+    from domain.tablets import create_enrolment
 
     links = {name: await _tablet_person(runtime, cast, name) for name in ("Jo", "Kai", "Rae")}
     async with runtime.db.transaction() as session:

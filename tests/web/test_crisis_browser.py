@@ -97,7 +97,7 @@ async def test_phone_tap_alerts_at_once_and_the_contacts_come_first(
 
 
 async def test_tablet_shows_numbers_to_read_out(runtime, cast: Cast, browser) -> None:  # noqa: F811
-    from web.tablets import create_enrolment
+    from domain.tablets import create_enrolment
 
     link = await _tablet_person(runtime, cast, "Jo")
     async with runtime.db.transaction() as session:

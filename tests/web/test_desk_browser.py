@@ -250,7 +250,7 @@ async def _tablet_taps_unsafe(browser, base: str, runtime: Runtime, cast: Cast):
 
 async def _jo_and_a_tablet(runtime: Runtime, cast: Cast):  # type: ignore[no-untyped-def]
     """Jo (a young person of unit Oak) and a one-time enrolment for Oak's tablet."""
-    from web.tablets import create_enrolment
+    from domain.tablets import create_enrolment
 
     link = await _tablet_person(runtime, cast)
     async with runtime.db.transaction() as session:

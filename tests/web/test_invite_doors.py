@@ -17,7 +17,7 @@ from storage.models import AuditEntry, WebLogin
 from storage.repositories import issue_code
 from tests.support.people import Cast
 from tests.support.web_client import WebPerson
-from web.tablets import ENROL_LIFETIME, create_enrolment
+from domain.tablets import ENROL_LIFETIME, create_enrolment
 
 
 def web_path(cast: Cast) -> str:

@@ -13,9 +13,9 @@ from storage.models import CheckIn, WebLogin, WebSession
 from tests.support.people import Cast
 from tests.support.web_client import WebPerson, hidden_fields
 from tests.web.test_tablet_and_parity import add_person, enrolled_tablet, signed_in_on_tablet
-from web import pins
+from domain import pins
 from web.app import init_app
-from web.tablets import revoke
+from domain.tablets import revoke
 
 
 def web_path(cast: Cast) -> str:

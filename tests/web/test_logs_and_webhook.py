@@ -18,7 +18,7 @@ from tests.support.bot_api import FakeBotAPI
 from tests.support.people import make_cast
 from app.serve import serve
 from tests.telegram.test_modes import free_port
-from web.tablets import create_enrolment
+from domain.tablets import create_enrolment
 
 
 async def start(settings: Settings, clock: FrozenClock):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from storage.models import CheckIn, OutboxMessage, Staff, YoungPerson
 from tests.support.flow_client import FlowClient
 from tests.support.people import Cast
 from tests.support.web_client import WebPerson
-from web.tablets import create_enrolment, revoke
+from domain.tablets import create_enrolment, revoke
 
 
 def path_of(url: object) -> str:

@@ -104,7 +104,7 @@ async def tap_card(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_every_young_person_page_at_every_size(runtime: Runtime, cast: Cast, browser) -> None:  # noqa: F811
-    from web.tablets import create_enrolment
+    from domain.tablets import create_enrolment
 
     tablet_link = await _tablet_person(runtime, cast, "Jo")
     async with runtime.db.transaction() as session:

@@ -5,21 +5,23 @@ anything a young person said; every decision is a domain function in ``flows/``.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from sqlalchemy import select
 
 from core.i18n import _
 from cards.photos import MAX_UPLOAD_BYTES
 from domain import admin as setup
 from domain import audit_log, desk, desk_accounts, handover, languages, my_data
 from domain.admin import AdminError
+from domain.audit_log import staff_action
 from domain.staff import KEYWORKING_ROLES
-from storage.models import Service, Staff, YoungPerson
-from storage.repositories import audit
 from web.keys import DB, RUNTIME
 from web.staff.pages import desk_page, not_found, page, source
 from web.templating import see_other
+
+if TYPE_CHECKING:  # types only: channels never touch storage
+    from storage.models import Staff, YoungPerson
 
 ROLE_LABELS = {
     "keyworker": lambda: _("Keyworker"),
@@ -32,8 +34,7 @@ AUDIT_PER_PAGE = 50
 
 
 async def _staff_list(request: web.Request, actor: Staff) -> list[Staff]:
-    return list((await request[DB].scalars(
-        select(Staff).where(Staff.service_id == actor.service_id).order_by(Staff.name))).all())
+    return await desk_accounts.members(request[DB], actor)
 
 
 def _keyworkers(staff: list[Staff]) -> list[Staff]:
@@ -42,14 +43,7 @@ def _keyworkers(staff: list[Staff]) -> list[Staff]:
 
 async def _people(request: web.Request, actor: Staff) -> list[tuple[str, str, str | None]]:
     """(id, nickname, keyworker id) of the service's young people, for assigning."""
-    rows = (await request[DB].scalars(
-        select(YoungPerson).where(YoungPerson.service_id == actor.service_id))).all()
-    out = []
-    for person in rows:
-        nickname = await desk.nickname_of(request[DB], request.app[RUNTIME].vault, person)
-        if nickname is not None:
-            out.append((person.id, nickname, person.keyworker_id))
-    return sorted(out, key=lambda p: p[1].lower())
+    return await desk_accounts.people_to_assign(request[DB], request.app[RUNTIME].vault, actor)
 
 
 def _flash(request: web.Request) -> str | None:
@@ -70,8 +64,8 @@ async def _admin_page(request: web.Request, actor: Staff, *, status: int = 200,
                       created: dict | None = None, reset: dict | None = None,
                       problem: str | None = None) -> web.Response:
     staff = await _staff_list(request, actor)
-    audit(request[DB], at=request.app[RUNTIME].clock.now(), actor_kind="staff",
-          actor_id=actor.id, action="desk.admin_viewed", detail=f"from={source(request)}")
+    staff_action(request[DB], actor, "desk.admin_viewed", request.app[RUNTIME].clock.now(),
+                 detail=f"from={source(request)}")
     return await page(request, "staff/admin.html", status=status, members=staff,
                       keyworkers=_keyworkers(staff), people=await _people(request, actor),
                       roles=ROLE_LABELS, created=created, reset=reset, problem=problem,
@@ -89,17 +83,13 @@ async def admin_home(request: web.Request, actor: Staff) -> web.Response:
 async def create_staff(request: web.Request, actor: Staff) -> web.Response:
     runtime = request.app[RUNTIME]
     form = await request.post()
-    service = await request[DB].get(Service, actor.service_id)
-    assert service is not None
     try:
-        made = await setup.create_staff(
-            request[DB], service_name=service.name, name=str(form.get("name", ""))[:200],
+        made = await desk_accounts.create_staff(
+            request[DB], actor, name=str(form.get("name", ""))[:200],
             email=str(form.get("email", ""))[:320], role=str(form.get("role", "")),
-            now=runtime.clock.now(), bot_username=None)
+            now=runtime.clock.now())
     except AdminError as exc:
         return await _admin_page(request, actor, status=400, problem=_why(exc))
-    audit(request[DB], at=runtime.clock.now(), actor_kind="staff", actor_id=actor.id,
-          action="staff.created_on_desk", detail=str(made["staff_id"]))
     return await _admin_page(request, actor, created=made)
 
 
@@ -151,9 +141,8 @@ async def _handover_page(request: web.Request, actor: Staff, person: YoungPerson
     runtime = request.app[RUNTIME]
     tz = await desk.service_timezone(request[DB], actor)
     history = await desk.keyworker_history(request[DB], person, tz)
-    audit(request[DB], at=runtime.clock.now(), actor_kind="staff", actor_id=actor.id,
-          action="desk.handover_viewed", young_person_id=person.id,
-          detail=f"from={source(request)}")
+    staff_action(request[DB], actor, "desk.handover_viewed", runtime.clock.now(),
+                 young_person_id=person.id, detail=f"from={source(request)}")
     return await page(request, "staff/handover.html", status=status, person=person,
                       nickname=await desk.nickname_of(request[DB], runtime.vault, person) or "?",
                       keyworkers=_keyworkers(await _staff_list(request, actor)),
@@ -204,9 +193,8 @@ async def assign(request: web.Request, actor: Staff) -> web.Response:
 
 
 def _refused(request: web.Request, actor: Staff, what: str) -> web.Response:
-    audit(request[DB], at=request.app[RUNTIME].clock.now(), actor_kind="staff",
-          actor_id=actor.id, action="desk.refused",
-          detail=f"{what} {request.path[:120]} from={source(request)}")
+    staff_action(request[DB], actor, "desk.refused", request.app[RUNTIME].clock.now(),
+                 detail=f"{what} {request.path[:120]} from={source(request)}")
     return not_found(request)
 
 
@@ -215,8 +203,8 @@ async def lead_home(request: web.Request, actor: Staff) -> web.Response:
     runtime = request.app[RUNTIME]
     tz = await desk.service_timezone(request[DB], actor)
     totals = await desk.service_totals(request[DB], runtime.vault, actor, tz, runtime.clock.now())
-    audit(request[DB], at=runtime.clock.now(), actor_kind="staff", actor_id=actor.id,
-          action="desk.lead_viewed", detail=f"from={source(request)}")
+    staff_action(request[DB], actor, "desk.lead_viewed", runtime.clock.now(),
+                 detail=f"from={source(request)}")
     return await page(request, "staff/lead.html", totals=totals, flash=_flash(request),
                       data_requests=await my_data.waiting_for(request[DB], actor,
                                                               runtime.clock.now()))
@@ -243,9 +231,8 @@ async def language_switch(request: web.Request, actor: Staff) -> web.Response:
                                      runtime.clock.now())
     except AdminError:
         return not_found(request)
-    audit(request[DB], at=runtime.clock.now(), actor_kind="staff", actor_id=actor.id,
-          action="desk.language_switched",
-          detail=f"{locale} {'on' if on else 'off'} from={source(request)}")
+    staff_action(request[DB], actor, "desk.language_switched", runtime.clock.now(),
+                 detail=f"{locale} {'on' if on else 'off'} from={source(request)}")
     return see_other(f"/staff/languages?m={'on' if on else 'off'}")
 
 

@@ -8,12 +8,12 @@ from aiohttp import web
 
 from core.i18n import _, ngettext, set_locale
 from domain import staff_auth
+from domain.audit_log import staff_action
 from web.keys import DB, RUNTIME
 from web.staff import session as staff_session
 from web.staff.pages import next_step, plain, safe_next, source
 from web.staff.session import STAFF, STAFF_SESSION
 from web.templating import see_other
-from storage.repositories import audit
 
 
 async def home_or_sign_in(request: web.Request) -> web.Response:
@@ -163,9 +163,7 @@ async def totp_check(request: web.Request) -> web.Response:
 async def sign_out(request: web.Request) -> web.Response:
     staff = request.get(STAFF)
     if staff is not None:
-
-        audit(request[DB], at=request.app[RUNTIME].clock.now(), actor_kind="staff",
-              actor_id=staff.id, action="staff.signed_out")
+        staff_action(request[DB], staff, "staff.signed_out", request.app[RUNTIME].clock.now())
     await staff_session.end(request)
     return see_other("/staff/sign-in?m=out")
 

@@ -7,13 +7,12 @@ Every id in a URL or a form goes through ``domain.desk.person_for`` (or
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import select
 
 from core.i18n import _, current_locale
 from cards.deck import card_label
@@ -26,11 +25,12 @@ from domain.records import LISTENED_ANSWERS, LISTENED_FACES, LISTENED_WHO
 from domain.staff import acknowledge_checkin
 from domain.strips import overview_png, week_strip_png
 from safeguarding.taking import take_alert
-from storage.models import CheckIn, Staff, YoungPerson
 from web.keys import DB, RUNTIME
 from web.staff.pages import desk_page, not_found, page, source
 from web.templating import see_other
-from storage.repositories import audit
+
+if TYPE_CHECKING:  # types only: channels never touch storage
+    from storage.models import Staff, YoungPerson
 
 KEYWORKERS = desk.DESK_ROLES
 LABELS: dict[str, Any] = {
@@ -102,9 +102,7 @@ async def _history_and_notes(request: web.Request, staff: Staff, person: YoungPe
         return {"history": None, "notes": [], "relays": [],
                 "change_limit": you_said.CHANGE_LIMIT}
     runtime = request.app[RUNTIME]
-    keyworkers = (await request[DB].scalars(
-        select(Staff).where(Staff.service_id == person.service_id, Staff.active.is_(True),
-                            Staff.role == "keyworker").order_by(Staff.name))).all()
+    keyworkers = await desk.active_keyworkers(request[DB], person.service_id)
     notes = await handover_notes_for(request[DB], runtime.vault, staff, person,
                                      runtime.clock.now())
     prep = await review_prep.shared_for_review(request[DB], runtime.vault, person)
@@ -158,11 +156,8 @@ async def seen(request: web.Request, staff: Staff) -> web.Response:
     now = runtime.clock.now()
     form = await request.post()
     checkin_id = str(form.get("checkin", ""))[:64]
-    checkin = await request[DB].get(CheckIn, checkin_id) if len(checkin_id) <= 32 else None
-    if checkin is None or checkin.young_person_id != person.id:
-
-        audit(request[DB], at=now, actor_kind="staff", actor_id=staff.id, action="desk.refused",
-              young_person_id=person.id, detail=f"seen checkin={checkin_id[:32]}")
+    checkin = await desk.checkin_for(request[DB], staff, person, checkin_id, what="seen", now=now)
+    if checkin is None:
         return not_found(request)
     base = f"/staff/young-people/{person.id}"
     reply = str(form.get("reply", ""))

@@ -13,11 +13,12 @@ import asyncio
 
 from aiohttp import web
 
+from domain.browser_sessions import find_staff_session
 from domain.desk import desk_fingerprint
 from web.keys import RUNTIME
 from web.security_headers import HEADERS
 from web.staff.pages import next_step
-from web.staff.session import COOKIE, load
+from web.staff.session import COOKIE
 
 PATH = "/staff/events"
 POLL = web.AppKey[float]("desk_poll_seconds")
@@ -29,7 +30,7 @@ async def _fingerprint(request: web.Request, raw: str | None) -> str | None:
     """What the desk looks like now, or None when the session is no longer good."""
     runtime = request.app[RUNTIME]
     async with runtime.db.transaction(read_only=True) as db:
-        found = await load(db, raw, runtime.clock.now())
+        found = await find_staff_session(db, raw, runtime.clock.now())
         if found is None or found[1] is None or next_step(found[1], found[0].second_factor):
             return None
         return await desk_fingerprint(db, found[1])

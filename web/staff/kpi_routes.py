@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from babel.dates import format_date
@@ -14,17 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import _, current_locale, dates_locale
 from domain import kpi_views
+from domain.audit_log import staff_action
 from domain.desk import service_timezone
 from domain.kpi import publishable, service_kpis
 from domain.you_said import changes_in_months
 from domain.records import LISTENED_WHO
-from storage.models import Service, Staff
-from storage.repositories import audit
 from web.keys import DB, RUNTIME
 from web.staff.kpi_chart import trend_chart
 from web.staff.pages import desk_page, not_found, page, source
 from web.pdf import PdfUnavailable, render_pdf
 from web.templating import see_other
+
+if TYPE_CHECKING:  # types only: channels never touch storage
+    from storage.models import Service, Staff
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +42,15 @@ async def _current_month(request: web.Request, staff: Staff) -> str:
 
 def _audit(request: web.Request, staff: Staff, action: str, what: str,
            months: kpi_views.MonthRange) -> None:
-    audit(request[DB], at=request.app[RUNTIME].clock.now(), actor_kind="staff",
-          actor_id=staff.id, action=action,
-          detail=f"{what} {months.first}..{months.last} from={source(request)}")
+    staff_action(request[DB], staff, action, request.app[RUNTIME].clock.now(),
+                 detail=f"{what} {months.first}..{months.last} from={source(request)}")
 
 
 async def _service(request: web.Request, staff: Staff) -> Service | None:
     service = await kpi_views.service_for(request[DB], staff, request.match_info["service_id"])
     if service is None:
-        audit(request[DB], at=request.app[RUNTIME].clock.now(), actor_kind="staff",
-              actor_id=staff.id, action="desk.refused",
-              detail=f"kpi {request.path[:120]} from={source(request)}")
+        staff_action(request[DB], staff, "desk.refused", request.app[RUNTIME].clock.now(),
+                     detail=f"kpi {request.path[:120]} from={source(request)}")
     return service
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -13,12 +13,14 @@ from aiohttp import web
 from core.i18n import _, set_locale
 from domain.desk import open_alerts, service_timezone
 from domain.staff_auth import totp_required
-from storage.models import Staff
 from web.keys import DB, RUNTIME
 from web.staff.session import STAFF, STAFF_SESSION
 from web.templating import render, see_other
 
-StaffHandler = Callable[[web.Request, Staff], Awaitable[web.StreamResponse]]
+if TYPE_CHECKING:  # a type only: channels never touch storage
+    from storage.models import Staff
+
+StaffHandler = Callable[[web.Request, "Staff"], Awaitable[web.StreamResponse]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

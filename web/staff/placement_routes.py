@@ -11,6 +11,7 @@ application's 2 MB form body.
 from __future__ import annotations
 
 import tempfile
+from typing import TYPE_CHECKING
 
 from aiohttp import BodyPartReader, web
 
@@ -19,12 +20,20 @@ from cards.photos import BOOKLET_MAX_BYTES, PhotoError, clean_booklet_photo
 from domain import booklets, buddies
 from domain.desk import service_timezone, when_text
 from domain.moves import answer_question, questions_for_staff
-from domain.placements import PlacementError, placement_for, placements_of
-from storage.models import Placement, PlacementStaff, Staff
+from domain.placements import (
+    PlacementError,
+    create_placement as new_placement,
+    placement_for,
+    placements_of,
+    update_profile,
+)
 from web.csrf import csrf_token
 from web.keys import DB, RUNTIME
 from web.staff.pages import desk_page, not_found, page
 from web.templating import render, see_other
+
+if TYPE_CHECKING:  # types only: channels never touch storage
+    from storage.models import Placement, Staff
 
 PLACEMENT = ("placement",)
 CHUNK = 64 * 1024
@@ -113,11 +122,8 @@ async def create_placement(request: web.Request, staff: Staff) -> web.Response:
     if not name or not kind:
         return see_other("/staff/placements")
     now = request.app[RUNTIME].clock.now()
-    placement = Placement(service_id=staff.service_id, name=name, kind=kind,
-                          description=description, created_at=now, updated_at=now)
-    request[DB].add(placement)
-    await request[DB].flush()
-    request[DB].add(PlacementStaff(placement_id=placement.id, staff_id=staff.id))
+    placement = await new_placement(request[DB], staff, name=name, kind=kind,
+                                    description=description, now=now)
     await booklets.ensure_draft(request[DB], placement, staff, now)
     return see_other(f"/staff/placements/{placement.id}?m=created")
 
@@ -154,9 +160,9 @@ async def save_profile(request: web.Request, staff: Staff) -> web.Response:
     name = str(form.get("name", "")).strip()[:200]
     kind = str(form.get("kind", "")).strip()[:100]
     if name and kind:
-        placement.name, placement.kind = name, kind
-        placement.description = str(form.get("description", "")).strip()[:TEXT_FIELD_LIMIT]
-        placement.updated_at = request.app[RUNTIME].clock.now()
+        update_profile(placement, name=name, kind=kind,
+                       description=str(form.get("description", "")).strip()[:TEXT_FIELD_LIMIT],
+                       now=request.app[RUNTIME].clock.now())
     return see_other(f"/staff/placements/{placement.id}?m=saved")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -16,13 +17,15 @@ from core.i18n import current_locale, dates_locale
 from domain import desk, review, review_prep
 from domain.desk import when_text
 from domain.strips import overview_png
-from storage.models import Staff
 from web.card_images import card_png
 from web.keys import DB, RUNTIME
 from web.pdf import PdfUnavailable, render_pdf
 from web.staff.desk_routes import KEYWORKERS, LABELS
 from web.staff.kpi_routes import pdf_missing
 from web.staff.pages import desk_page, not_found, source
+
+if TYPE_CHECKING:  # a type only: channels never touch storage
+    from storage.models import Staff
 
 log = logging.getLogger(__name__)
 

@@ -9,17 +9,17 @@ in; every state change still needs the CSRF token) and Secure under https.
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Staff, StaffSession
+from domain.browser_sessions import find_staff_session, forget, start_staff_session
 from web.keys import DB, READ_ONLY, RUNTIME
-from web.sessions import hash_id
+
+if TYPE_CHECKING:
+    from storage.models import Staff, StaffSession
 
 COOKIE = "heard_staff"
 PATH = "/staff"
@@ -38,34 +38,13 @@ def is_staff_path(path: str) -> bool:
     return path == PATH or path.startswith(PATH + "/")
 
 
-async def load(db: AsyncSession, raw: str | None,
-               now: datetime) -> tuple[StaffSession, Staff | None] | None:
-    """The live session behind a cookie value (and its signed-in, active staff member)."""
-    if not raw or len(raw) > 100:
-        return None
-    row = await db.get(StaffSession, hash_id(raw))
-    if row is None or now >= row.expires_at:
-        return None
-    staff = await db.get(Staff, row.staff_id) if row.staff_id else None
-    if staff is not None and not staff.active:
-        return None  # deactivated: every session of theirs ends at once
-    return row, staff
-
-
 async def start(request: web.Request, staff: Staff | None, *,
                 next_path: str | None = None) -> StaffSession:
     """A fresh session (the old one is deleted: no fixation)."""
-    db = request[DB]
     now = request.app[RUNTIME].clock.now()
-    old = request.get(STAFF_SESSION)
-    if old is not None:
-        await db.delete(old)
-    await db.execute(delete(StaffSession).where(StaffSession.expires_at < now))
-    raw = secrets.token_urlsafe(32)
-    row = StaffSession(id_hash=hash_id(raw), staff_id=staff.id if staff else None,
-                       second_factor=False, next_path=next_path, created_at=now,
-                       last_seen_at=now, expires_at=now + (LONGEST if staff else VISITOR))
-    db.add(row)
+    raw, row = await start_staff_session(
+        request[DB], now=now, replacing=request.get(STAFF_SESSION), staff=staff,
+        next_path=next_path, expires_at=now + (LONGEST if staff else VISITOR))
     request[STAFF_SESSION], request[STAFF_SESSION_ID], request[STAFF] = row, raw, staff
     request[_SET] = raw
     return row
@@ -74,7 +53,7 @@ async def start(request: web.Request, staff: Staff | None, *,
 async def end(request: web.Request) -> None:
     row = request.get(STAFF_SESSION)
     if row is not None:
-        await request[DB].delete(row)
+        await forget(request[DB], row)
     request[STAFF_SESSION] = request[STAFF_SESSION_ID] = request[STAFF] = None
     request[_CLEAR] = True
 
@@ -89,7 +68,7 @@ async def staff_session_middleware(request: web.Request, handler: Handler) -> we
         return await handler(request)
     now = request.app[RUNTIME].clock.now()
     raw = request.cookies.get(COOKIE)
-    found = await load(request[DB], raw, now)
+    found = await find_staff_session(request[DB], raw, now)
     request[STAFF_SESSION] = found[0] if found else None
     request[STAFF_SESSION_ID] = raw if found else None
     request[STAFF] = found[1] if found else None

@@ -1,10 +1,10 @@
 """Unit tablets: enrolling one (a one-time URL from the command line), recognising
-it by the random token in its cookie, and revoking it."""
+it by the random token in its cookie, the faces on its start screen, and revoking it."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -15,8 +15,8 @@ from domain.invites import peek, redeem
 from storage.models import Tablet, WebLogin, WebSession, YoungPerson, new_id
 from storage.repositories import audit, hash_code, issue_code
 from storage.db import rows_changed
+from storage.vault import KeyErased, Vault
 
-DEVICE_COOKIE = "heard_tablet"
 ENROL_LIFETIME = timedelta(days=2)
 
 
@@ -78,14 +78,48 @@ async def tablet_for_token(session: AsyncSession, token: str | None) -> Tablet |
     return tablet if tablet is not None and tablet.revoked_at is None else None
 
 
-async def unit_people(session: AsyncSession, tablet: Tablet) -> Sequence[tuple[YoungPerson, bool]]:
-    """The young people of the tablet's unit, and whether each has a PIN yet."""
+@dataclass(frozen=True)
+class Face:
+    """A young person on the tablet's start screen."""
+
+    person_id: str
+    nickname: str
+    has_pin: bool
+
+
+async def unit_faces(session: AsyncSession, vault: Vault, tablet: Tablet) -> list[Face]:
+    """The young people of the tablet's unit, and whether each has a PIN yet. Anyone
+    whose data is erased is left out: nothing of theirs is shown, and the others
+    still work."""
     rows = await session.execute(
         select(YoungPerson, WebLogin.young_person_id)
         .outerjoin(WebLogin, WebLogin.young_person_id == YoungPerson.id)
         .where(YoungPerson.service_id == tablet.service_id, YoungPerson.unit == tablet.unit)
     )
-    return [(person, has_pin is not None) for person, has_pin in rows.all()]
+    faces = []
+    for person, has_pin in rows.all():
+        try:
+            name = await nickname(session, vault, person)
+        except KeyErased:
+            continue
+        faces.append(Face(person.id, name, has_pin is not None))
+    return faces
+
+
+async def person_on(
+    session: AsyncSession, tablet: Tablet, person_id: str
+) -> tuple[YoungPerson, WebLogin | None] | None:
+    """A young person of the tablet's unit (None for anyone else), and their web
+    sign-in if they have one."""
+    person = await session.get(YoungPerson, person_id)
+    if person is None or person.service_id != tablet.service_id or person.unit != tablet.unit:
+        return None
+    return person, await session.get(WebLogin, person.id)
+
+
+async def nickname(session: AsyncSession, vault: Vault, person: YoungPerson) -> str:
+    return str(await vault.open(session, person.id, "young_people", person.id,
+                                person.nickname_ct))
 
 
 async def set_unit(session: AsyncSession, person_id: str, unit: str | None,
