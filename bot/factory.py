@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -17,7 +17,9 @@ from bot.handlers import conversation, staff
 from bot.handlers.identity import IdentityMiddleware
 from bot.unit_of_work import UnitOfWorkMiddleware
 from domain.context import Services
-from storage.db import Database
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 COMMANDS = (
     ("checkin", N_("Show how I feel")),

@@ -19,16 +19,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update
 
 from bot.replies import Undelivered, deliver
-from storage.db import Database
-from storage.faults import is_connection_lost, is_database_fault
-from storage.repositories import claim_update
+from domain.identity import first_delivery
 from outbox.queue import NORMAL, URGENT, enqueue
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             try:
                 return await self._unit(handler, event, data)
             except Exception as error:  # noqa: BLE001 - logged here, told by bot/errors.py
-                if attempt == 1 and is_connection_lost(error):
+                if attempt == 1 and self.db.lost_connection(error):
                     continue  # rolled back: safe to run once more on a fresh connection
-                if not is_database_fault(error):  # database faults are told by their watch
+                if not self.db.is_fault(error):  # database faults are told by their watch
                     log.exception("update %s failed", event.update_id)
                 # Rolled back; the dispatcher's error handler tells them (bot/errors.py).
                 raise
@@ -67,7 +68,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     ) -> Any:
         outgoing: Outgoing = []
         async with self.db.transaction() as session:
-            if not await claim_update(session, event.update_id, self.clock.now()):
+            if not await first_delivery(session, event.update_id, self.clock.now()):
                 log.info("update %s already handled; skipped", event.update_id)
                 return None
             data["session"] = session

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from storage.faults import FaultWatch, describe, is_database_fault
+from storage.faults import FaultWatch, describe, is_connection_lost, is_database_fault
 from storage.crypto.keyring import make_private_dir
 from storage.sqlite_inline import inline_connector
 
@@ -182,6 +182,17 @@ class Database:
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._writer_task: asyncio.Task[object] | None = None
         self._listeners: defaultdict[str, list[Callable[[], None]]] = defaultdict(list)
+
+    # Channels sort a failed unit of work with these (they never import storage).
+    @staticmethod
+    def lost_connection(error: BaseException) -> bool:
+        """The connection dropped before anything committed: safe to run again."""
+        return is_connection_lost(error)
+
+    @staticmethod
+    def is_fault(error: BaseException) -> bool:
+        """The database failed (not the code): told once per episode by its watch."""
+        return is_database_fault(error)
 
     def on_commit(self, topic: str, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every unit of work that announced ``topic`` commits."""

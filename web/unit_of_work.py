@@ -23,7 +23,6 @@ from aiohttp.typedefs import Handler
 
 from core.i18n import _
 from flows.sorry import sorry_text, sorry_title
-from storage.faults import is_connection_lost, is_database_fault
 from web.keys import DB, PLAIN_PATHS, READ_ONLY, RUNTIME
 
 log = logging.getLogger(__name__)
@@ -43,19 +42,20 @@ async def unit_of_work(request: web.Request, handler: Handler) -> web.StreamResp
     if request.path.startswith(_NO_DB_PREFIXES) or request.path in request.app[PLAIN_PATHS]:
         return await handler(request)
     request[READ_ONLY] = read_only_ = bool(getattr(request.match_info.handler, "read_only", False))
+    db = request.app[RUNTIME].db
     for attempt in (1, 2):
         try:
-            async with request.app[RUNTIME].db.transaction(read_only=read_only_) as session:
+            async with db.transaction(read_only=read_only_) as session:
                 request[DB] = session
                 return await handler(request)
         except web.HTTPException:
             raise
         except Exception as error:  # noqa: BLE001 - whatever failed, they hear from us
-            if attempt == 1 and is_connection_lost(error):
+            if attempt == 1 and db.lost_connection(error):
                 continue
-            if not is_database_fault(error):  # database faults are told by their watch
+            if not db.is_fault(error):  # database faults are told by their watch
                 log.exception("%s %s failed", request.method, _route(request))
-            return _sorry(request, 503 if is_database_fault(error) else 500)
+            return _sorry(request, 503 if db.is_fault(error) else 500)
     raise AssertionError("unreachable")
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.i18n import _, set_locale
 from bot.callbacks import DONE, SeenCheckIn, TakeAlert
 from bot.filters import private_chat
-from bot.handlers.identity import Identity
+from domain.identity import Identity
 from bot.keyboards import parse_callback
 from bot.render import queue_reply
 from bot.replies import text_step
@@ -24,9 +25,11 @@ from domain.context import FlowContext, Services
 from flows.conversation import COMMANDS, Conversation
 from domain.linking import link_telegram
 from domain.staff import acknowledge_checkin
-from storage.models import YoungPerson
 from core.i18n import normalise_locale
 from safeguarding.taking import take_alert
+
+if TYPE_CHECKING:
+    from storage.models import YoungPerson
 
 log = logging.getLogger(__name__)
 

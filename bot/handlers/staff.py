@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.i18n import _
 from bot.callbacks import MoodStrip, Overview
 from bot.filters import private_chat
-from bot.handlers.identity import Identity
+from domain.identity import Identity
 from bot.unit_of_work import Outgoing
 from domain.context import Services
 from domain.strips import keyworked, strip_for

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.clock import FrozenClock
 from domain.runtime import Runtime
-from bot.handlers.identity import identify
+from domain.identity import identify
 from domain import admin
 from domain.admin import AdminError
 from domain.handover import assign_keyworker, assignment_history
