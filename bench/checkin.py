@@ -11,8 +11,8 @@ aiogram's own request preparation and response parsing, no network), so what is
 measured is each bot's own cost.
 
 CPU time per update is the primary figure: ``time.process_time`` (all threads of this
-process, so aiosqlite's thread counts) around each update and each delivery. Taking
-turns means a busy machine slows all three alike. Peak memory is measured apart: each
+process, so the typical bot's aiosqlite thread counts) around each update and each
+delivery. Taking turns means a busy machine slows all three alike. Peak memory is measured apart: each
 bot runs alone in a process of its own, which reads its own VmHWM from
 /proc/self/status after 1,000 and 10,000 check-ins.
 
@@ -62,7 +62,7 @@ UPDATES_PER_CHECKIN = 7
 @dataclass
 class Figures:
     cpu: float = 0.0  # seconds of process CPU time
-    main_cpu: float = 0.0  # of which on the event loop's own thread (the rest: aiosqlite's)
+    main_cpu: float = 0.0  # of which on the event loop's own thread (the rest: other threads)
     wall: float = 0.0  # seconds of wall time in this bot's turns
     updates: int = 0
     samples: list[float] = field(default_factory=list)  # wall time of each update
@@ -355,7 +355,8 @@ def report_turns(result: dict[str, Any], checkins: int, people: int) -> None:
           f"({checkins * UPDATES_PER_CHECKIN} updates), {people} young people, SQLite")
     print("figures from this process: CPU = time.process_time() (all its threads) around "
           "each update and Heard's delivery, of which time.thread_time() on the event loop's "
-          "thread (the rest is aiosqlite's thread); wall = time.perf_counter() per update")
+          "thread (the rest: other threads, e.g. the typical bot's aiosqlite thread); "
+          "wall = time.perf_counter() per update")
     print(f"{'bot':6} {'cpu/update':>11} {'(loop thread)':>13} {'p50 wall':>9} {'p99 wall':>9} "
           f"{'updates/s':>10} {'check-ins/s':>11} {'Bot API calls/check-in':>23}")
     for name, f in figures.items():
