@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from storage.vault import Vault
 _LONGEST_COOKIE = 100
 # The young person's last screen is sealed under this table name (web.view).
 _VIEW_TABLE = "web_sessions"
+_S = TypeVar("_S", WebSession, StaffSession)
 
 
 def hash_id(raw: str) -> str:
@@ -66,15 +67,19 @@ async def start_visit(
     expires_at: datetime,
 ) -> tuple[str, WebSession]:
     """A fresh session (``replacing`` is deleted): the cookie value and its row."""
+    return await _fresh(session, WebSession, replacing, now, young_person_id=young_person_id,
+                        tablet_id=tablet_id, idle_seconds=idle_seconds, expires_at=expires_at)
+
+
+async def _fresh(session: AsyncSession, model: type[_S], replacing: _S | None, now: datetime,
+                 **columns: object) -> tuple[str, _S]:
+    """A new session row of either kind, known by the hash of a new cookie value."""
     if replacing is not None:
         await session.delete(replacing)
     # Housekeeping on the way: sessions that ran out are of no use to anyone.
-    await session.execute(delete(WebSession).where(WebSession.expires_at < now))
+    await session.execute(delete(model).where(model.expires_at < now))
     raw = secrets.token_urlsafe(32)
-    row = WebSession(
-        id_hash=hash_id(raw), young_person_id=young_person_id, tablet_id=tablet_id,
-        created_at=now, last_seen_at=now, idle_seconds=idle_seconds, expires_at=expires_at,
-    )
+    row = model(id_hash=hash_id(raw), created_at=now, last_seen_at=now, **columns)
     session.add(row)
     return raw, row
 
@@ -137,12 +142,6 @@ async def start_staff_session(
     expires_at: datetime,
 ) -> tuple[str, StaffSession]:
     """A fresh desk session (``replacing`` is deleted): the cookie value and its row."""
-    if replacing is not None:
-        await session.delete(replacing)
-    await session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
-    raw = secrets.token_urlsafe(32)
-    row = StaffSession(id_hash=hash_id(raw), staff_id=staff.id if staff else None,
-                       second_factor=False, next_path=next_path, created_at=now,
-                       last_seen_at=now, expires_at=expires_at)
-    session.add(row)
-    return raw, row
+    return await _fresh(session, StaffSession, replacing, now,
+                        staff_id=staff.id if staff else None, second_factor=False,
+                        next_path=next_path, expires_at=expires_at)
