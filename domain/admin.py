@@ -9,13 +9,27 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import buddies
 from domain.assignments import start_assignment
 from domain.staff import KEYWORKING_ROLES
 from storage.db import Database
-from storage.models import Service, Staff, StaffService, YoungPerson, new_id
+from storage.models import (
+    DataRequest,
+    FlowState,
+    InviteCode,
+    OutboxMessage,
+    Reminder,
+    Service,
+    Staff,
+    StaffService,
+    WebLogin,
+    WebSession,
+    YoungPerson,
+    new_id,
+)
 from storage.repositories import audit, issue_code, service_by_name, staff_by_email
 from storage.vault import Vault
 from storage.rotation import schedule_retirement
@@ -181,7 +195,8 @@ RETIRE_WITHIN = timedelta(hours=24)
 
 
 async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str,
-                             now: datetime, retire_within: timedelta = RETIRE_WITHIN) -> None:
+                             now: datetime, retire_within: timedelta = RETIRE_WITHIN,
+                             *, by: Staff | None = None) -> None:
     """Erase everything a young person said by deleting their data key.
 
     Rows stay (so counts and KPI totals are unchanged) but can never be read again:
@@ -194,19 +209,10 @@ async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str
     sent — goes too. Audit rows keep
     their facts (who did what, when) under the young person's random id, which after
     this leads to nobody (see docs/backups.md, "What erasure keeps").
+
+    ``by``: the lead or admin whose decision this is (None: an operator at the CLI);
+    the audit row names them.
     """
-    from sqlalchemy import delete, update
-
-    from storage.models import (
-        DataRequest,
-        FlowState,
-        InviteCode,
-        OutboxMessage,
-        Reminder,
-        WebLogin,
-        WebSession,
-    )
-
     person = await session.get(YoungPerson, person_id)
     if person is None:
         raise AdminError(f"no young person {person_id!r}")
@@ -243,7 +249,8 @@ async def erase_young_person(session: AsyncSession, vault: Vault, person_id: str
         await session.execute(
             update(OutboxMessage).where(OutboxMessage.chat_id == chat_id).values(chat_id=0)
         )
-    audit(session, at=now, actor_kind="operator", actor_id=None, action="young_person.erased",
+    audit(session, at=now, actor_kind="staff" if by else "operator",
+          actor_id=by.id if by else None, action="young_person.erased",
           young_person_id=person_id)
 
 

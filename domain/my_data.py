@@ -590,6 +590,7 @@ async def refuse(session: AsyncSession, vault: Vault, staff: Staff, request_id: 
     row.state, row.decided_at, row.decided_by = REFUSED, now, staff.id
     audit(session, at=now, actor_kind="staff", actor_id=staff.id,
           action="data_request.refused", young_person_id=person.id, detail=row.id)
+    await _tell_keyworker(session, vault, staff, person, row, approved=False, now=now)
     told = False
     if person.telegram_chat_id is not None:
         with use_locale(person.locale):
@@ -600,6 +601,38 @@ async def refuse(session: AsyncSession, vault: Vault, staff: Staff, request_id: 
         row.told_at = now
         told = True
     return Decision(False, told)
+
+
+async def _tell_keyworker(session: AsyncSession, vault: Vault, decider: Staff,
+                          person: YoungPerson, row: DataRequest, *, approved: bool,
+                          now: datetime) -> None:
+    """The keyworker was told of the request; they hear the decision too (unless they
+    made it). A "deleted" message names nobody: it is sealed with the system key and
+    outlives the young person's data."""
+    keyworker = await session.get(Staff, person.keyworker_id) if person.keyworker_id else None
+    if keyworker is None or keyworker.id == decider.id or not keyworker.active:
+        return
+    service = await _service(session, person)
+    with use_locale(keyworker.locale):
+        if approved:
+            text = _("The request to delete a young person's data that you were told about "
+                     "on {day} was agreed by {who}. Their data in Heard is deleted.").format(
+                day=_day(row.requested_at, ZoneInfo(service.timezone)),
+                who=first_name(decider.name))
+            owner = SYSTEM_OWNER
+        else:
+            text = _("{who} decided to keep {nickname}'s data in Heard for now. {nickname} "
+                     "has been told why.").format(
+                who=first_name(decider.name),
+                nickname=await nickname_of(session, vault, person) or "?")
+            owner = person.id
+        email = Email(subject=_("A request to delete data in Heard was decided"),
+                      text=_("A request to delete a young person's data in Heard has been "
+                             "decided. The staff desk has the details: {url}").format(
+                          url=desk_url("/staff/data-requests")))
+    await tell_staff(session, vault, keyworker, telegram=Message(text=text), email=email,
+                     kind="data_request_decided", now=now, key_owner=owner,
+                     dedupe_key=f"data-request-decided:{row.id}")
 
 
 async def _keyworker_first_name(session: AsyncSession, person: YoungPerson) -> str | None:
@@ -646,7 +679,9 @@ async def approve(session: AsyncSession, vault: Vault, staff: Staff, request_id:
     await session.execute(
         update(WebSession).where(WebSession.young_person_id == person.id)
         .values(young_person_id=None, view_ct=None, ended_reason="erased"))
-    await erase_young_person(session, vault, person.id, now)  # also deletes this request
+    await _tell_keyworker(session, vault, staff, person, row, approved=True, now=now)
+    # Also deletes this request (and cancels messages still sealed with their key).
+    await erase_young_person(session, vault, person.id, now, by=staff)
     await set_meta(session, SCRUB_DUE, now.isoformat())
     if chat_id is not None:
         with use_locale(locale):

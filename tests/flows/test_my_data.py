@@ -252,11 +252,22 @@ async def test_delete_request_reminded_when_overdue_then_approved_and_erased(
             AuditEntry.young_person_id == cast.young_person_id))).all())
         assert {"data_request.asked", "data_request.overdue", "data_request.approved",
                 "young_person.erased"} <= actions
+        erased = await session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "young_person.erased"))
+        assert erased is not None and (erased.actor_kind, erased.actor_id) == ("staff", lead_id)
+        # Their keyworker hears the decision, in words that name nobody (it outlives
+        # Sam's key, so it is sealed with the system's).
+        decided = await session.scalar(select(OutboxMessage).where(
+            OutboxMessage.kind == "data_request_decided"))
+        assert decided is not None and decided.status == "pending"
+        assert decided.chat_id == 6001 and decided.key_owner == SYSTEM_OWNER
         assert await session.get(Meta, my_data.SCRUB_DUE) is not None
         goodbye = await session.scalar(select(OutboxMessage).where(
             OutboxMessage.kind == my_data.ERASED_KIND))
         assert goodbye is not None and goodbye.status == "pending"
         assert goodbye.chat_id == SAM_CHAT and goodbye.key_owner == SYSTEM_OWNER
+    ((_chat, to_alex),) = await outbox_texts(runtime, "data_request_decided")
+    assert "was agreed by Lee" in to_alex and "is deleted" in to_alex and "Sam" not in to_alex
     assert (await outbox_texts(runtime, my_data.ERASED_KIND))[0][1].startswith(
         "You asked for your data in Heard to be deleted. Your service said yes.")
     # Kai's data is untouched.
@@ -285,6 +296,9 @@ async def test_refused_keeps_the_data_and_tells_the_reason(any_runtime: Runtime)
         sam = await session.get(YoungPerson, cast.young_person_id)
         assert sam is not None
         sam.telegram_chat_id = SAM_CHAT
+        alex = await session.get(Staff, cast.keyworker_id)
+        assert alex is not None
+        alex.telegram_chat_id = 6001
     await _ask(runtime, cast.young_person_id)
     row = await _request(runtime, cast.young_person_id)
     reason = "Your court case is still going on, so we must keep your record until it ends."
@@ -307,6 +321,8 @@ async def test_refused_keeps_the_data_and_tells_the_reason(any_runtime: Runtime)
     assert row.state == "refused" and row.reason_ct and b"court" not in row.reason_ct  # sealed
     (told,) = await outbox_texts(runtime, "data_request_told")
     assert told[0] == SAM_CHAT and reason in told[1] and "decided to keep it" in told[1]
+    assert await outbox_texts(runtime, "data_request_decided") == [
+        (6001, "Lee decided to keep Sam's data in Heard for now. Sam has been told why.")]
     data = await see(runtime, cast.young_person_id)
     assert [c.words for c in data.checkins] == [SAM_WORDS]  # kept
     assert data.requests[0].state == "refused" and data.requests[0].reason == reason
