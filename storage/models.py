@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -710,7 +711,13 @@ class DataRequest(Base):
     told_at: Mapped[datetime | None] = mapped_column(When)
 
     # The scheduler looks for waiting requests past their due time.
-    __table_args__ = (Index("ix_data_requests_state_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_data_requests_state_due", "state", "due_at"),
+        # One waiting request per young person, even when two taps race.
+        Index("uq_data_requests_one_waiting", "young_person_id", unique=True,
+              sqlite_where=text("state = 'requested'"),
+              postgresql_where=text("state = 'requested'")),
+    )
 
 
 class BuddyConsent(Base):
@@ -756,7 +763,12 @@ class BuddyMatch(Base):
     # ended (the week is over) | stopped (either side) | cancelled (the move was)
     closed_reason: Mapped[str | None] = mapped_column(String(20))
 
-    __table_args__ = (Index("ix_buddy_matches_open", "closed_at", "closes_at"),)
+    __table_args__ = (
+        Index("ix_buddy_matches_open", "closed_at", "closes_at"),
+        # One open relay per move, even when two staff choose at once.
+        Index("uq_buddy_matches_one_open", "move_id", unique=True,
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+    )
 
 
 class BuddyMessage(Base):

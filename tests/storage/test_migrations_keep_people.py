@@ -72,3 +72,33 @@ async def test_existing_keyworkers_become_the_first_chapter(db: Database) -> Non
     await db.downgrade("0004")
     async with db.engine.begin() as conn:
         await conn.execute(text("UPDATE audit_log SET detail = 'x'"))
+
+
+async def test_one_waiting_delete_request_per_young_person(db: Database) -> None:
+    """0019: copies of a waiting request made before are settled (the oldest stays),
+    and from then on a second waiting request cannot be stored, however it races."""
+    await db.migrate("0018")
+    async with db.engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO services (id, name, timezone, created_at, escalate_on_call_minutes, "
+            "escalate_lead_minutes) VALUES ('s1', 'North', 'Europe/London', :t, 15, 30)"),
+            {"t": CREATED})
+        await conn.execute(text(
+            "INSERT INTO young_people (id, service_id, nickname_ct, locale, paused, created_at) "
+            "VALUES ('p1', 's1', :n, 'en', :no, :t)"), {"n": b"x", "no": False, "t": CREATED})
+        for n, (rid, minute) in enumerate((("r2", 5), ("r1", 1), ("r3", 9))):
+            await conn.execute(text(
+                "INSERT INTO data_requests (id, young_person_id, service_id, kind, state, "
+                "channel, requested_at, due_at) VALUES (:id, 'p1', 's1', 'erase', 'requested', "
+                "'web', :at, :at)"), {"id": rid, "at": CREATED.replace(minute=minute + n)})
+    await db.migrate()
+    insert = text(
+        "INSERT INTO data_requests (id, young_person_id, service_id, kind, state, channel, "
+        "requested_at, due_at) VALUES (:id, 'p1', 's1', 'erase', :state, 'web', :t, :t)")
+    async with db.engine.connect() as conn:
+        states = dict((await conn.execute(text(
+            "SELECT id, state FROM data_requests ORDER BY id"))).all())
+        assert states == {"r1": "requested", "r2": "withdrawn", "r3": "withdrawn"}
+        await conn.execute(insert, {"id": "r4", "state": "withdrawn", "t": CREATED})
+        with pytest.raises(IntegrityError):
+            await conn.execute(insert, {"id": "r5", "state": "requested", "t": CREATED})
