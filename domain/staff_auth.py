@@ -15,6 +15,7 @@ Channel-free: the web pages call these and render what they return.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,8 +42,14 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 200
 ROLES_NEEDING_TOTP = ("lead", "commissioner", "admin")
 _hasher = PasswordHasher()
-# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown addresses against, so they take as long as known ones.
+    Made on first use, not at import: argon2 takes 64 MiB and a moment for it, which
+    every process (the bot, CLI commands) would otherwise pay at start."""
+    return _hasher.hash("not a password anyone has")
 
 
 @dataclass
@@ -91,7 +98,7 @@ async def sign_in(
         wait = max(wait, _remaining(staff.last_failed_sign_in_at, staff.failed_sign_ins, now))
     if wait:
         return SignIn("wait", wait_seconds=wait)
-    good = await _verify(staff.password_hash if staff else _DUMMY_HASH, password[:MAX_PASSWORD])
+    good = await _verify(staff.password_hash if staff else _dummy_hash(), password[:MAX_PASSWORD])
     if staff is None or not good or not staff.active:
         await _count_failure(session, vault, staff, throttle, source, now)
         return SignIn("wrong")
