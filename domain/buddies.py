@@ -678,10 +678,11 @@ def _settling_times(move_date: date, tz: ZoneInfo) -> list[tuple[int, datetime]]
                                  tzinfo=tz).astimezone(UTC)) for n in SETTLING_DAYS]
 
 
-async def settling_in_due(session: AsyncSession, vault: Vault, now: datetime,
-                          limit: int = 200) -> int:
+async def settling_in_due(session: AsyncSession, vault: Vault, now: datetime) -> int:
     """The morning after the move and a week on: "How is it going?", with the way
-    into a check-in (Telegram; the web says it on the home screen)."""
+    into a check-in (Telegram; the web says it on the home screen). Every move of the
+    last nine days is looked at, each time: a few per service, and none may be left
+    out because others came first."""
     rows = (await session.execute(
         select(PlacementMove, Service.timezone, Placement.name)
         .join(YoungPerson, YoungPerson.id == PlacementMove.young_person_id)
@@ -689,7 +690,7 @@ async def settling_in_due(session: AsyncSession, vault: Vault, now: datetime,
         .join(Placement, Placement.id == PlacementMove.placement_id)
         .where(PlacementMove.state == MOVED,
                PlacementMove.move_date >= now.date() - timedelta(days=max(SETTLING_DAYS) + 2))
-        .limit(limit)
+        .order_by(PlacementMove.move_date, PlacementMove.id)
     )).all()
     queued = 0
     for move, tz, place in rows:
