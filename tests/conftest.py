@@ -69,6 +69,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 break
         if item.name.startswith(_PROCESS_TESTS):
             item.add_marker("processes")
+        if "browser" in getattr(item, "fixturenames", ()):  # Chromium, wherever the test is
+            item.add_marker("browser")
+    # The slow tiers first: with the tests shared among workers (pytest-xdist), a
+    # long browser or process test handed out last would leave the others idle.
+    items.sort(key=lambda item: not any(item.get_closest_marker(m)
+                                        for m in ("browser", "processes")))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
