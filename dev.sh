@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Heard's two everyday commands, each self-installing on a fresh machine:
 #   ./dev.sh run    serve on the embedded default (SQLite in ./data, no other server)
-#   ./dev.sh test   run the whole test suite
+#   ./dev.sh test   run the whole test suite, on one pytest-xdist worker per core
 #   ./dev.sh lint   check the code with ruff, the types with mypy and the layers with
 #                   import-linter
 #                   (both configured in pyproject.toml)
@@ -107,7 +107,9 @@ case "$cmd" in
     ensure_axe
     local_services
     echo "PostgreSQL tests: ${HEARD_TEST_POSTGRES_URL:-off}; Redis tests: ${HEARD_TEST_REDIS_URL:-off}" >&2
-    exec "$PY" -m pytest -q "$@"
+    # One pytest-xdist worker per core (each with its own database, Redis prefix and
+    # temporary files; docs/testing.md). `./dev.sh test -n 0` runs in one process.
+    exec "$PY" -m pytest -q -n "${HEARD_TEST_WORKERS:-auto}" "$@"
     ;;
   catalogs)
     # Strings -> locales/messages.pot -> every catalog. Babel's default keywords find

@@ -9,12 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from core.clock import FrozenClock
 from core.config import Settings
+from domain import admin, staff_auth
 from domain.runtime import Runtime
 from testkit.databases import clear_redis_prefix, create_database, drop_database, redis_prefix
 from tests.support.people import Cast, make_cast
+from tests.support.templates import Templates
+from web import pins
 
 # HEARD_TEST_POSTGRES_URL names a server and a database to start from; each run
 # works in a database of its own made beside it (see pytest_configure), so two runs
@@ -26,9 +30,15 @@ REDIS_URL = os.environ.get("HEARD_TEST_REDIS_URL")
 REDIS_PREFIX = redis_prefix()
 
 
+def _runs_tests(config: pytest.Config) -> bool:
+    """False for pytest-xdist's controller, which only hands tests to its workers: each
+    worker is a run of its own, with its own database and Redis prefix."""
+    return hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global POSTGRES_URL
-    if POSTGRES_BASE_URL:
+    if POSTGRES_BASE_URL and _runs_tests(config):
         POSTGRES_URL = create_database(POSTGRES_BASE_URL)
         # Processes the tests start (workers, CLI) find the run's database too.
         os.environ["HEARD_TEST_POSTGRES_URL"] = POSTGRES_URL
@@ -59,6 +69,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 break
         if item.name.startswith(_PROCESS_TESTS):
             item.add_marker("processes")
+        if "browser" in getattr(item, "fixturenames", ()):  # Chromium, wherever the test is
+            item.add_marker("browser")
+    # The slow tiers first: with the tests shared among workers (pytest-xdist), a
+    # long browser or process test handed out last would leave the others idle.
+    items.sort(key=lambda item: not any(item.get_closest_marker(m)
+                                        for m in ("browser", "processes")))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -67,6 +83,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os.environ["HEARD_TEST_POSTGRES_URL"] = POSTGRES_BASE_URL
     if REDIS_URL:
         clear_redis_prefix(REDIS_URL, REDIS_PREFIX)
+
+
+# argon2id as Heard configures it costs about 0.2 s of CPU a hash, and set-up alone
+# hashes hundreds of staff passwords and PINs. In process, tests hash with the same
+# argon2id at its smallest cost; the hashing code is unchanged (verify, rehash when
+# weak). Tests marked ``argon2_cost`` keep the production cost: they test it.
+CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _argon2_cost(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("argon2_cost") is None:
+        for module in (admin, staff_auth, pins):
+            monkeypatch.setattr(module, "_hasher", CHEAP_ARGON2)
 
 
 @pytest.fixture
@@ -85,17 +115,33 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    """Migrated databases (with and without the cast), made once per test process."""
+    return Templates(tmp_path_factory.mktemp("templates"))
+
+
+_LAID_CAST = pytest.StashKey[Cast]()
+
+
 @pytest.fixture
-async def runtime(settings: Settings, clock: FrozenClock) -> AsyncIterator[Runtime]:
+async def runtime(
+    request: pytest.FixtureRequest, settings: Settings, clock: FrozenClock, templates: Templates
+) -> AsyncIterator[Runtime]:
+    laid = await templates.lay(settings, clock, with_cast="cast" in request.fixturenames)
+    if laid is not None:
+        request.node.stash[_LAID_CAST] = laid
     rt = await Runtime.open(settings, clock=clock)
     yield rt
     await rt.close()
 
 
 @pytest.fixture
-async def cast(runtime: Runtime) -> Cast:
-    """A service with one keyworker (Alex) and one young person (Sam)."""
-    return await make_cast(runtime)
+async def cast(request: pytest.FixtureRequest, runtime: Runtime) -> Cast:
+    """A service with one keyworker (Alex) and one young person (Sam): made in the
+    database copied for this test (see tests/support/templates.py), or else here."""
+    laid = request.node.stash.get(_LAID_CAST, None)
+    return laid if laid is not None else await make_cast(runtime)
 
 
 async def _reset_postgres(url: str) -> None:
@@ -127,7 +173,7 @@ def _postgres_param() -> list[object]:
 
 @pytest.fixture(params=_postgres_param())
 async def any_runtime(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock, templates: Templates
 ) -> AsyncIterator[Runtime]:
     """A runtime on SQLite, and again on PostgreSQL when one is configured."""
     url = f"sqlite+aiosqlite:///{tmp_path}/heard.db"
@@ -138,6 +184,7 @@ async def any_runtime(
     settings = Settings(
         database_url=url, master_key_file=tmp_path / "master.key", _env_file=None  # type: ignore[call-arg]
     )
+    await templates.lay(settings, clock, with_cast=False)  # SQLite: the schema, copied
     rt = await Runtime.open(settings, clock=clock)
     yield rt
     await rt.close()

@@ -32,14 +32,13 @@ async def make_staff(runtime: Runtime, *, service: str, name: str, email: str,
 
 async def first_password(runtime: Runtime, email: str) -> str:
     """Give an existing (CLI-made) staff member a known first password."""
-    from argon2 import PasswordHasher
     from sqlalchemy import select
 
     password = "first-password-123"
     async with runtime.db.transaction() as session:
         staff = await session.scalar(select(Staff).where(Staff.email == email))
         assert staff is not None
-        staff.password_hash = PasswordHasher().hash(password)
+        staff.password_hash = admin.hash_password(password)  # as Heard hashes one
         staff.must_change_password = True
     return password
 

@@ -10,10 +10,14 @@ from aiohttp import web
 from domain.runtime import Runtime
 from web.app import init_app
 
+STOP_WAIT_SECONDS = 1.0
+
 
 @contextlib.asynccontextmanager
 async def live_server(runtime: Runtime) -> AsyncIterator[str]:
-    runner = web.AppRunner(init_app(runtime))
+    # An open desk's event stream notices a closed browser only at its next keep-alive
+    # (up to 20 s later); the test is over by then, so stopping does not wait for it.
+    runner = web.AppRunner(init_app(runtime), shutdown_timeout=STOP_WAIT_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -63,8 +63,7 @@ class Heard:
 
 
 @pytest.fixture
-async def heard(runtime: Runtime) -> AsyncIterator[Heard]:
-    cast = await make_cast(runtime)
+async def heard(runtime: Runtime, cast: Cast) -> AsyncIterator[Heard]:
     tg = await HeardOnTelegram.start(runtime)
     try:
         yield Heard(tg, cast, runtime)

@@ -3,6 +3,7 @@ alerts and "I'm on it", and the lead's and admin's pages."""
 
 from __future__ import annotations
 
+import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
@@ -68,6 +69,7 @@ async def test_create_staff_marks_the_first_password(runtime: Runtime, cast: Cas
         assert staff is not None and staff.must_change_password
 
 
+@pytest.mark.argon2_cost
 async def test_password_hash_is_argon2id_and_rehashed_when_weak(
     client: TestClient, runtime: Runtime, cast: Cast
 ) -> None:
