@@ -13,12 +13,11 @@ from argon2 import PasswordHasher
 
 from core.clock import FrozenClock
 from core.config import Settings
-from domain import admin, staff_auth
+from domain import admin, pins, staff_auth
 from domain.runtime import Runtime
 from testkit.databases import clear_redis_prefix, create_database, drop_database, redis_prefix
 from tests.support.people import Cast, make_cast
 from tests.support.templates import Templates
-from web import pins
 
 # HEARD_TEST_POSTGRES_URL names a server and a database to start from; each run
 # works in a database of its own made beside it (see pytest_configure), so two runs
