@@ -571,6 +571,21 @@ async def test_events_stream_tells_an_open_desk_of_a_new_alert(
         assert resp.status == 401
 
 
+async def test_events_stream_ends_when_the_server_shuts_down(
+    client: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    """An open desk never holds up a restart: its stream ends at once (the browser's
+    EventSource reconnects to the next server by itself)."""
+    import asyncio
+
+    await keyworker_at_desk(client, runtime, cast)
+    async with client.get("/staff/events") as resp:
+        assert (await resp.content.readline()).startswith(b"retry:")
+        await asyncio.wait_for(client.server.app.shutdown(), timeout=5)
+        # The stream ends (at most a blank line after "retry"), not at the next look.
+        assert (await asyncio.wait_for(resp.content.read(), timeout=5)).strip() == b""
+
+
 # -- lead and admin ------------------------------------------------------------------------------
 
 

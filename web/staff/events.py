@@ -4,12 +4,15 @@ The stream asks the database (not this process's memory) every ``POLL_SECONDS``
 whether the desk would look different, so a check-in or an alert recorded by any
 process, or by the Telegram channel, reaches every open desk within seconds. It
 holds no transaction between looks, and it ends as soon as the staff session does
-(signed out, expired, or the account deactivated).
+(signed out, expired, or the account deactivated), or when the server shuts down
+(the browser reconnects to the next one by itself): an open desk never holds up a
+restart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiohttp import web
 
@@ -22,6 +25,8 @@ from web.staff.session import COOKIE
 
 PATH = "/staff/events"
 POLL = web.AppKey[float]("desk_poll_seconds")
+# Set when the server shuts down: every open stream ends at once.
+CLOSING = web.AppKey("desk_events_closing", asyncio.Event)
 POLL_SECONDS = 1.5
 KEEPALIVE_SECONDS = 20.0
 
@@ -47,10 +52,14 @@ async def events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     await response.write(b"retry: 3000\n\n")
     poll = request.app.get(POLL, POLL_SECONDS)
+    closing = request.app[CLOSING]
     quiet = 0.0
     try:
         while True:
-            await asyncio.sleep(poll)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closing.wait(), poll)
+            if closing.is_set():
+                break
             now = await _fingerprint(request, raw)
             if now is None:
                 await response.write(b"event: signed-out\ndata: {}\n\n")
@@ -68,5 +77,11 @@ async def events(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _close_streams(app: web.Application) -> None:
+    app[CLOSING].set()
+
+
 def add_routes(app: web.Application) -> None:
+    app[CLOSING] = asyncio.Event()
+    app.on_shutdown.append(_close_streams)
     app.router.add_get(PATH, events)
