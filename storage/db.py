@@ -32,7 +32,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from storage.faults import FaultWatch, describe, is_connection_lost, is_database_fault
 from storage.crypto.keyring import make_private_dir
-from storage.sqlite_inline import inline_connector
+from storage.sqlite_inline import InlineConnection, inline_connector
 
 log = logging.getLogger(__name__)
 
@@ -296,8 +296,13 @@ class Database:
 
     async def _checkpoint_sqlite(self) -> None:
         async with self._writer_turn(), self.engine.connect() as conn:
-            busy, _log, _done = tuple((await conn.exec_driver_sql(
-                "PRAGMA wal_checkpoint(TRUNCATE)")).one())
+            # On a worker thread, with the busy timeout: the checkpoint waits for readers
+            # (a desk page, an event stream) to let go, and it writes and syncs the file,
+            # so it must not run on the event loop's thread.
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(raw, InlineConnection)
+            busy, _log, _done = await raw.in_thread(
+                lambda sqlite: sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
         if busy:
             raise ScrubError("another connection was reading an older copy of the database")
 

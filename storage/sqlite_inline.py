@@ -24,13 +24,14 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 # How long a call waits for another process's write lock once it has been moved to a
 # worker thread (SQLite's own busy handler backs off and retries meanwhile).
 PATIENCE_MS = 10_000
+_T = TypeVar("_T")
 
 
 def is_busy(error: BaseException) -> bool:
@@ -59,12 +60,17 @@ class InlineConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
         super().__init__(connector, iter_chunk_size=64)
         self._tx = _RunNow()  # type: ignore[assignment]
+        # A call waiting on a worker thread for another process's lock. While it runs,
+        # nothing else may touch the connection: closing it under the thread would
+        # crash the process.
+        self._pending: asyncio.Future[Any] | None = None
 
     def __await__(self) -> Any:
         # No worker thread to start: connect here and now.
         return self._connect().__await__()
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        await self._settled()
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         try:
@@ -72,15 +78,47 @@ class InlineConnection(aiosqlite.Connection):
         except sqlite3.OperationalError as error:
             if not is_busy(error):
                 raise
-        return await asyncio.to_thread(self._patiently, partial(fn, *args, **kwargs))
+        return await self.in_thread(lambda _conn: fn(*args, **kwargs))
 
-    def _patiently(self, call: Callable[[], Any]) -> Any:
+    async def in_thread(self, call: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``call`` on a worker thread, waiting for another process's lock as long
+        as ``PATIENCE_MS`` (a checkpoint that must wait for readers, a retried call)."""
+        await self._settled()
+        pending = asyncio.get_running_loop().run_in_executor(
+            None, self._patiently, partial(call, self._conn))
+        self._pending = pending
+        try:
+            return await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            # Given up on, but the thread still holds the connection: let it finish
+            # before whoever cancelled us rolls back or closes it.
+            await asyncio.wait({pending})
+            raise
+        finally:
+            if self._pending is pending:
+                self._pending = None
+
+    async def _settled(self) -> None:
+        if self._pending is not None and not self._pending.done():
+            await asyncio.wait({self._pending})
+
+    def _patiently(self, call: Callable[[], _T]) -> _T:
         conn = self._conn
         conn.execute(f"PRAGMA busy_timeout={PATIENCE_MS}")
         try:
             return call()
         finally:
             conn.execute("PRAGMA busy_timeout=0")
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        pending = self._pending
+        if pending is not None and not pending.done():
+            # Closed (a pool being disposed, a connection collected) while a worker
+            # thread still uses it: close it once that call is over.
+            self._running = False
+            pending.add_done_callback(lambda _done: aiosqlite.Connection.stop(self))
+            return None
+        return super().stop()
 
 
 def inline_connector(database: str, **kwargs: Any) -> Callable[[], Any]:

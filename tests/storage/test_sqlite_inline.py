@@ -57,3 +57,39 @@ async def test_another_process_holding_the_write_lock_does_not_stall_the_loop(
     finally:
         other.close()
         await db.close()
+
+
+async def test_a_write_given_up_while_waiting_for_the_lock_is_closed_safely(
+        tmp_path: Path) -> None:
+    """Cancelled while its call waits on a worker thread (shutdown, a timeout): the
+    connection is rolled back and closed only once that thread is done with it. (Closing
+    it under the thread crashed the whole process.)"""
+    path = tmp_path / "h.db"
+    db = Database.from_url(f"sqlite+aiosqlite:///{path}")
+    other = sqlite3.connect(path, check_same_thread=False)
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (n INTEGER)"))
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO t VALUES (1)")
+
+        async def write() -> None:
+            async with db.transaction() as session:
+                await session.execute(text("INSERT INTO t VALUES (2)"))
+
+        writing = asyncio.create_task(write())
+        await asyncio.sleep(0.2)
+        writing.cancel()
+        # The other process lets go a moment later; until then the cancelled write's
+        # thread is still waiting on the connection.
+        asyncio.get_running_loop().call_later(0.3, other.commit)
+        try:
+            await asyncio.wait_for(writing, timeout=15)
+        except asyncio.CancelledError:
+            pass
+        await db.close()  # disposes the pool: closes the connection the thread used
+        reread = sqlite3.connect(path)
+        assert [n for (n,) in reread.execute("SELECT n FROM t")] == [1]  # given up: not written
+        reread.close()
+    finally:
+        other.close()
