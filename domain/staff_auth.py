@@ -76,9 +76,12 @@ def _remaining(last: datetime | None, failures: int, now: datetime) -> int:
     return max(0, int(left + 0.999))
 
 
-async def _verify(password_hash: str, password: str) -> bool:
+async def _verify(password_hash: str | None, password: str) -> bool:
+    """``password_hash`` None: an unknown address, checked against a made-up hash so it
+    takes as long (the made-up hash is made on the same worker thread, once)."""
     try:
-        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+        return await asyncio.to_thread(
+            lambda: _hasher.verify(password_hash or _dummy_hash(), password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -98,7 +101,7 @@ async def sign_in(
         wait = max(wait, _remaining(staff.last_failed_sign_in_at, staff.failed_sign_ins, now))
     if wait:
         return SignIn("wait", wait_seconds=wait)
-    good = await _verify(staff.password_hash if staff else _dummy_hash(), password[:MAX_PASSWORD])
+    good = await _verify(staff.password_hash if staff else None, password[:MAX_PASSWORD])
     if staff is None or not good or not staff.active:
         await _count_failure(session, vault, staff, throttle, source, now)
         return SignIn("wrong")

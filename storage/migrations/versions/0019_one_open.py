@@ -6,8 +6,10 @@ Create Date: 2026-12-04
 
 The code already refuses a second one; these partial unique indexes hold the line
 when two requests race (two workers on PostgreSQL). Any duplicates made before are
-settled first: the oldest waiting request stays and later copies are marked
-withdrawn; the newest open relay of a move stays and older ones are closed.
+settled first, without saying anything untrue: the oldest waiting request stays and
+later copies of it are deleted (the audit log keeps each ask); the newest open relay
+of a move stays and older ones are closed as "replaced" (shown as closed, not as
+stopped by anyone), at the moment the newer one was chosen.
 
 New indexes only: nothing existing is rebuilt.
 """
@@ -23,13 +25,15 @@ depends_on = None
 
 def upgrade() -> None:
     op.execute(sa.text(
-        "UPDATE data_requests SET state = 'withdrawn' WHERE state = 'requested' AND EXISTS ("
+        "DELETE FROM data_requests WHERE state = 'requested' AND EXISTS ("
         " SELECT 1 FROM data_requests AS older WHERE older.state = 'requested'"
         " AND older.young_person_id = data_requests.young_person_id"
         " AND (older.requested_at < data_requests.requested_at"
         "  OR (older.requested_at = data_requests.requested_at AND older.id < data_requests.id)))"))
     op.execute(sa.text(
-        "UPDATE buddy_matches SET closed_at = chosen_at, closed_reason = 'stopped'"
+        "UPDATE buddy_matches SET closed_reason = 'replaced', closed_at = ("
+        " SELECT max(newer.chosen_at) FROM buddy_matches AS newer WHERE newer.closed_at IS NULL"
+        " AND newer.move_id = buddy_matches.move_id)"
         " WHERE closed_at IS NULL AND EXISTS ("
         " SELECT 1 FROM buddy_matches AS newer WHERE newer.closed_at IS NULL"
         " AND newer.move_id = buddy_matches.move_id"
