@@ -41,6 +41,7 @@ from domain.staff import keyworker_of
 from domain.staff_words import clean
 from outbox.message import Message
 from outbox.queue import NORMAL, enqueue
+from storage.db import insert_once
 from storage.models import (
     BuddyConsent,
     BuddyMatch,
@@ -279,8 +280,8 @@ async def choose(session: AsyncSession, vault: Vault, *, by: Staff, placement_id
     match = BuddyMatch(move_id=move.id, placement_id=placement.id, arrival_id=arrival.id,
                        buddy_id=buddy.id, chosen_by=by.id, chosen_at=now,
                        closes_at=await closing_time(session, move, placement.service_id, days))
-    session.add(match)
-    await session.flush()
+    if not await insert_once(session, match):  # someone else chose at the same moment
+        raise BuddyError(_("This young person has a buddy already."))
     audit(session, at=now, actor_kind="staff", actor_id=by.id, action="buddy.chosen",
           young_person_id=arrival.id, detail=f"{match.id} buddy={buddy.id}")
     audit(session, at=now, actor_kind="staff", actor_id=by.id, action="buddy.chosen",

@@ -69,7 +69,7 @@ from storage.models import (
     WebSession,
     YoungPerson,
 )
-from storage.db import Database
+from storage.db import Database, insert_once
 from storage.repositories import audit, set_meta
 from storage.vault import SYSTEM_OWNER, KeyErased, Vault
 
@@ -441,8 +441,10 @@ async def ask_to_erase(session: AsyncSession, vault: Vault, person: YoungPerson,
     row = DataRequest(young_person_id=person.id, service_id=person.service_id, kind="erase",
                       state=REQUESTED, channel=channel, requested_at=now,
                       due_at=now + timedelta(days=decision_days))
-    session.add(row)
-    await session.flush()
+    if not await insert_once(session, row):  # asked twice at once: the first one stands
+        existing = await open_request(session, person)
+        assert existing is not None
+        return existing
     audit(session, at=now, actor_kind="young_person", actor_id=person.id,
           action="data_request.asked", young_person_id=person.id, detail=row.id)
     nickname = await nickname_of(session, vault, person) or "?"

@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -160,6 +161,24 @@ def dialect_of(session: AsyncSession) -> str:
     bind = session.bind
     assert bind is not None, "a unit of work's session is always bound"
     return bind.dialect.name
+
+
+async def insert_once(session: AsyncSession, row: object) -> bool:
+    """Store a row a unique index may refuse because another worker's transaction
+    stored its twin first: True when stored, False when refused (this unit of work
+    carries on). On PostgreSQL a savepoint contains the refusal. SQLite needs none:
+    this process writes one transaction at a time, and a savepoint before the first
+    write would end up committing on its own there."""
+    if dialect_of(session) != "postgresql":
+        session.add(row)
+        await session.flush()
+        return True
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 def announce(session: AsyncSession, topic: str) -> None:

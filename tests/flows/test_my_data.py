@@ -455,3 +455,37 @@ def test_who_sees_what_without_a_keyworker_and_after_an_alert() -> None:
     assert lines.startswith("Your keyworker sees") and named.startswith("Alex, your keyworker")
     # Leads do read what was said when a young person is not safe: the page says so.
     assert "read what you said then" in lines
+
+
+async def test_two_asks_at_the_same_moment_make_one_request(any_runtime: Runtime) -> None:
+    """Two workers taking the same "delete my data" at once (PostgreSQL): the second
+    waits for the first, finds its request and returns it; no error, one request."""
+    import asyncio
+
+    runtime = any_runtime
+    if runtime.db.dialect != "postgresql":
+        pytest.skip("two transactions writing at once: PostgreSQL (SQLite has one writer)")
+    cast = await make_cast(runtime)
+    asked, go = asyncio.Event(), asyncio.Event()
+
+    async def ask(wait: bool) -> str:
+        async with runtime.db.transaction() as session:
+            person = await session.get(YoungPerson, cast.young_person_id)
+            assert person is not None
+            row = await my_data.ask_to_erase(session, runtime.vault, person, channel="web",
+                                             now=runtime.clock.now(), decision_days=30)
+            if wait:
+                asked.set()
+                await go.wait()
+            return row.id
+
+    first = asyncio.create_task(ask(wait=True))
+    await asked.wait()
+    second = asyncio.create_task(ask(wait=False))  # its insert waits for the first
+    await asyncio.sleep(0.3)
+    assert not second.done()
+    go.set()
+    ids = await asyncio.wait_for(asyncio.gather(first, second), timeout=10)
+    assert ids[0] == ids[1]
+    async with runtime.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(DataRequest)) == 1
