@@ -35,6 +35,7 @@ from storage.vault import SYSTEM_OWNER, KeyErased
 from tests.storage.test_encryption import full_checkin, listened
 from tests.support.desk import make_staff
 from tests.support.flow_client import FlowClient
+from tests.conftest import _postgres_param
 from tests.support.people import Cast, make_cast
 
 SAM_WORDS = "the bus was late again 4417"
@@ -457,14 +458,15 @@ def test_who_sees_what_without_a_keyworker_and_after_an_alert() -> None:
     assert "read what you said then" in lines
 
 
+# Two transactions writing at once: PostgreSQL only (SQLite has one writer).
+@pytest.mark.parametrize("any_runtime", [p for p in _postgres_param() if p.id == "postgres"],
+                         indirect=True)
 async def test_two_asks_at_the_same_moment_make_one_request(any_runtime: Runtime) -> None:
     """Two workers taking the same "delete my data" at once (PostgreSQL): the second
     waits for the first, finds its request and returns it; no error, one request."""
     import asyncio
 
     runtime = any_runtime
-    if runtime.db.dialect != "postgresql":
-        pytest.skip("two transactions writing at once: PostgreSQL (SQLite has one writer)")
     cast = await make_cast(runtime)
     asked, go = asyncio.Event(), asyncio.Event()
 
