@@ -103,3 +103,51 @@ async def test_one_waiting_delete_request_per_young_person(db: Database) -> None
         await conn.execute(insert, {"id": "r4", "state": "withdrawn", "t": CREATED})
         with pytest.raises(IntegrityError):
             await conn.execute(insert, {"id": "r5", "state": "requested", "t": CREATED})
+
+
+async def test_one_open_buddy_relay_per_move(db: Database) -> None:
+    """0019: of two open relays for one move, the newer stays open and the older is
+    closed as "replaced" when the newer was chosen (nobody "stopped" it); a closed one
+    is left alone; from then on a second open relay cannot be stored."""
+    from datetime import date, timedelta
+
+    await db.migrate("0018")
+    at = [CREATED + timedelta(hours=h) for h in range(4)]
+    async with db.engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO services (id, name, timezone, created_at, escalate_on_call_minutes, "
+            "escalate_lead_minutes) VALUES ('s1', 'North', 'Europe/London', :t, 15, 30)"),
+            {"t": CREATED})
+        for person in ("sam", "robin", "kim"):
+            await conn.execute(text(
+                "INSERT INTO young_people (id, service_id, nickname_ct, locale, paused, "
+                "created_at) VALUES (:p, 's1', :n, 'en', :no, :t)"),
+                {"p": person, "n": b"x", "no": False, "t": CREATED})
+        await conn.execute(text(
+            "INSERT INTO placements (id, service_id, name, kind, description, created_at, "
+            "updated_at) VALUES ('pl', 's1', 'Oak House', 'home', '', :t, :t)"), {"t": CREATED})
+        await conn.execute(text(
+            "INSERT INTO placement_moves (id, young_person_id, placement_id, move_date, state, "
+            "created_at) VALUES ('mv', 'sam', 'pl', :d, 'planned', :t)"),
+            {"d": date(2026, 1, 12), "t": CREATED})
+        for match, buddy, chosen, closed in (("old", "robin", at[1], None),
+                                            ("new", "kim", at[2], None),
+                                            ("gone", "robin", at[0], at[1])):
+            await conn.execute(text(
+                "INSERT INTO buddy_matches (id, move_id, placement_id, arrival_id, buddy_id, "
+                "chosen_at, closes_at, closed_at, closed_reason) VALUES (:id, 'mv', 'pl', "
+                "'sam', :buddy, :chosen, :closes, :closed, :reason)"),
+                {"id": match, "buddy": buddy, "chosen": chosen, "closes": at[3],
+                 "closed": closed, "reason": "stopped" if closed else None})
+    await db.migrate()
+    async with db.engine.connect() as conn:
+        rows = {r[0]: (r[1], r[2]) for r in (await conn.execute(text(
+            "SELECT id, closed_reason, closed_at FROM buddy_matches"))).all()}
+        assert rows["new"] == (None, None)
+        assert rows["gone"][0] == "stopped"
+        assert rows["old"][0] == "replaced" and rows["old"][1] is not None
+        with pytest.raises(IntegrityError):
+            await conn.execute(text(
+                "INSERT INTO buddy_matches (id, move_id, placement_id, arrival_id, buddy_id, "
+                "chosen_at, closes_at) VALUES ('again', 'mv', 'pl', 'sam', 'robin', :t, :t)"),
+                {"t": at[3]})
