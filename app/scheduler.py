@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from domain.buddies import close_due, settling_in_due
@@ -26,7 +27,6 @@ from domain.weekly_strips import queue_weekly_strips
 from flows.unfinished import record_unfinished_due
 from safeguarding.escalation import deliver_unreached, escalate_due
 from storage.db import Database
-from storage.faults import is_database_fault
 from storage.models import Meta, ProcessedUpdate
 from storage.rotation import retire_if_due
 from storage.vault import Vault
@@ -37,35 +37,33 @@ log = logging.getLogger(__name__)
 Job = Callable[[Database, Vault, Clock], Awaitable[int]]
 
 
-async def escalations(db: Database, vault: Vault, clock: Clock) -> int:
-    async with db.transaction() as session:
-        return await escalate_due(session, vault, clock.now())
+# Most jobs are one domain step, due at ``now``, in a transaction of its own.
+Step = Callable[[AsyncSession, Vault, datetime], Awaitable[int]]
 
 
-async def unreached_alerts(db: Database, vault: Vault, clock: Clock) -> int:
-    async with db.transaction() as session:
-        return await deliver_unreached(session, vault, clock.now())
+def _one_step(step: Step) -> Job:
+    async def job(db: Database, vault: Vault, clock: Clock) -> int:
+        async with db.transaction() as session:
+            return await step(session, vault, clock.now())
+
+    return job
+
+
+escalations = _one_step(escalate_due)
+unreached_alerts = _one_step(deliver_unreached)
+reminders = _one_step(queue_due_reminders)
+weekly_strips = _one_step(queue_weekly_strips)
+placement_moves = _one_step(moves_due)
+# Buddy messages close by themselves when the first week is over (both told).
+buddy_relays = _one_step(close_due)
+# "How is it going?" the morning after a move, and a week on.
+settling_in = _one_step(settling_in_due)
 
 
 async def unfinished_checkins(db: Database, vault: Vault, clock: Clock) -> int:
     async with db.transaction() as session:
         return await record_unfinished_due(session, Services(vault=vault, clock=clock),
                                            clock.now())
-
-
-async def reminders(db: Database, vault: Vault, clock: Clock) -> int:
-    async with db.transaction() as session:
-        return await queue_due_reminders(session, vault, clock.now())
-
-
-async def weekly_strips(db: Database, vault: Vault, clock: Clock) -> int:
-    async with db.transaction() as session:
-        return await queue_weekly_strips(session, vault, clock.now())
-
-
-async def placement_moves(db: Database, vault: Vault, clock: Clock) -> int:
-    async with db.transaction() as session:
-        return await moves_due(session, vault, clock.now())
 
 
 async def data_requests(db: Database, vault: Vault, clock: Clock) -> int:
@@ -81,16 +79,6 @@ async def data_requests(db: Database, vault: Vault, clock: Clock) -> int:
         async with db.transaction() as session:
             await session.execute(delete(Meta).where(Meta.key == SCRUB_DUE))
     return reminded
-async def buddy_relays(db: Database, vault: Vault, clock: Clock) -> int:
-    """Buddy messages close by themselves when the first week is over (both told)."""
-    async with db.transaction() as session:
-        return await close_due(session, vault, clock.now())
-
-
-async def settling_in(db: Database, vault: Vault, clock: Clock) -> int:
-    """"How is it going?" the morning after a move, and a week on."""
-    async with db.transaction() as session:
-        return await settling_in_due(session, vault, clock.now())
 
 
 async def forget_old_update_ids(db: Database, vault: Vault, clock: Clock) -> int:
@@ -134,7 +122,7 @@ async def run_due(db: Database, vault: Vault, clock: Clock) -> dict[str, int]:
         try:
             queued[name] = await job(db, vault, clock)
         except Exception as error:  # noqa: BLE001 - the rows are still due; the next pass retries
-            if not is_database_fault(error):  # database faults are told once, by their watch
+            if not db.is_fault(error):  # database faults are told once, by their watch
                 log.exception("scheduled job %s failed", name)
             queued[name] = 0
     return queued
