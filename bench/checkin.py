@@ -101,22 +101,6 @@ async def timed(figures: Figures | None, work: Callable[[], Awaitable[Any]]) -> 
     return result
 
 
-def keep_response_models() -> None:
-    """Measure one lever: aiogram parses every answer into ``Response[T]``, a pydantic
-    generic that pydantic caches only weakly, so after a garbage collection it is built
-    again (milliseconds each). Holding the built classes shows what that costs; it
-    applies to all three bots alike and changes nothing in Heard."""
-    kept: set[type] = set()
-    parse = MemoryBotAPI.check_response
-
-    def check_response(self, bot, method, status_code, content):  # type: ignore[no-untyped-def]
-        response = parse(self, bot, method, status_code, content)
-        kept.add(type(response))
-        return response
-
-    MemoryBotAPI.check_response = check_response  # type: ignore[method-assign]
-
-
 def memory_kb() -> dict[str, int]:
     """This process's own peak and current resident memory, from the kernel."""
     with open("/proc/self/status") as fh:
@@ -333,11 +317,11 @@ async def alone(role: str, template: Path, workdir: Path, people: int,
     return readings
 
 
-def run_alone(role: str, template: Path, people: int, checkpoints: list[int],
-              extra: list[str]) -> subprocess.Popen[str]:
+def run_alone(role: str, template: Path, people: int,
+              checkpoints: list[int]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, __file__, "--alone", role, "--template", str(template),
-         "--people", str(people), "--memory", ",".join(map(str, checkpoints)), *extra],
+         "--people", str(people), "--memory", ",".join(map(str, checkpoints))],
         stdout=subprocess.PIPE, text=True)
 
 
@@ -397,8 +381,6 @@ def main() -> None:
                         "'' to skip")
     parser.add_argument("--profile", type=int, metavar="N",
                         help="profile Heard's turns over N check-ins and print the top entries")
-    parser.add_argument("--keep-response-models", action="store_true",
-                        help="measure a lever: keep aiogram's Response[T] models alive")
     parser.add_argument("--alone", choices=["echo", "peer", "heard"],
                         help="run one bot alone for the largest --memory count and print its "
                         "own memory readings (as the memory runs do; handy under a profiler)")
@@ -407,8 +389,6 @@ def main() -> None:
                         "set-up then counts in that process's peak memory)")
     args = parser.parse_args()
     checkpoints = [int(x) for x in args.memory.split(",") if x.strip()]
-    if args.keep_response_models:
-        keep_response_models()
 
     if args.alone:
         with tempfile.TemporaryDirectory() as tmp:
@@ -440,8 +420,7 @@ def main() -> None:
         report_turns(result, args.checkins, args.people)
         sys.stdout.flush()
         if checkpoints:
-            extra = ["--keep-response-models"] if args.keep_response_models else []
-            children = {role: run_alone(role, template, args.people, checkpoints, extra)
+            children = {role: run_alone(role, template, args.people, checkpoints)
                         for role in ("echo", "peer", "heard")}
             readings = {}
             for role, child in children.items():

@@ -4,7 +4,6 @@ we know -- found once per update, in one query for a young person."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +30,6 @@ async def identify(session: AsyncSession, user_id: int) -> Identity:
     return Identity(staff=staff if staff is not None and staff.active else None)
 
 
-async def first_delivery(session: AsyncSession, update_id: int, now: datetime) -> bool:
-    """Note an incoming update's id; False when it came before (a redelivery, to be
-    handled once only)."""
-    return await claim_update(session, update_id, now)
+# Note an incoming update's id; False when it came before (a redelivery, handled once
+# only). The storage function itself, under the name the channel knows it by.
+first_delivery = claim_update
