@@ -66,7 +66,8 @@ class Templates:
         target.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal"):  # a write-ahead log left behind holds pages too
             if (where / (DB_FILE + suffix)).exists():
-                shutil.copyfile(where / (DB_FILE + suffix), Path(f"{target}{suffix}"))
+                # copy2 keeps the owner-only mode Heard gives its database files.
+                shutil.copy2(where / (DB_FILE + suffix), Path(f"{target}{suffix}"))
         if with_cast:
             # copy2 keeps the key file's owner-only mode, which Heard checks.
             settings.master_key_file.parent.mkdir(parents=True, exist_ok=True)
