@@ -255,6 +255,10 @@ def layout(text: str, size: int, default_direction: str = "ltr", language: str |
     x = 0.0
     ascent = descent = 0
     for run in runs(text, default_direction):
+        if run.script != "latin" and _font_path(run.script) is None:
+            # Pillow's own font would draw empty boxes: leave those words out (the
+            # buttons and captions carry them; the start-up warning names the font).
+            continue
         f = _font(run.script, size)
         w = f.getlength(run.text, **_run_kwargs(run, language, f))
         placed.append((run, x, w))
